@@ -1,0 +1,1 @@
+"""Acoustic front-end: voice activity, endpointing, prosody."""

@@ -1,0 +1,105 @@
+"""``ntt run SESSION``: the full pipeline over a recorded session."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from contextlib import ExitStack
+
+from ntt.cues import Decision
+from ntt.errors import InputError
+from ntt.io.session import Session, Utterance, load_session
+from ntt.io.sources import SessionSource
+from ntt.jsonout import EventLog, print_json, to_jsonable
+from ntt.pipeline import PipelineOptions, build_pipeline
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", help="session directory (or its session.json)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper", "none"],
+                   help="speech recognizer backend")
+    p.add_argument("--realtime", action="store_true", help="pace the replay to the clock")
+    p.add_argument("--no-video", action="store_true", help="ignore the video (audio-only)")
+    p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")
+
+
+def match_truth(decision: Decision, utterances: tuple[Utterance, ...]) -> Utterance | None:
+    """The labelled utterance that overlaps the decision's span the most (if any)."""
+    best, best_overlap = None, 0.0
+    for u in utterances:
+        overlap = min(u.end_s, decision.end_s) - max(u.start_s, decision.start_s)
+        if overlap > best_overlap:
+            best, best_overlap = u, overlap
+    return best
+
+
+def run_session(session: Session, options: PipelineOptions, realtime: bool = False,
+                observers=()) -> tuple[list[Decision], dict[str, float], float]:
+    """Decisions, per-stage real-time factors and wall seconds for one session."""
+    pipeline = build_pipeline(options, observers=observers)
+    source = SessionSource(session, use_video=options.use_video, realtime=realtime)
+    t0 = time.perf_counter()
+    decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
+    return decisions, pipeline.times.rtf(), time.perf_counter() - t0
+
+
+def run(args: argparse.Namespace) -> int:
+    session = load_session(args.session)
+    if args.asr == "whisper":
+        log.warning("ASR is not wired into the pipeline yet; --asr is ignored")
+    options = PipelineOptions(use_video=not args.no_video)
+    with ExitStack() as stack:
+        observers = []
+        if args.events:
+            try:
+                stream = stack.enter_context(open(args.events, "w", encoding="utf-8"))
+            except OSError as exc:
+                raise InputError(args.events, f"cannot write event log ({exc.strerror})") \
+                    from None
+            observers.append(EventLog(stream))
+        decisions, rtf, wall_s = run_session(session, options, args.realtime, observers)
+    labels = session.labels.utterances if session.labels else ()
+    finals = [d for d in decisions if d.kind == "final"]
+    rows = []
+    for d in finals:
+        truth = match_truth(d, labels)
+        rows.append((d, truth))
+    correct = sum(1 for d, t in rows if t is not None and t.directed == d.directed)
+    if args.json:
+        print_json({
+            "session": str(session.root), "duration_s": session.duration_s,
+            "decisions": [to_jsonable(d) for d in decisions],
+            "utterances": [{"decision": to_jsonable(d),
+                            "truth": None if t is None else {
+                                "id": t.id, "directed": t.directed, "text": t.text,
+                                "speaker": t.speaker, "addressee": t.addressee}}
+                           for d, t in rows],
+            "agreement": {"correct": correct, "labelled": len(labels)} if labels else None,
+            "rtf": rtf, "wall_s": wall_s,
+        })
+        return 0
+    out = sys.stdout
+    video = (f"video {session.video.width}x{session.video.height} @ {session.fps:g} fps"
+             if session.video and not args.no_video else "no video")
+    out.write(f"session {session.name}: {session.duration_s:.1f} s audio, {video}, "
+              f"{len(labels)} labelled utterances\n")
+    for d, t in rows:
+        verdict = "DIRECTED    " if d.directed else "not directed"
+        track = f"track {d.speaker_track}" if d.speaker_track is not None else "no face"
+        line = (f"  {d.start_s:6.2f}–{d.end_s:6.2f} s  {track:8}  p={d.p_directed:.2f}  "
+                f"{verdict}")
+        if t is not None:
+            mark = "ok " if t.directed == d.directed else "ERR"
+            line += f"  [{mark} truth: {'directed' if t.directed else 'not directed'}] " \
+                    f"{t.text!r}"
+        out.write(line + "\n")
+    summary = f"{len(finals)} utterances, {sum(d.directed for d in finals)} directed"
+    if labels:
+        summary += f"; {correct}/{len(labels)} labelled utterances decided correctly"
+    out.write(summary + f"; real-time factor {rtf.get('total', 0):.2f}\n")
+    return 0

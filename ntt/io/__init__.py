@@ -1,0 +1,5 @@
+"""Sources (files, camera, microphone) and the recorded-session format."""
+
+from ntt.io.session import DeviceTurn, Labels, Session, Utterance, load_session, write_session
+
+__all__ = ["DeviceTurn", "Labels", "Session", "Utterance", "load_session", "write_session"]

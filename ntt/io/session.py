@@ -1,0 +1,314 @@
+"""The recorded-session format (see datasets/SESSION_FORMAT.md): read, validate, write.
+
+Reading checks everything a later stage would trip over and raises ``InputError`` naming
+the file and the field, so a damaged session never reaches the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ntt.cues import SAMPLE_RATE_HZ
+from ntt.errors import InputError
+from ntt.io.audio_file import audio_info, read_audio, write_wav
+from ntt.io.video_file import VideoInfo, probe_video
+
+FORMAT_NAME = "ntt-session"
+FORMAT_VERSION = 1
+SESSION_FILE = "session.json"
+LABELS_FILE = "labels.json"
+TRUTH_FILE = "truth.json"
+# Labels may end this much after the last sample (rounding by annotation tools).
+LABEL_END_TOLERANCE_S = 0.05
+# Video may be this much shorter than audio: one frame plus container rounding.
+VIDEO_SHORTFALL_TOLERANCE_S = 0.2
+ADDRESSEE_FIXED = ("device", "none")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    id: str
+    start_s: float
+    end_s: float
+    speaker: str
+    directed: bool
+    addressee: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DeviceTurn:
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Labels:
+    utterances: tuple[Utterance, ...] = ()
+    device_turns: tuple[DeviceTurn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    """A validated session on disk. Audio and video are read lazily by the sources."""
+
+    root: Path
+    audio_path: Path
+    video_path: Path | None
+    device: str | dict[str, Any]
+    fps: float
+    sample_rate_hz: int
+    duration_s: float
+    participants: tuple[str, ...] = ()
+    notes: str = ""
+    scenario: str = ""
+    labels: Labels | None = None
+    video: VideoInfo | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    def audio(self) -> np.ndarray:
+        """The whole track as 16 kHz mono float32."""
+        return read_audio(self.audio_path)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _load_json(path: Path) -> Any:
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                               f"{exc.msg}") from None
+
+
+def _field(obj: dict, key: str, types: type | tuple[type, ...], where: Path, what: str,
+           required: bool = True, default: Any = None) -> Any:
+    if key not in obj:
+        if required:
+            raise InputError(where, f"{what}: missing field '{key}'")
+        return default
+    value = obj[key]
+    # bool is an int in Python; a flag is never a number here and vice versa.
+    bad_bool = isinstance(value, bool) and bool not in (types if isinstance(types, tuple)
+                                                         else (types,))
+    if not isinstance(value, types) or bad_bool:
+        names = types.__name__ if isinstance(types, type) else " or ".join(
+            "null" if t is type(None) else t.__name__ for t in types)
+        raise InputError(where, f"{what}: field '{key}' must be {names}, "
+                                f"got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(where, f"{what}: field '{key}' must be finite")
+    return value
+
+
+def _inside(root: Path, name: str, where: Path, key: str) -> Path:
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise InputError(where, f"'{key}' must name a file inside the session directory")
+    return path
+
+
+def load_session(path: str | Path, *, labels: bool = True) -> Session:
+    """Read and validate a session directory (or its session.json)."""
+    path = Path(path)
+    root = path.parent if path.name == SESSION_FILE else path
+    if not root.is_dir():
+        raise InputError(root, "session directory not found")
+    meta_path = root / SESSION_FILE
+    meta = _load_json(meta_path)
+    if not isinstance(meta, dict):
+        raise InputError(meta_path, "must hold a JSON object")
+    what = "session"
+    fmt = _field(meta, "format", str, meta_path, what)
+    if fmt != FORMAT_NAME:
+        raise InputError(meta_path, f"format must be '{FORMAT_NAME}', got '{fmt}'")
+    version = _field(meta, "version", int, meta_path, what)
+    if version != FORMAT_VERSION:
+        raise InputError(meta_path, f"unsupported version {version} (this NTT reads "
+                                    f"{FORMAT_VERSION})")
+    audio_name = _field(meta, "audio", str, meta_path, what)
+    video_name = _field(meta, "video", (str, type(None)), meta_path, what, required=False)
+    device = _field(meta, "device", (str, dict), meta_path, what, required=False,
+                    default="laptop-webcam")
+    fps = float(_field(meta, "fps", (int, float), meta_path, what, required=video_name is not None,
+                       default=0.0))
+    sample_rate = _field(meta, "sample_rate", int, meta_path, what, required=False,
+                         default=SAMPLE_RATE_HZ)
+    participants_raw = _field(meta, "participants", list, meta_path, what, required=False,
+                              default=[])
+    notes = _field(meta, "notes", str, meta_path, what, required=False, default="")
+    scenario = _field(meta, "scenario", str, meta_path, what, required=False, default="")
+    if video_name is not None and fps <= 0:
+        raise InputError(meta_path, "field 'fps' must be positive when there is a video")
+    if sample_rate <= 0:
+        raise InputError(meta_path, "field 'sample_rate' must be positive")
+    participants = _participants(participants_raw, meta_path)
+
+    audio_path = _inside(root, audio_name, meta_path, "audio")
+    file_rate, _channels, duration_s = audio_info(audio_path)
+    if file_rate != sample_rate:
+        raise InputError(meta_path, f"sample_rate {sample_rate} does not match {audio_name} "
+                                    f"({file_rate} Hz)")
+
+    video_path = None
+    video = None
+    if video_name is not None:
+        video_path = _inside(root, video_name, meta_path, "video")
+        video = probe_video(video_path)
+        video_s = video.frame_count / fps
+        if video_s + VIDEO_SHORTFALL_TOLERANCE_S < duration_s:
+            raise InputError(video_path, f"video is shorter than the audio ({video_s:.2f} s of "
+                                         f"frames at {fps:g} fps, audio {duration_s:.2f} s)")
+
+    label_data = None
+    labels_path = root / LABELS_FILE
+    if labels and labels_path.exists():
+        label_data = _read_labels(labels_path, duration_s, participants)
+    return Session(root=root, audio_path=audio_path, video_path=video_path, device=device,
+                   fps=fps, sample_rate_hz=sample_rate, duration_s=duration_s,
+                   participants=participants, notes=notes, scenario=scenario,
+                   labels=label_data, video=video)
+
+
+def _participants(raw: list, where: Path) -> tuple[str, ...]:
+    ids = []
+    for i, item in enumerate(raw):
+        if isinstance(item, dict):
+            item = _field(item, "id", str, where, f"participants[{i}]")
+        if not isinstance(item, str) or not item:
+            raise InputError(where, f"participants[{i}] must be a name or an object with 'id'")
+        ids.append(item)
+    if len(set(ids)) != len(ids):
+        raise InputError(where, "participants: duplicate ids")
+    return tuple(ids)
+
+
+def _span(obj: dict, where: Path, what: str, duration_s: float) -> tuple[float, float]:
+    start = float(_field(obj, "start", (int, float), where, what))
+    end = float(_field(obj, "end", (int, float), where, what))
+    if start < 0 or end <= start:
+        raise InputError(where, f"{what}: needs 0 <= start < end, got {start:g}..{end:g}")
+    if end > duration_s + LABEL_END_TOLERANCE_S:
+        raise InputError(where, f"{what}: ends at {end:g} s, after the audio "
+                                f"({duration_s:.2f} s)")
+    return start, end
+
+
+def _read_labels(path: Path, duration_s: float, participants: tuple[str, ...]) -> Labels:
+    data = _load_json(path)
+    if not isinstance(data, dict):
+        raise InputError(path, "must hold a JSON object")
+    raw_utts = _field(data, "utterances", list, path, "labels")
+    raw_turns = _field(data, "device_turns", list, path, "labels", required=False, default=[])
+    utterances = []
+    seen: set[str] = set()
+    for i, u in enumerate(raw_utts):
+        what = f"utterances[{i}]"
+        if not isinstance(u, dict):
+            raise InputError(path, f"{what} must be an object")
+        uid = _field(u, "id", (str, int), path, what)
+        uid = str(uid)
+        if uid in seen:
+            raise InputError(path, f"{what}: duplicate id '{uid}'")
+        seen.add(uid)
+        start, end = _span(u, path, what, duration_s)
+        speaker = _field(u, "speaker", str, path, what)
+        directed = _field(u, "directed", bool, path, what)
+        addressee = _field(u, "addressee", str, path, what)
+        text = _field(u, "text", str, path, what, required=False, default="")
+        if participants:
+            if speaker not in participants:
+                raise InputError(path, f"{what}: speaker '{speaker}' is not a participant")
+            if addressee not in ADDRESSEE_FIXED and addressee not in participants:
+                raise InputError(path, f"{what}: addressee '{addressee}' is neither 'device', "
+                                       "'none' nor a participant")
+        if directed != (addressee == "device"):
+            raise InputError(path, f"{what}: directed={directed} contradicts addressee "
+                                   f"'{addressee}'")
+        utterances.append(Utterance(uid, start, end, speaker, directed, addressee, text))
+    turns = []
+    for i, t in enumerate(raw_turns):
+        what = f"device_turns[{i}]"
+        if not isinstance(t, dict):
+            raise InputError(path, f"{what} must be an object")
+        start, end = _span(t, path, what, duration_s)
+        turns.append(DeviceTurn(start, end, _field(t, "text", str, path, what, required=False,
+                                                   default="")))
+    utterances.sort(key=lambda u: u.start_s)
+    return Labels(tuple(utterances), tuple(turns))
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def labels_to_json(labels: Labels) -> dict:
+    return {
+        "utterances": [{"id": u.id, "start": round(u.start_s, 3), "end": round(u.end_s, 3),
+                        "speaker": u.speaker, "directed": u.directed,
+                        "addressee": u.addressee, "text": u.text} for u in labels.utterances],
+        "device_turns": [{"start": round(t.start_s, 3), "end": round(t.end_s, 3),
+                          "text": t.text} for t in labels.device_turns],
+    }
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON next to its final name and rename, so readers never see half a file."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | None = None,
+                  fps: float = 0.0, device: str | dict = "laptop-webcam",
+                  participants: tuple[str, ...] = (), labels: Labels | None = None,
+                  notes: str = "", scenario: str = "",
+                  extra_files: dict[str, Any] | None = None) -> Path:
+    """Write a complete session directory. Everything goes to a sibling temporary directory
+    that is renamed into place at the end, so an interrupted write leaves nothing behind.
+    ``video_path`` is an already encoded file that is moved in as ``video`` + its suffix;
+    ``extra_files`` are JSON documents stored beside the labels (e.g. per-frame truth)."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_wav(tmp / "audio.wav", audio, SAMPLE_RATE_HZ)
+        video_name = None
+        if video_path is not None:
+            video_name = "video" + video_path.suffix
+            shutil.move(str(video_path), tmp / video_name)
+        meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "audio": "audio.wav",
+                "video": video_name, "device": device, "fps": float(fps),
+                "sample_rate": SAMPLE_RATE_HZ, "participants": list(participants),
+                "notes": notes}
+        if scenario:
+            meta["scenario"] = scenario
+        write_json_atomic(tmp / SESSION_FILE, meta)
+        if labels is not None:
+            write_json_atomic(tmp / LABELS_FILE, labels_to_json(labels))
+        for name, doc in (extra_files or {}).items():
+            write_json_atomic(tmp / name, doc)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

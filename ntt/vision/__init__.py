@@ -1,0 +1,1 @@
+"""Vision front-end: faces, tracks, head pose, gaze, eyes, mouth, attending."""

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Shared set-up for the README's two commands: Debian packages where missing, then .venv
+# from pyproject.toml. Idempotent: a second run with an unchanged pyproject.toml and
+# extras touches no network.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+EXTRAS="${1:-}"
+DEBS=(espeak-ng sox ffmpeg libportaudio2)
+
+missing=()
+for pkg in "${DEBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "[setup] installing Debian packages: ${missing[*]}" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    log="$(mktemp)"
+    if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        cat "$log" >&2; echo "[setup] apt-get failed" >&2; exit 2
+    fi
+    rm -f "$log"
+fi
+
+PY="${NTT_PYTHON:-python3.11}"
+command -v "$PY" >/dev/null || PY=python3
+VENV="$ROOT/.venv"
+[ -x "$VENV/bin/python" ] || { echo "[setup] creating $VENV" >&2; "$PY" -m venv "$VENV"; }
+
+stamp="$VENV/.ntt-installed"
+want="$( (sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1; echo "$EXTRAS") | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "[setup] installing Python packages (extras: ${EXTRAS:-none})" >&2
+    spec="$ROOT"; [ -n "$EXTRAS" ] && spec="$ROOT[$EXTRAS]"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >&2
+    "$VENV/bin/python" -m pip install -q -e "$spec" >&2
+    echo "$want" >"$stamp"
+fi
