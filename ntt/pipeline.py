@@ -122,9 +122,10 @@ def build_pipeline(options: PipelineOptions | None = None,
     video_stages: dict[str, Stage] = {}
     if options.use_video:
         from ntt.vision.analyzer import FaceAnalyzer
+        from ntt.vision.detector import FaceDetector
         from ntt.vision.landmarks import FaceMesh
 
-        video_stages["vision"] = FaceAnalyzer(FaceMesh())
+        video_stages["vision"] = FaceAnalyzer(FaceDetector(), FaceMesh())
     return Pipeline(audio_stages={"audio": SileroVad(load_silero_model())},
                     video_stages=video_stages, fusion=RuleFusion(), observers=observers,
                     tick_s=options.tick_s)

@@ -1,8 +1,11 @@
 """Streaming voice activity detection and endpointing with silero-vad.
 
 Silero scores 32 ms windows; a small hysteresis state machine turns the scores into
-``speech_start`` / ``speech_end`` events. The end event is emitted once ``hangover_ms`` of
-non-speech has passed, so endpoint latency is the hangover plus one window.
+``speech_start`` / ``speech_end`` events. Speech starts once ``min_speech_ms`` of windows
+score above ``threshold``; it ends once ``hangover_ms`` of windows have scored below
+``neg_threshold``. The end event is therefore emitted ``hangover_ms`` after silero's score
+falls, which on real read speech is 30-140 ms after the last word ends: with the default
+160 ms hangover the endpoint is known 190-300 ms after the speech really ends.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
 
 WINDOW_SAMPLES = 512  # silero-vad's window at 16 kHz (32 ms)
+WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
+# Control items after which nothing heard belongs to the utterance that was running.
+_STOP_LISTENING = ("mic_lost", "privacy_on")
+_RESUME_LISTENING = ("mic_back", "privacy_off")
 
 
 def load_silero_model():
@@ -30,9 +37,15 @@ class VadConfig:
     # Below this a window counts as silence (hysteresis keeps words from splitting).
     neg_threshold: float = 0.35
     min_speech_ms: float = 96.0
-    hangover_ms: float = 200.0
-    # Speech boundaries are padded by this much; silero's onset/offset are slightly late/early.
-    pad_ms: float = 32.0
+    # Silence needed to end an utterance. Pauses inside a sentence run up to ~170 ms in read
+    # speech; 160 ms (5 windows) keeps them and the endpoint within 300 ms of the real end.
+    hangover_ms: float = 160.0
+    # Added before the start and after the end boundary (0: silero's own boundaries are
+    # already within a few tens of ms of word alignments).
+    pad_ms: float = 0.0
+    # A single utterance never runs longer than this: it is cut and a new one starts
+    # (a television talking for minutes must not become one utterance).
+    max_speech_s: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -43,13 +56,25 @@ class SpeechProbability:
     p_speech: float
 
 
+def _windows(n_ms: float) -> int:
+    """Whole windows needed to cover ``n_ms`` (at least one)."""
+    return max(1, int(np.ceil(n_ms / 1000 / WINDOW_S - 1e-6)))
+
+
 class SileroVad:
-    """``push(AudioChunk)`` → ``SpeechEvent`` (and per-window ``SpeechProbability``) cues."""
+    """``push(AudioChunk)`` → ``SpeechEvent`` (and per-window ``SpeechProbability``) cues.
+
+    Any chunk size works: samples are regrouped into silero's 32 ms windows. ``mic_lost`` or
+    ``privacy_on`` closes a running utterance; audio is ignored until the matching
+    ``mic_back`` / ``privacy_off``.
+    """
 
     def __init__(self, model, config: VadConfig | None = None, emit_probabilities: bool = False):
         self.model = model
         self.config = config or VadConfig()
         self.emit_probabilities = emit_probabilities
+        self._min_speech_windows = _windows(self.config.min_speech_ms)
+        self._hangover_windows = _windows(self.config.hangover_ms)
         self.reset()
 
     def reset(self) -> None:
@@ -57,53 +82,93 @@ class SileroVad:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_t_s = 0.0
         self._speaking = False
+        self._speech_start_s = 0.0
         self._candidate_start_s: float | None = None
+        self._candidate_windows = 0
         self._silence_start_s: float | None = None
+        self._silence_windows = 0
         self._last_t_s = 0.0
+        self._muted = False
 
-    def push(self, chunk: AudioChunk) -> list:
+    @property
+    def speaking(self) -> bool:
+        return self._speaking
+
+    def push(self, item) -> list:
+        if isinstance(item, SourceStatus):
+            return self._control(item)
+        if not isinstance(item, AudioChunk):
+            return []
+        if item.sample_rate_hz != SAMPLE_RATE_HZ:
+            raise ValueError(f"SileroVad needs {SAMPLE_RATE_HZ} Hz audio, got "
+                             f"{item.sample_rate_hz} Hz")
+        if self._muted:
+            return []
         if len(self._buffer) == 0:
-            self._buffer_t_s = chunk.t_s
-        self._buffer = np.concatenate([self._buffer, chunk.samples])
+            self._buffer_t_s = item.t_s
+        self._buffer = np.concatenate([self._buffer, np.asarray(item.samples, np.float32)])
         out: list = []
         while len(self._buffer) >= WINDOW_SAMPLES:
             window = self._buffer[:WINDOW_SAMPLES]
             self._buffer = self._buffer[WINDOW_SAMPLES:]
             t_s = self._buffer_t_s
-            self._buffer_t_s += WINDOW_SAMPLES / SAMPLE_RATE_HZ
+            self._buffer_t_s += WINDOW_S
             with torch.no_grad():
-                p = float(self.model(torch.from_numpy(window), SAMPLE_RATE_HZ).item())
+                p = float(self.model(torch.from_numpy(window.copy()), SAMPLE_RATE_HZ).item())
             if self.emit_probabilities:
                 out.append(SpeechProbability(t_s, p))
             out.extend(self._step(t_s, p))
         return out
 
+    def _control(self, status: SourceStatus) -> list[SpeechEvent]:
+        if status.kind in _STOP_LISTENING:
+            out = self.flush()
+            self.model.reset_states()
+            self._buffer = np.zeros(0, dtype=np.float32)
+            self._muted = True
+            return out
+        if status.kind in _RESUME_LISTENING:
+            self._muted = False
+        return []
+
     def _step(self, t_s: float, p: float) -> list[SpeechEvent]:
         cfg = self.config
-        window_s = WINDOW_SAMPLES / SAMPLE_RATE_HZ
-        end_s = t_s + window_s
+        end_s = t_s + WINDOW_S
         self._last_t_s = end_s
         pad_s = cfg.pad_ms / 1000
         if not self._speaking:
-            if p >= cfg.threshold:
-                if self._candidate_start_s is None:
+            if self._candidate_start_s is None:
+                if p >= cfg.threshold:
                     self._candidate_start_s = t_s
-                if end_s - self._candidate_start_s >= cfg.min_speech_ms / 1000:
-                    self._speaking = True
-                    self._silence_start_s = None
-                    start = max(0.0, self._candidate_start_s - pad_s)
-                    return [SpeechEvent(end_s, "speech_start", start)]
+                    self._candidate_windows = 0
             elif p < cfg.neg_threshold:
                 self._candidate_start_s = None
+            if self._candidate_start_s is not None:
+                self._candidate_windows += 1
+                if self._candidate_windows >= self._min_speech_windows:
+                    return [self._start(end_s, max(0.0, self._candidate_start_s - pad_s))]
             return []
+        out: list[SpeechEvent] = []
         if p >= cfg.threshold:
             self._silence_start_s = None
-        elif p < cfg.neg_threshold:
-            if self._silence_start_s is None:
-                self._silence_start_s = t_s
-            if end_s - self._silence_start_s >= cfg.hangover_ms / 1000:
+        elif self._silence_start_s is None and p < cfg.neg_threshold:
+            self._silence_start_s = t_s
+            self._silence_windows = 0
+        if self._silence_start_s is not None:
+            self._silence_windows += 1
+            if self._silence_windows >= self._hangover_windows:
                 return [self._end(end_s, self._silence_start_s + pad_s)]
-        return []
+        if end_s - self._speech_start_s >= cfg.max_speech_s:
+            out.append(self._end(end_s, end_s))
+            out.append(self._start(end_s, end_s))
+        return out
+
+    def _start(self, t_s: float, boundary_s: float) -> SpeechEvent:
+        self._speaking = True
+        self._speech_start_s = boundary_s
+        self._silence_start_s = None
+        self._candidate_start_s = None
+        return SpeechEvent(t_s, "speech_start", boundary_s)
 
     def _end(self, t_s: float, boundary_s: float) -> SpeechEvent:
         self._speaking = False

@@ -288,6 +288,7 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a session is an ordinary directory
     try:
         write_wav(tmp / "audio.wav", audio, SAMPLE_RATE_HZ)
         video_name = None

@@ -163,6 +163,7 @@ class CameraReader:
                 if online is not False:
                     self._status.put("camera_lost")
                     online = False
+                self._stop.wait(self.REOPEN_INTERVAL_S)
                 continue
             if online is not True:
                 if online is False:

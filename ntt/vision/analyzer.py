@@ -1,56 +1,192 @@
-"""The vision stage: ``push(VideoFrame)`` → one ``FacesCue`` with every face in the frame."""
+"""The vision stage: ``push(VideoFrame)`` → one ``FacesCue`` with every face in the frame.
+
+Per frame:
+
+1. every track (live, or lost less than ``max_gap_s`` ago) runs Face Mesh on the region its
+   last landmarks give — this is the tracking, and it revives faces after short
+   occlusions;
+2. on scheduled frames the full-range detector looks at one window of a cycle that
+   alternates the whole frame with tiles (``ntt.vision.detector``), so the cost per frame
+   stays bounded while small far faces are still found within a couple of seconds; a
+   detection no track covers runs Face Mesh on its region and becomes (or revives) a track;
+3. for every face seen: head pose, gaze, eye and mouth openness, mouth activity and the
+   smoothed ``attending`` score.
+
+``exhaustive=True`` (still images) runs every detection window on every frame and refines
+each new face's landmarks an extra time.
+
+Control items: ``camera_lost`` and ``privacy_on`` drop every track (a person seen again
+after them is a new track, with an id never used before in this stream).
+"""
 
 from __future__ import annotations
 
-import math
+import logging
+from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
-from ntt.cues import Face, FacesCue, VideoFrame
-from ntt.vision.landmarks import FaceMesh
-from ntt.vision.pose import camera_matrix, head_pose
-from ntt.vision.tracker import IouTracker
+from ntt.cues import Face, FacesCue, SourceStatus, VideoFrame
+from ntt.vision.attending import AttendingParams, AttendingSmoother, attending_now
+from ntt.vision.camera import CameraGeometry
+from ntt.vision.detector import FaceDetector, Window
+from ntt.vision.face_model import FaceModel
+from ntt.vision.gaze import EYE_ROTATION_RADIUS_MM, face_signals
+from ntt.vision.image import to_bgr8
+from ntt.vision.landmarks import FaceMesh, roi_from_detection, roi_from_landmarks
+from ntt.vision.mouth import MOUTH_WINDOW_S, MouthActivity
+from ntt.vision.pose import direction_angles, head_pose
+from ntt.vision.tracker import Track, TrackSet, landmark_box
 
-# A face turned less than this (yaw and pitch, degrees) counts as facing the device.
-FACING_SCALE_DEG = 20.0
+log = logging.getLogger(__name__)
+
+DETECT_EVERY_FRAMES = 1
+MAX_GAP_S = 1.0
+SAME_FACE_OVERLAP = 0.5
+# Face Mesh passes on a new face: from the detector's box, then from its own landmarks.
+REFINE_TRACKING, REFINE_EXHAUSTIVE = 1, 2
+RESET_KINDS = ("camera_lost", "privacy_on")
 
 
-def facing_score(yaw_deg: float, pitch_deg: float, scale_deg: float = FACING_SCALE_DEG) -> float:
-    """1 when looking straight at the camera, falling smoothly with head rotation."""
-    angle = math.hypot(yaw_deg, pitch_deg)
-    return float(math.exp(-0.5 * (angle / scale_deg) ** 2))
+@dataclass(frozen=True)
+class AnalyzerParams:
+    """``detect_every_frames``: one detection window every N frames while any face is
+    tracked (every frame while none is). ``max_gap_s``: how long a lost track keeps its
+    id. ``exhaustive``: every window every frame (still images)."""
+
+    detect_every_frames: int = DETECT_EVERY_FRAMES
+    max_gap_s: float = MAX_GAP_S
+    same_face_overlap: float = SAME_FACE_OVERLAP
+    exhaustive: bool = False
+    eye_radius_mm: float = EYE_ROTATION_RADIUS_MM
+    mouth_window_s: float = MOUTH_WINDOW_S
+    attending: AttendingParams = field(default_factory=AttendingParams)
 
 
 class FaceAnalyzer:
-    """Landmarks → tracks → head pose → ``attending`` (head-pose only for now)."""
+    """Faces → tracks → head pose, gaze, eyes, mouth, ``attending``, for every frame.
 
-    def __init__(self, mesh: FaceMesh, hfov_deg: float = 65.0):
+    ``detector`` and ``mesh`` are the MediaPipe wrappers (the caller owns and closes them);
+    ``model`` defaults to the packaged 3D face model; ``geometry`` to a laptop webcam.
+    """
+
+    def __init__(self, detector: FaceDetector, mesh: FaceMesh, model: FaceModel | None = None,
+                 geometry: CameraGeometry | None = None, params: AnalyzerParams | None = None):
+        self.detector = detector
         self.mesh = mesh
-        self.hfov_deg = hfov_deg
-        self.tracker = IouTracker()
-        self._camera: np.ndarray | None = None
+        self.model = model or FaceModel.load()
+        self.geometry = geometry or CameraGeometry()
+        self.params = params or AnalyzerParams()
+        p = self.params
+        self.tracks = TrackSet(
+            p.max_gap_s, p.same_face_overlap,
+            new_attending=lambda: AttendingSmoother(p.attending.rise_s, p.attending.fall_s),
+            new_mouth=lambda: MouthActivity(p.mouth_window_s))
+        self.reset()
 
     def reset(self) -> None:
-        self.tracker.reset()
-
-    def push(self, frame: VideoFrame) -> list[FacesCue]:
-        h, w = frame.image_bgr.shape[:2]
-        if self._camera is None or self._camera[0, 2] != w / 2 or self._camera[1, 2] != h / 2:
-            self._camera = camera_matrix(w, h, self.hfov_deg)
-        meshes = self.mesh.process(frame.image_bgr)
-        boxes = []
-        for pts in meshes:
-            x0, y0 = pts[:, 0].min(), pts[:, 1].min()
-            x1, y1 = pts[:, 0].max(), pts[:, 1].max()
-            boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
-        ids = self.tracker.assign(frame.t_s, boxes)
-        faces = []
-        for pts, box, track in zip(meshes, boxes, ids, strict=True):
-            yaw, pitch, roll = head_pose(pts[:, :2], self._camera)
-            faces.append(Face(track_id=track, box_xywh=box, yaw_deg=yaw, pitch_deg=pitch,
-                              roll_deg=roll, attending=facing_score(yaw, pitch),
-                              landmarks_xy=pts[:, :2]))
-        return [FacesCue(frame.t_s, frame.index, tuple(faces), (w, h))]
+        self.tracks.reset()
+        self._frames = 0
+        self._cycle: list[Window] = []
+        self._cycle_size: tuple[int, int] = (0, 0)
+        self._cycle_pos = 0
 
     def flush(self) -> list[FacesCue]:
         return []
+
+    def push(self, item: VideoFrame | SourceStatus) -> list[FacesCue]:
+        if isinstance(item, SourceStatus):
+            if item.kind in RESET_KINDS:
+                self.tracks.clear()
+            return []
+        if not isinstance(item, VideoFrame):
+            return []
+        bgr = to_bgr8(item.image_bgr)
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        h, w = rgb.shape[:2]
+        t_s = item.t_s
+        self.tracks.expire(t_s)
+        seen = self._follow(rgb, t_s)
+        if self._detection_due(seen):
+            seen = self._detect(rgb, t_s, seen)
+        seen = self.tracks.merge_duplicates(seen)
+        self._frames += 1
+        camera = self.geometry.camera_matrix(w, h)
+        faces = [f for f in (self._describe(tr, t_s, camera) for tr in seen) if f is not None]
+        return [FacesCue(t_s, item.index, tuple(faces), (w, h))]
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _follow(self, rgb: np.ndarray, t_s: float) -> list[Track]:
+        """Tracks seen last frame first; then lost ones, unless their face's place is
+        already taken by a face just followed."""
+        seen: list[Track] = []
+        for tr in sorted(self.tracks.tracks, key=lambda tr: (tr.missed > 0, tr.id)):
+            if tr.missed and self.tracks.covers(tr.box, seen):
+                continue
+            landmarks = self.mesh.landmarks(rgb, tr.roi)
+            if landmarks is not None:
+                tr.observe(t_s, landmarks)
+                seen.append(tr)
+        for tr in self.tracks.tracks:
+            if tr not in seen:
+                tr.missed += 1
+        return seen
+
+    def _detection_due(self, seen: list[Track]) -> bool:
+        every = max(1, self.params.detect_every_frames)
+        return self.params.exhaustive or not seen or self._frames % every == 0
+
+    def _windows(self, width: int, height: int) -> list[Window]:
+        if self.params.exhaustive:
+            return self.detector.windows(width, height)
+        if self._cycle_size != (width, height):
+            windows = self.detector.windows(width, height)
+            whole, tiles = windows[0], windows[1:]
+            self._cycle = [whole]
+            for tile in tiles:  # whole frame, tile, whole frame, tile, ...
+                self._cycle += [tile, whole]
+            self._cycle_size, self._cycle_pos = (width, height), 0
+        window = self._cycle[self._cycle_pos % len(self._cycle)]
+        self._cycle_pos += 1
+        return [window]
+
+    def _detect(self, rgb: np.ndarray, t_s: float, seen: list[Track]) -> list[Track]:
+        h, w = rgb.shape[:2]
+        refine = REFINE_EXHAUSTIVE if self.params.exhaustive else REFINE_TRACKING
+        for det in self.detector.detect(rgb, self._windows(w, h)):
+            if self.tracks.covers(det.box_xywh, seen):
+                continue
+            landmarks = self.mesh.landmarks(rgb, roi_from_detection(det))
+            for _ in range(refine if landmarks is not None else 0):
+                # The landmarks' own region is centred and levelled as the model expects.
+                refined = self.mesh.landmarks(rgb, roi_from_landmarks(landmarks))
+                if refined is None:
+                    break
+                landmarks = refined
+            if landmarks is None or self.tracks.covers(landmark_box(landmarks), seen):
+                continue
+            seen.append(self.tracks.add(t_s, landmarks, seen))
+        return seen
+
+    def _describe(self, tr: Track, t_s: float, camera: np.ndarray) -> Face | None:
+        pose = head_pose(tr.landmarks, camera, self.model)
+        if pose is None:
+            log.debug("track %d: no head pose this frame", tr.id)
+            return None
+        sig = face_signals(tr.landmarks, pose, camera, self.model, self.params.eye_radius_mm)
+        gaze_yaw, gaze_pitch = direction_angles(sig.gaze)
+        eyes_m = pose.translation_mm / 1000.0
+        mm_per_px = float(pose.translation_mm[2]) / float(camera[0, 0])
+        raw = attending_now(eyes_m, sig.gaze, self.geometry, self.params.attending.tolerance_deg)
+        x, y, bw, bh = tr.box
+        return Face(
+            track_id=tr.id,
+            box_xywh=(int(round(x)), int(round(y)), int(round(bw)), int(round(bh))),
+            yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg, roll_deg=pose.roll_deg,
+            gaze_yaw_deg=gaze_yaw, gaze_pitch_deg=gaze_pitch,
+            eye_open=sig.eye_open, mouth_open=sig.mouth_open,
+            mouth_activity=tr.mouth.update(t_s, sig.mouth_gap_mm, mm_per_px),
+            attending=tr.attending.update(t_s, raw),
+            landmarks_xy=tr.landmarks[:, :2].copy())

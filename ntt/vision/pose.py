@@ -1,64 +1,99 @@
-"""Head pose from Face Mesh landmarks with ``cv2.solvePnP`` against a generic 3D face.
+"""Head pose from Face Mesh landmarks: ``cv2.solvePnP`` against ``FaceModel``.
 
-Conventions (camera frame, degrees, person facing the camera = 0, 0, 0):
-  * yaw   > 0 when the person turns to *their* left (their nose moves to image right);
-  * pitch > 0 when the person looks up;
-  * roll  > 0 when the head tilts clockwise in the image (their right ear towards their
-    right shoulder as seen by the camera).
+Angles are of the head in the camera frame (x image right, y down, z forward), in degrees;
+(0, 0, 0) is a head whose face points straight back along the optical axis:
+
+* yaw   > 0: the person turns to *their* left, so their nose moves towards image right;
+* pitch > 0: the person looks up;
+* roll  > 0: the head tilts clockwise in the image (towards the person's left shoulder).
+
+They are the Euler angles of the head-to-camera rotation ``R = Rz(roll) Ry(-yaw)
+Rx(-pitch)``. Rotating the image about its centre by θ clockwise changes roll by θ and
+leaves yaw and pitch alone. A person off to one side who faces the camera has a non-zero
+yaw in this frame; whether someone looks at the device is judged from 3D directions (see
+``ntt.vision.attending``), not from these angles.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-# Face Mesh indices of the generic-model points below.
-POSE_LANDMARKS = (1, 152, 33, 263, 61, 291, 168, 10)
-# A generic adult head in millimetres, x right (image), y up, z towards the camera.
-# Nose tip, chin, right-eye outer corner (image left), left-eye outer corner, mouth corners,
-# nose bridge, forehead.
-FACE_MODEL_MM = np.array([
-    [0.0, 0.0, 0.0],
-    [0.0, -63.6, -12.5],
-    [-43.3, 32.7, -26.0],
-    [43.3, 32.7, -26.0],
-    [-28.9, -28.9, -24.1],
-    [28.9, -28.9, -24.1],
-    [0.0, 30.0, -20.0],
-    [0.0, 80.0, -30.0],
-], dtype=np.float64)
-DEFAULT_HFOV_DEG = 65.0
+from ntt.vision.face_model import RIGID_LANDMARKS, FaceModel
 
 
-def camera_matrix(width: int, height: int, hfov_deg: float = DEFAULT_HFOV_DEG) -> np.ndarray:
-    """Pinhole intrinsics from a nominal horizontal field of view (fallback when the device
-    profile has no calibrated intrinsics)."""
-    fx = (width / 2) / math.tan(math.radians(hfov_deg) / 2)
-    return np.array([[fx, 0, width / 2], [0, fx, height / 2], [0, 0, 1]], dtype=np.float64)
+@dataclass(frozen=True, eq=False)
+class HeadPose:
+    """Head-to-camera rotation, and the position of the model origin (midway between the
+    iris centres) in the camera frame, in millimetres."""
 
+    rotation: np.ndarray
+    translation_mm: np.ndarray
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
 
-def head_pose(landmarks_xy: np.ndarray, camera: np.ndarray) -> tuple[float, float, float]:
-    """(yaw, pitch, roll) in degrees from 2D landmarks in pixels (N×2, Face Mesh order)."""
-    image_points = landmarks_xy[list(POSE_LANDMARKS)].astype(np.float64)
-    # Model y is up and z towards the camera; image y is down and camera z looks forward.
-    model = FACE_MODEL_MM * np.array([1.0, -1.0, -1.0])
-    ok, rvec, _tvec = cv2.solvePnP(model, image_points, camera, None,
-                                   flags=cv2.SOLVEPNP_ITERATIVE)
-    if not ok:
-        return 0.0, 0.0, 0.0
-    rot, _ = cv2.Rodrigues(rvec)
-    return rotation_to_angles(rot)
+    @property
+    def facing(self) -> np.ndarray:
+        """Unit vector the face points along, camera frame."""
+        return self.rotation @ np.array([0.0, 0.0, -1.0])
 
 
 def rotation_to_angles(rot: np.ndarray) -> tuple[float, float, float]:
-    """Decompose the head-to-camera rotation into yaw/pitch/roll in the documented signs."""
-    # Euler angles for R = Rz(roll) @ Ry(yaw) @ Rx(pitch) in camera axes (x right, y down).
-    sy = -rot[2, 0]
-    yaw = math.degrees(math.asin(max(-1.0, min(1.0, sy))))
-    pitch = math.degrees(math.atan2(rot[2, 1], rot[2, 2]))
-    roll = math.degrees(math.atan2(rot[1, 0], rot[0, 0]))
-    # Person turning to their left moves the nose towards image right: R rotates +z (towards
-    # camera in the model) about the image y axis; report that as positive yaw.
-    return -yaw, -pitch, roll
+    """(yaw, pitch, roll) in degrees with the module's signs, for ``rot`` = Rz Ry Rx."""
+    alpha = math.asin(max(-1.0, min(1.0, -float(rot[2, 0]))))
+    beta = math.atan2(float(rot[2, 1]), float(rot[2, 2]))
+    gamma = math.atan2(float(rot[1, 0]), float(rot[0, 0]))
+    return -math.degrees(alpha), -math.degrees(beta), math.degrees(gamma)
+
+
+def direction_angles(v: np.ndarray) -> tuple[float, float]:
+    """(yaw, pitch) in degrees of a direction in the camera frame, same signs as head pose:
+    (0, 0) points back at the camera along the optical axis."""
+    x, y, z = (float(c) for c in v)
+    return math.degrees(math.atan2(x, -z)), math.degrees(math.atan2(-y, math.hypot(x, z)))
+
+
+def head_pose(landmarks_xy: np.ndarray, camera: np.ndarray, model: FaceModel
+              ) -> HeadPose | None:
+    """Pose from 2D landmarks in pixels (478×2, Face Mesh order), or None if PnP fails."""
+    idx = list(RIGID_LANDMARKS)
+    object_points = model.points_mm[idx].astype(np.float64)
+    image_points = np.ascontiguousarray(landmarks_xy[idx, :2], dtype=np.float64)
+    ok, rvec, tvec = cv2.solvePnP(object_points, image_points, camera, None,
+                                  flags=cv2.SOLVEPNP_SQPNP)
+    if not ok:
+        return None
+    rvec, tvec = cv2.solvePnPRefineLM(object_points, image_points, camera, None, rvec, tvec)
+    rot, _ = cv2.Rodrigues(rvec)
+    if float(tvec[2, 0]) <= 0:  # behind the camera: a degenerate fit
+        return None
+    yaw, pitch, roll = rotation_to_angles(rot)
+    return HeadPose(rot, tvec.reshape(3), yaw, pitch, roll)
+
+
+def project(points_mm: np.ndarray, pose: HeadPose, camera: np.ndarray) -> np.ndarray:
+    """Model points (N×3 mm) → pixels (N×2) under ``pose``."""
+    cam = points_mm @ pose.rotation.T + pose.translation_mm
+    uvw = cam @ camera.T
+    return uvw[:, :2] / uvw[:, 2:3]
+
+
+def to_face_plane(points_px: np.ndarray, depth_mm: np.ndarray, pose: HeadPose,
+                  camera: np.ndarray) -> np.ndarray:
+    """Back-project pixels onto the head: each point's camera ray meets the plane
+    ``z = depth_mm`` of the head frame (a plane parallel to the face). Returns head-frame
+    (x, y) in mm, N×2 — distances there are free of the foreshortening a turned head
+    shows in the image."""
+    rays = np.c_[points_px, np.ones(len(points_px))] @ np.linalg.inv(camera).T
+    r, t = pose.rotation, pose.translation_mm
+    # Head frame: p_h = Rᵀ (s·ray − t); want p_h.z = depth → s = (depth + (Rᵀt).z) / (Rᵀray).z
+    rays_h = rays @ r  # rows are Rᵀ ray
+    t_h = r.T @ t
+    denom = rays_h[:, 2]
+    denom = np.where(np.abs(denom) < 1e-9, 1e-9, denom)
+    s = (depth_mm + t_h[2]) / denom
+    return rays_h[:, :2] * s[:, None] - t_h[:2]

@@ -1,0 +1,157 @@
+"""``ntt faces IMAGE_OR_VIDEO``: every face, its head pose, gaze, eyes, mouth, ``attending``.
+
+An image gives a list of faces; a video gives one entry per frame (``frame``, ``t_s``,
+``faces``), with track ids stable across frames. Angles are degrees with the signs of
+``ntt.vision.pose``; ``box`` is [x, y, w, h] in pixels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import cv2
+
+from ntt.cues import Face, VideoFrame
+from ntt.errors import InputError
+from ntt.jsonout import print_json
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 30.0  # when a video file does not say
+AV_LOG_QUIET = -8
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", metavar="IMAGE_OR_VIDEO", help="an image or a video file")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--hfov", type=float, default=None, metavar="DEG",
+                   help="the camera's horizontal field of view (default: a laptop webcam's)")
+    p.add_argument("--max-frames", type=int, default=None, metavar="N",
+                   help="stop a video after N frames")
+
+
+def face_json(face: Face) -> dict:
+    return {
+        "box": list(face.box_xywh), "track": face.track_id,
+        "yaw": round(face.yaw_deg, 2), "pitch": round(face.pitch_deg, 2),
+        "roll": round(face.roll_deg, 2), "gaze_yaw": round(face.gaze_yaw_deg, 2),
+        "gaze_pitch": round(face.gaze_pitch_deg, 2), "eye_open": round(face.eye_open, 3),
+        "mouth_open": round(face.mouth_open, 3),
+        "mouth_activity": round(face.mouth_activity, 3), "attending": round(face.attending, 3),
+    }
+
+
+def face_line(face: Face) -> str:
+    x, y, w, h = face.box_xywh
+    return (f"track {face.track_id}: box {x},{y} {w}x{h}  yaw {face.yaw_deg:+.1f} "
+            f"pitch {face.pitch_deg:+.1f} roll {face.roll_deg:+.1f}  gaze "
+            f"{face.gaze_yaw_deg:+.1f},{face.gaze_pitch_deg:+.1f}  eyes {face.eye_open:.2f} "
+            f"mouth {face.mouth_open:.2f}/{face.mouth_activity:.2f}  "
+            f"attending {face.attending:.2f}")
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Decoders inside OpenCV (libpng, its AVI parser, FFmpeg) print their complaints
+    straight to file descriptor 2; while probing a user's file we say what is wrong
+    ourselves, in one line."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def read_image(path: Path):
+    """The file decoded as a still image (3-channel BGR whatever it holds — gray, alpha,
+    16-bit — with EXIF orientation applied), or None if it is not an image format."""
+    if not cv2.haveImageReader(str(path)):
+        return None
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        raise InputError(path, "image could not be decoded (truncated or corrupt file?)")
+    return image
+
+
+def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
+    from ntt.io.video_file import iter_video_frames, probe_video
+
+    # FFmpeg reports what it cannot parse on stderr; the error below says it in one line.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", str(AV_LOG_QUIET))
+    try:
+        info = probe_video(path)
+    except InputError:
+        raise InputError(path, "not an image or video that OpenCV can decode") from None
+    fps = info.fps if info.fps > 0 else DEFAULT_FPS
+    for frame in iter_video_frames(path, fps):
+        if max_frames is not None and frame.index >= max_frames:
+            return
+        yield frame
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+    from ntt.vision.camera import CameraGeometry
+    from ntt.vision.detector import FaceDetector
+    from ntt.vision.landmarks import FaceMesh
+
+    path = Path(args.input)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if not path.is_file():
+        raise InputError(path, "not a file (expected an image or a video)")
+    if args.hfov is not None and not 1.0 <= args.hfov <= 179.0:
+        raise InputError("--hfov", f"field of view must be 1..179 degrees, got {args.hfov}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise InputError("--max-frames", "must be at least 1")
+    geometry = CameraGeometry() if args.hfov is None else CameraGeometry(hfov_deg=args.hfov)
+    with native_stderr_silenced():
+        image = read_image(path)
+        frames = None if image is not None else video_frames(path, args.max_frames)
+        # Decode errors surface here, before any model loads.
+        first = next(frames, None) if frames is not None else None
+    if frames is not None and first is None:
+        raise InputError(path, "video has no decodable frames")
+    with FaceDetector() as detector, FaceMesh() as mesh:
+        if image is not None:
+            analyzer = FaceAnalyzer(detector, mesh, geometry=geometry,
+                                    params=AnalyzerParams(exhaustive=True))
+            (cue,) = analyzer.push(VideoFrame(t_s=0.0, index=0, image_bgr=image))
+            if args.json:
+                print_json([face_json(f) for f in cue.faces])
+            else:
+                h, w = image.shape[:2]
+                sys.stdout.write(f"{path.name}: {w}x{h}, {len(cue.faces)} face(s)\n")
+                for face in cue.faces:
+                    sys.stdout.write("  " + face_line(face) + "\n")
+            return 0
+        analyzer = FaceAnalyzer(detector, mesh, geometry=geometry)
+        entries = []
+        for frame in _chain(first, frames):
+            (cue,) = analyzer.push(frame)
+            if args.json:
+                entries.append({"frame": cue.frame_index, "t_s": round(cue.t_s, 4),
+                                "faces": [face_json(f) for f in cue.faces]})
+            else:
+                sys.stdout.write(f"frame {cue.frame_index} ({cue.t_s:.2f} s): "
+                                 f"{len(cue.faces)} face(s)\n")
+                for face in cue.faces:
+                    sys.stdout.write("  " + face_line(face) + "\n")
+        if args.json:
+            print_json(entries)
+    return 0
+
+
+def _chain(first: VideoFrame, rest: Iterator[VideoFrame]) -> Iterator[VideoFrame]:
+    yield first
+    yield from rest

@@ -1,0 +1,1 @@
+"""Household-session simulator: renders real video and audio with ground truth."""

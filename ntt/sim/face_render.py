@@ -1,0 +1,269 @@
+"""Render a real face photo as a textured 3D mesh at any head pose, gaze, blink and mouth
+opening — with OpenCV and numpy only.
+
+The mesh is lifted from MediaPipe Face Mesh's own 3D landmarks on the photo (x, y in pixels,
+z relative depth on the x scale), extended by two rings around the face oval so forehead,
+hair, ears and neck come along, and triangulated (Delaunay on the frontal 2D layout).
+Rendering rasterises triangle ids far-to-near into an id buffer (painter's algorithm with
+back-face culling), maps every covered pixel back into the photo through its triangle's
+affine map, and samples the photo once with ``cv2.remap``. Eye openings are re-textured
+from a sclera/iris model so gaze can be moved; the mouth opening is a dark cavity.
+
+Pose convention (same as ``ntt.vision``): yaw > 0 turns the person to their left (nose
+towards image right), pitch > 0 looks up, roll > 0 tilts the head clockwise in the image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+N_MESH = 468
+IRIS_RIGHT = (468, 469, 470, 471, 472)  # subject's right eye (image left): centre + 4
+IRIS_LEFT = (473, 474, 475, 476, 477)
+RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
+RIGHT_UPPER_LID = (246, 161, 160, 159, 158, 157, 173)
+RIGHT_LOWER_LID = (7, 163, 144, 145, 153, 154, 155)
+LEFT_UPPER_LID = (466, 388, 387, 386, 385, 384, 398)
+LEFT_LOWER_LID = (249, 390, 373, 374, 380, 381, 382)
+INNER_LIPS = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82,
+              81, 80, 191)
+UPPER_INNER_LIP = (191, 80, 81, 82, 13, 312, 311, 310, 415)
+LOWER_INNER_LIP = (95, 88, 178, 87, 14, 317, 402, 318, 324)
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
+             400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
+             103, 67, 109)
+CHIN = 152
+NOSE_TIP = 1
+FOREHEAD = 10
+RING_SCALES = (1.22, 1.45)  # outer rings around the face oval, as multiples of its radius
+MOUTH_CAVITY_BGR = (30, 25, 60)
+HEAD_PIVOT_DEPTH = 0.55  # pivot behind the nose tip, in face heights
+SCLERA_BGR = (215, 220, 225)
+
+
+@dataclass(frozen=True)
+class FacePose:
+    """Everything that changes from frame to frame for one rendered face."""
+
+    yaw_deg: float = 0.0
+    pitch_deg: float = 0.0
+    roll_deg: float = 0.0
+    gaze_yaw_deg: float = 0.0  # eye-in-head, same signs as head yaw/pitch
+    gaze_pitch_deg: float = 0.0
+    eye_open: float = 1.0  # 0 = closed (blink)
+    mouth_open: float = 0.0  # 0..1, fraction of a wide-open jaw
+    light: tuple[float, float, float] = (0.0, 0.0, -1.0)  # direction towards the light
+
+
+def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Rotation in image axes (x right, y down, z away from the camera)."""
+    y, p, r = (math.radians(a) for a in (yaw_deg, pitch_deg, roll_deg))
+    # Nose (z < 0) must move to +x for positive yaw, up (-y) for positive pitch.
+    ry = np.array([[math.cos(y), 0, -math.sin(y)], [0, 1, 0], [math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), math.sin(p)], [0, -math.sin(p), math.cos(p)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+class FaceModel:
+    """A textured face mesh built from one photo."""
+
+    def __init__(self, photo_bgr: np.ndarray, landmarks: np.ndarray):
+        """``landmarks``: (478, 3) Face Mesh output on ``photo_bgr`` in pixels."""
+        self.photo = photo_bgr
+        pts = landmarks.astype(np.float64)
+        self.height_px = float(pts[CHIN, 1] - pts[FOREHEAD, 1])
+        # Heads turn about the neck, well behind the nose: pivot there.
+        centre = pts[NOSE_TIP].copy() + np.array([0.0, 0.0, HEAD_PIVOT_DEPTH * self.height_px])
+        oval = pts[list(FACE_OVAL)]
+        oval_c = oval[:, :2].mean(axis=0)
+        rings = []
+        for k, scale in enumerate(RING_SCALES):
+            ring = np.empty_like(oval)
+            ring[:, :2] = oval_c + (oval[:, :2] - oval_c) * scale
+            ring[:, 2] = oval[:, 2] + (k + 1) * 0.15 * np.ptp(oval[:, 0])  # further back
+            rings.append(ring)
+        mesh = np.vstack([pts[:N_MESH]] + rings)
+        self.n_rings = len(oval)
+        self.src_xy = mesh[:, :2].astype(np.float32)
+        self.model_xyz = mesh - centre  # head-centred, image axes, z away from camera
+        self.iris = pts[N_MESH:N_MESH + 10] - centre
+        tri = Delaunay(self.src_xy).simplices
+        self.triangles = tri.astype(np.int32)
+        eye_r, eye_l, lips = set(RIGHT_EYE), set(LEFT_EYE), set(INNER_LIPS)
+        self.kind = np.zeros(len(tri), dtype=np.int8)  # 0 skin, 1 eye, 2 mouth, 3 outer
+        for i, t in enumerate(tri):
+            s = set(t.tolist())
+            if s <= eye_r or s <= eye_l:
+                self.kind[i] = 1
+            elif s <= lips:
+                self.kind[i] = 2
+            elif min(t) >= N_MESH + self.n_rings:
+                self.kind[i] = 3
+        # The outermost ring fades into the background.
+        self.alpha_vertex = np.ones(len(mesh), dtype=np.float32)
+        self.alpha_vertex[N_MESH + self.n_rings:] = 0.0
+        a = self.src_xy[self.triangles]
+        self.src_sign = np.sign(_cross(a))
+        self._eye_texture = self._build_eye_textures()
+        cheek = pts[[50, 280], :2].astype(int)  # both cheeks: the photo's skin tone
+        patches = [photo_bgr[max(y - 3, 0):y + 4, max(x - 3, 0):x + 4].reshape(-1, 3)
+                   for x, y in cheek]
+        self.skin_bgr = tuple(float(c) * 0.85 for c in np.vstack(patches).mean(axis=0))
+
+    # --- deformation -------------------------------------------------------------------
+
+    def _deformed(self, pose: FacePose) -> np.ndarray:
+        v = self.model_xyz.copy()
+        closed = 1.0 - float(np.clip(pose.eye_open, 0.0, 1.0))
+        for upper, lower in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID,
+                                                                   LEFT_LOWER_LID)):
+            for u, lo in zip(upper, lower, strict=True):
+                v[u, 1] += closed * (v[lo, 1] - v[u, 1]) * 0.9
+        jaw = float(np.clip(pose.mouth_open, 0.0, 1.0)) * 0.09 * self.height_px
+        if jaw > 0:
+            mouth_y = v[list(UPPER_INNER_LIP), 1].mean()
+            chin_y = v[CHIN, 1]
+            below = v[:, 1] > mouth_y
+            weight = np.clip((v[:, 1] - mouth_y) / max(chin_y - mouth_y, 1e-6), 0, 1)
+            weight = np.where(below, np.sqrt(weight), 0.0)
+            width = np.ptp(v[list(FACE_OVAL), 0]) * 0.5
+            weight *= np.clip(1.2 - np.abs(v[:, 0]) / width, 0, 1)
+            v[:, 1] += jaw * weight
+            v[list(LOWER_INNER_LIP), 1] += jaw * 0.35
+        return v
+
+    # --- eyes --------------------------------------------------------------------------
+
+    def _build_eye_textures(self) -> dict:
+        """Per eye: the iris patch cut from the photo, its radius and centre (model px)."""
+        out = {}
+        for name, iris_idx in (("right", IRIS_RIGHT), ("left", IRIS_LEFT)):
+            pts = self.iris[[i - N_MESH for i in iris_idx]]
+            centre = pts[0]
+            radius = float(np.mean(np.linalg.norm(pts[1:, :2] - centre[:2], axis=1)))
+            out[name] = (centre, max(radius, 1.0))
+        return out
+
+    # --- rendering ---------------------------------------------------------------------
+
+    def render(self, canvas: np.ndarray, centre_xy: tuple[float, float], face_height_px: float,
+               pose: FacePose, brightness: float = 1.0) -> np.ndarray:
+        """Draw the face onto ``canvas`` (BGR, modified in place); returns the 2D landmarks
+        (478×2, Face Mesh order, iris included) where they landed."""
+        scale = face_height_px / self.height_px
+        rot = rotation(pose.yaw_deg, pose.pitch_deg, pose.roll_deg)
+        v = self._deformed(pose) @ rot.T
+        dst = v[:, :2] * scale + np.asarray(centre_xy)
+        depth = v[:, 2]
+        landmarks = np.zeros((N_MESH + 10, 2), dtype=np.float32)
+        landmarks[:N_MESH] = dst[:N_MESH]
+        gaze = rotation(pose.yaw_deg + pose.gaze_yaw_deg, pose.pitch_deg + pose.gaze_pitch_deg,
+                        pose.roll_deg)
+        iris_xy = {}
+        for name, iris_idx in (("right", IRIS_RIGHT), ("left", IRIS_LEFT)):
+            centre, radius = self._eye_texture[name]
+            # The eyeball centre sits ~1.1 iris radii... use a 12 mm eyeball vs 6 mm iris.
+            ball_r = radius * 2.0
+            ball_c = centre + np.array([0, 0, ball_r])
+            ball_c_rot = rot @ ball_c
+            direction = gaze @ np.array([0, 0, -1.0])
+            iris_c = ball_c_rot + direction * ball_r
+            p = iris_c[:2] * scale + np.asarray(centre_xy)
+            iris_xy[name] = (p, radius * scale)
+            offsets = self.iris[[i - N_MESH for i in iris_idx]][:, :2] - centre[:2]
+            landmarks[iris_idx[0]:iris_idx[0] + 5] = p + (rot[:2, :2] @ offsets.T).T * scale
+        self._rasterise(canvas, dst, depth, v, pose, iris_xy, brightness)
+        return landmarks
+
+    def _rasterise(self, canvas, dst, depth, v, pose, iris_xy, brightness) -> None:
+        h, w = canvas.shape[:2]
+        tri = self.triangles
+        d = dst[tri].astype(np.float32)
+        sign = np.sign(_cross(d))
+        visible = (sign == self.src_sign) & (sign != 0)
+        order = np.argsort(-depth[tri].mean(axis=1))
+        order = order[visible[order]]
+        x0, y0 = np.floor(dst.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(dst.max(axis=0)).astype(int) + 1
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 <= x0 or y1 <= y0 or len(order) == 0:
+            return
+        ids = np.zeros((y1 - y0, x1 - x0), dtype=np.int32)
+        offset = np.array([x0, y0], dtype=np.float32)
+        for t in order:
+            cv2.fillConvexPoly(ids, np.round((d[t] - offset) * 16).astype(np.int32),
+                               int(t) + 1, lineType=cv2.LINE_8, shift=4)
+        ys, xs = np.nonzero(ids)
+        if len(xs) == 0:
+            return
+        t_ids = ids[ys, xs] - 1
+        # Barycentric coordinates of each covered pixel in its triangle.
+        a, b, c = d[t_ids, 0], d[t_ids, 1], d[t_ids, 2]
+        px = np.stack([xs + x0, ys + y0], axis=1).astype(np.float32)
+        v0, v1, v2 = b - a, c - a, px - a
+        den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
+        den = np.where(np.abs(den) < 1e-9, 1e-9, den)
+        l1 = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / den
+        l2 = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / den
+        l0 = 1.0 - l1 - l2
+        s = self.src_xy[tri[t_ids]]
+        src = s[:, 0] * l0[:, None] + s[:, 1] * l1[:, None] + s[:, 2] * l2[:, None]
+        map_x = np.full(ids.shape, -1, dtype=np.float32)
+        map_y = np.full(ids.shape, -1, dtype=np.float32)
+        map_x[ys, xs] = src[:, 0]
+        map_y[ys, xs] = src[:, 1]
+        patch = cv2.remap(self.photo, map_x, map_y, cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        # Lambert shading per triangle from its rotated normal.
+        vt = v[tri]
+        normals = np.cross(vt[:, 1] - vt[:, 0], vt[:, 2] - vt[:, 0])
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-9
+        normals *= -self.src_sign[:, None]  # make them point towards the camera (-z)
+        light = np.asarray(pose.light, dtype=np.float64)
+        light /= np.linalg.norm(light) + 1e-9
+        shade = 0.55 + 0.45 * np.clip(normals @ light, 0, 1)
+        factor = np.zeros(ids.shape, dtype=np.float32)
+        factor[ys, xs] = shade[t_ids] * brightness
+        patch *= factor[:, :, None]
+        kind = self.kind[t_ids]
+        mouth = kind == 2
+        if pose.mouth_open > 0:
+            k = float(np.clip(pose.mouth_open * 1.5, 0, 1))
+            my, mx = ys[mouth], xs[mouth]
+            patch[my, mx] = patch[my, mx] * (1 - k) + np.asarray(MOUTH_CAVITY_BGR) * k
+        eye = kind == 1
+        if eye.any():
+            self._paint_eyes(patch, xs[eye], ys[eye], x0, y0, iris_xy, brightness)
+        alpha_v = self.alpha_vertex[tri[t_ids]]
+        alpha = alpha_v[:, 0] * l0 + alpha_v[:, 1] * l1 + alpha_v[:, 2] * l2
+        alpha_img = np.zeros(ids.shape, dtype=np.float32)
+        alpha_img[ys, xs] = np.clip(alpha * 1.6, 0, 1)
+        region = canvas[y0:y1, x0:x1].astype(np.float32)
+        out = region * (1 - alpha_img[:, :, None]) + patch * alpha_img[:, :, None]
+        canvas[y0:y1, x0:x1] = np.clip(out, 0, 255).astype(np.uint8)
+
+    def _paint_eyes(self, patch, xs, ys, x0, y0, iris_xy, brightness) -> None:
+        px = np.stack([xs + x0, ys + y0], axis=1).astype(np.float32)
+        colour = np.empty((len(xs), 3), dtype=np.float32)
+        colour[:] = SCLERA_BGR
+        for name in ("right", "left"):
+            centre, radius = iris_xy[name]
+            dist = np.linalg.norm(px - centre, axis=1)
+            iris = dist < radius
+            pupil = dist < radius * 0.45
+            colour[iris] = (70, 85, 110)
+            colour[pupil] = (20, 20, 25)
+        patch[ys, xs] = colour * brightness
+
+
+def _cross(tri_xy: np.ndarray) -> np.ndarray:
+    """z of (b - a) × (c - a) for each triangle (signed doubled area)."""
+    a, b, c = tri_xy[:, 0], tri_xy[:, 1], tri_xy[:, 2]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])

@@ -1,0 +1,266 @@
+"""Render a ``Script`` into a session directory: video of textured faces in a room, a
+reverberant noisy audio mix of espeak-ng voices, labels and per-frame ground truth."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.signal import fftconvolve
+
+from ntt.cues import SAMPLE_RATE_HZ
+from ntt.io.session import DeviceTurn, Labels, Utterance, write_session
+from ntt.io.video_file import write_video
+from ntt.sim.face_render import FacePose
+from ntt.sim.photos import face_model
+from ntt.sim.room import draw_room
+from ntt.sim.script import Line, Look, Person, Script
+from ntt.tts import synthesize
+
+FACE_HEIGHT_M = 0.20  # forehead to chin
+TURN_S = 0.5  # a head turn takes this long
+LOOKING_AT_DEVICE_DEG = 12.0
+TRIM_DB = -45.0  # speech extent: where the dry signal rises above this (re. its peak)
+MOUTH_WINDOW_S = 0.04
+
+
+@dataclass(frozen=True)
+class Spoken:
+    line: Line
+    audio: np.ndarray  # dry, trimmed
+    start_s: float
+    end_s: float
+
+
+def trim_silence(audio: np.ndarray, threshold_db: float = TRIM_DB) -> np.ndarray:
+    """Cut espeak-ng's leading/trailing silence so labels mark the speech itself."""
+    win = int(0.01 * SAMPLE_RATE_HZ)
+    n = len(audio) // win
+    if n == 0:
+        return audio
+    rms = np.sqrt(np.mean(audio[:n * win].reshape(n, win) ** 2, axis=1) + 1e-12)
+    level = 20 * np.log10(rms / (rms.max() + 1e-12))
+    active = np.nonzero(level > threshold_db)[0]
+    if len(active) == 0:
+        return audio[:0]
+    return audio[active[0] * win:(active[-1] + 1) * win]
+
+
+def room_impulse_response(rt60_s: float, distance_m: float, rng: np.random.Generator
+                          ) -> np.ndarray:
+    """Direct path + exponentially decaying diffuse tail; the direct-to-reverberant ratio
+    falls with distance, as in a real room."""
+    n = max(int(rt60_s * SAMPLE_RATE_HZ), 1)
+    t = np.arange(n) / SAMPLE_RATE_HZ
+    tail = rng.normal(0, 1, n) * np.exp(-6.9 * t / max(rt60_s, 1e-3))
+    tail[: int(0.003 * SAMPLE_RATE_HZ)] = 0
+    ir = tail * 0.08 * distance_m
+    ir[0] = 1.0
+    return (ir / np.sqrt(np.sum(ir ** 2))).astype(np.float32)
+
+
+def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.normal(0, 1, n))
+    f = np.arange(len(spectrum))
+    spectrum[1:] /= np.sqrt(f[1:])
+    noise = np.fft.irfft(spectrum, n)
+    return (noise / (np.std(noise) + 1e-12)).astype(np.float32)
+
+
+def _speak(line: Line, person: Person | None, script: Script) -> np.ndarray:
+    if person is None:  # the device
+        voice, pitch, rate = script.device_voice, 50, 170
+    else:
+        voice, pitch, rate = person.voice, person.pitch, person.rate_wpm
+    audio = synthesize(line.text, voice=voice, pitch=pitch,
+                       rate_wpm=int(rate * line.rate_scale))
+    return trim_silence(audio)
+
+
+def _pose_at(looks: list[Look], t_s: float) -> tuple[float, float, float, float]:
+    """Head/eye angles at ``t_s``: each Look starts a smooth turn from the previous pose."""
+    prev = (0.0, 0.0, 0.0, 0.0)
+    current = prev
+    for look in looks:
+        if look.t_s > t_s:
+            break
+        target = (look.yaw_deg, look.pitch_deg, look.gaze_yaw_deg, look.gaze_pitch_deg)
+        k = min(1.0, (t_s - look.t_s) / TURN_S)
+        k = 0.5 - 0.5 * math.cos(math.pi * k)
+        prev = current
+        current = tuple(a + (b - a) * k for a, b in zip(prev, target, strict=True))
+    return current  # type: ignore[return-value]
+
+
+def _mouth_track(spoken: list[Spoken], n_frames: int, fps: float) -> np.ndarray:
+    """Mouth opening per frame from the speaker's own dry speech envelope."""
+    out = np.zeros(n_frames, dtype=np.float32)
+    win = int(MOUTH_WINDOW_S * SAMPLE_RATE_HZ)
+    for s in spoken:
+        peak = np.sqrt(np.mean(s.audio ** 2)) * 2.0 + 1e-9
+        f0, f1 = int(math.ceil(s.start_s * fps)), int(s.end_s * fps)
+        for f in range(max(f0, 0), min(f1 + 1, n_frames)):
+            i = int((f / fps - s.start_s) * SAMPLE_RATE_HZ)
+            seg = s.audio[max(i - win // 2, 0): i + win // 2]
+            if len(seg):
+                out[f] = max(out[f], min(1.0, float(np.sqrt(np.mean(seg ** 2))) / peak))
+    return out
+
+
+def render_session(script: Script, out_dir: str | Path) -> Path:
+    """Render and write the session; returns its directory."""
+    rng = np.random.default_rng(script.seed)
+    persons = {p.id: p for p in script.persons}
+    n = int(round(script.duration_s * SAMPLE_RATE_HZ))
+    mix = np.zeros(n, dtype=np.float32)
+    spoken: dict[str, list[Spoken]] = {p.id: [] for p in script.persons}
+    utterances, turns = [], []
+    for i, line in enumerate(sorted(script.lines, key=lambda ln: ln.start_s)):
+        person = persons.get(line.speaker)
+        dry = _speak(line, person, script)
+        start = int(line.start_s * SAMPLE_RATE_HZ)
+        dry = dry[: max(n - start, 0)]
+        if len(dry) == 0:
+            continue
+        end_s = (start + len(dry)) / SAMPLE_RATE_HZ
+        if person is None:
+            turns.append(DeviceTurn(line.start_s, end_s, line.text))
+            if not script.device_echo:
+                continue
+            distance, gain_db = 1.0, -6.0
+        else:
+            spoken[person.id].append(Spoken(line, dry, line.start_s, end_s))
+            utterances.append(Utterance(f"u{i:03d}", round(line.start_s, 3), round(end_s, 3),
+                                        person.id, line.addressee == "device",
+                                        line.addressee, line.text))
+            distance, gain_db = person.distance_m, line.gain_db
+        wet = fftconvolve(dry, room_impulse_response(script.rt60_s, distance, rng))[: len(dry)
+                                                                                  + 4000]
+        gain = 10 ** (gain_db / 20) / max(distance, 0.3)
+        seg = wet[: n - start] * gain * 0.5
+        mix[start:start + len(seg)] += seg.astype(np.float32)
+    speech_rms = float(np.sqrt(np.mean(mix[np.abs(mix) > 1e-4] ** 2))) if mix.any() else 0.1
+    noise = pink_noise(n, rng) * speech_rms * 10 ** (-script.snr_db / 20)
+    audio = mix + noise
+    peak = float(np.max(np.abs(audio)))
+    if peak > 0.95:
+        audio *= 0.95 / peak
+
+    visible = [p for p in script.persons if p.visible]
+    video_path = None
+    truth = {"fps": script.fps, "frames": []}
+    if visible:
+        video_path, truth = _render_video(script, visible, spoken, rng)
+    labels = Labels(tuple(utterances), tuple(turns))
+    participants = tuple(p.id for p in script.persons) + script.participants_extra
+    try:
+        return write_session(out_dir, audio=audio, video_path=video_path,
+                             fps=script.fps if visible else 0.0, device=script.device,
+                             participants=participants, labels=labels, notes=script.notes,
+                             scenario=script.scenario, extra_files={"truth.json": truth})
+    finally:
+        if video_path is not None:
+            shutil.rmtree(video_path.parent, ignore_errors=True)
+
+
+def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[Spoken]],
+                  rng: np.random.Generator) -> tuple[Path, dict]:
+    w, h = script.size_wh
+    n_frames = int(math.ceil(script.duration_s * script.fps))
+    focal_px = (w / 2) / math.tan(math.radians(script.hfov_deg) / 2)
+    room = draw_room(w, h, rng, script.brightness)
+    order = sorted(visible, key=lambda p: -p.distance_m)  # far first
+    looks = {p.id: sorted((lk for lk in script.looks if lk.person == p.id),
+                          key=lambda lk: lk.t_s) for p in visible}
+    mouths = {p.id: _mouth_track(spoken[p.id], n_frames, script.fps) for p in visible}
+    blinks = {p.id: _blink_times(script.duration_s, rng) for p in visible}
+    sway = {p.id: rng.uniform(0, 2 * math.pi, 3) for p in visible}
+    shirts = {p.id: tuple(float(c) for c in rng.uniform(30, 200, 3)) for p in visible}
+    speaking_spans = {p.id: [(s.start_s, s.end_s) for s in spoken[p.id]] for p in visible}
+    frames_truth = []
+
+    def frames():
+        for f in range(n_frames):
+            t = f / script.fps
+            canvas = room.copy()
+            people = {}
+            for p in order:
+                model = face_model(p.photo)
+                yaw, pitch, gaze_yaw, gaze_pitch = _pose_at(looks[p.id], t)
+                ph = sway[p.id]
+                yaw += 2.0 * math.sin(0.7 * t + ph[0])
+                pitch += 1.5 * math.sin(0.5 * t + ph[1])
+                roll = 2.0 * math.sin(0.3 * t + ph[2])
+                eye_open = _eye_open(blinks[p.id], t)
+                cx, cy = p.x_frac * w, p.y_frac * h
+                # Angles of the face's position off the optical axis (camera frame).
+                off_yaw = math.degrees(math.atan2(w / 2 - cx, focal_px))
+                off_pitch = math.degrees(math.atan2(cy - h / 2, focal_px))
+                pose = FacePose(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+                                gaze_yaw_deg=gaze_yaw, gaze_pitch_deg=gaze_pitch,
+                                eye_open=eye_open, mouth_open=float(mouths[p.id][f]),
+                                light=(0.3 * math.cos(ph[0]), -0.4, -1.0))
+                face_px = focal_px * FACE_HEIGHT_M / p.distance_m
+                _draw_body(canvas, cx, cy, face_px, yaw, shirts[p.id], model.skin_bgr)
+                lm = model.render(canvas, (cx, cy), face_px, pose)
+                x0, y0 = lm[:, 0].min(), lm[:, 1].min()
+                box = [int(x0), int(y0), int(lm[:, 0].max() - x0), int(lm[:, 1].max() - y0)]
+                looking = math.hypot(yaw + gaze_yaw, pitch + gaze_pitch) < LOOKING_AT_DEVICE_DEG
+                people[p.id] = {
+                    "box": box, "yaw": round(yaw + off_yaw, 2), "pitch": round(pitch + off_pitch,
+                                                                                2),
+                    "roll": round(roll, 2), "yaw_rel": round(yaw, 2),
+                    "pitch_rel": round(pitch, 2), "gaze_yaw": round(gaze_yaw, 2),
+                    "gaze_pitch": round(gaze_pitch, 2), "eye_open": round(eye_open, 2),
+                    "looking_at_device": looking,
+                    "speaking": any(a <= t <= b for a, b in speaking_spans[p.id]),
+                }
+            frames_truth.append({"t": round(t, 4), "persons": people})
+            noisy = canvas.astype(np.float32) + rng.normal(0, script.camera_noise, canvas.shape)
+            yield np.clip(noisy, 0, 255).astype(np.uint8)
+
+    tmp = Path(tempfile.mkdtemp(prefix="ntt-render-")) / "video.mp4"
+    try:
+        write_video(tmp, frames(), script.fps)
+    except BaseException:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+        raise
+    return tmp, {"fps": script.fps, "frames": frames_truth,
+                 "conventions": "angles in degrees; yaw/pitch in the camera frame, *_rel "
+                                "relative to facing the camera; see ntt.sim.face_render"}
+
+
+def _draw_body(canvas: np.ndarray, cx: float, cy: float, face_px: float, yaw_deg: float,
+               shirt_bgr: tuple, skin_bgr: tuple) -> None:
+    """Neck and shoulders under the head, so a person is more than a floating face."""
+    shift = face_px * 0.15 * math.sin(math.radians(yaw_deg))
+    neck_w = int(face_px * 0.28)
+    top = int(cy + face_px * 0.3)
+    cv2.rectangle(canvas, (int(cx - neck_w + shift), top),
+                  (int(cx + neck_w + shift), int(cy + face_px * 0.95)), skin_bgr, -1)
+    centre = (int(cx + shift * 0.5), int(cy + face_px * 1.45))
+    axes = (int(face_px * 1.15 * (0.75 + 0.25 * math.cos(math.radians(yaw_deg)))),
+            int(face_px * 0.6))
+    cv2.ellipse(canvas, centre, axes, 0, 180, 360, shirt_bgr, -1)
+    cv2.rectangle(canvas, (centre[0] - axes[0], centre[1]),
+                  (centre[0] + axes[0], int(centre[1] + face_px * 1.5)), shirt_bgr, -1)
+
+
+def _blink_times(duration_s: float, rng: np.random.Generator) -> list[float]:
+    times, t = [], float(rng.uniform(0.5, 3.0))
+    while t < duration_s:
+        times.append(t)
+        t += float(rng.uniform(2.0, 6.0))
+    return times
+
+
+def _eye_open(blinks: list[float], t_s: float, blink_s: float = 0.15) -> float:
+    for b in blinks:
+        if b <= t_s <= b + blink_s:
+            return float(abs((t_s - b) / blink_s * 2 - 1))
+    return 1.0

@@ -1,0 +1,69 @@
+"""A session script: who is in the room, what they say to whom, where they look."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    photo: str  # a key of ntt.sim.photos.PHOTOS; "" for someone heard but never seen
+    voice: str = "en-us"  # espeak-ng voice, e.g. "en-us+f3"
+    pitch: int = 50
+    rate_wpm: int = 160
+    x_frac: float = 0.5  # horizontal position in the image, 0 = left edge
+    y_frac: float = 0.45  # vertical position of the face centre
+    distance_m: float = 1.5
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.photo)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One utterance. ``speaker`` is a person id or ``device``; ``addressee`` is ``device``,
+    a person id, or ``none`` (narration, TV)."""
+
+    speaker: str
+    start_s: float
+    text: str
+    addressee: str
+    gain_db: float = 0.0  # directed speech is often a little louder
+    rate_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Look:
+    """From ``t_s`` on, ``person`` turns their head to (yaw, pitch) degrees relative to
+    facing the camera, and their eyes by (gaze_yaw, gaze_pitch) relative to the head."""
+
+    person: str
+    t_s: float
+    yaw_deg: float
+    pitch_deg: float = 0.0
+    gaze_yaw_deg: float = 0.0
+    gaze_pitch_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class Script:
+    duration_s: float
+    persons: tuple[Person, ...]
+    lines: tuple[Line, ...]
+    looks: tuple[Look, ...] = ()
+    seed: int = 0
+    fps: float = 15.0
+    size_wh: tuple[int, int] = (640, 360)
+    hfov_deg: float = 65.0
+    snr_db: float = 25.0
+    rt60_s: float = 0.3
+    brightness: float = 1.0
+    camera_noise: float = 3.0
+    device_echo: bool = False  # play the device's replies into the room mix
+    device_voice: str = "en-us+f2"
+    device: str = "laptop-webcam"
+    scenario: str = ""
+    notes: str = ""
+    participants_extra: tuple[str, ...] = field(default_factory=tuple)

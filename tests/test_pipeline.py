@@ -1,0 +1,172 @@
+"""The streaming skeleton: sources on the session clock, stage wiring, end-to-end run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SAMPLE
+
+from ntt.cli import main
+from ntt.cues import AudioChunk, Decision, Face, FacesCue, SpeechEvent, Tick, VideoFrame
+from ntt.fusion.rule import RuleFusion
+from ntt.io.session import load_session
+from ntt.io.sources import CameraReader, LiveSource, SessionSource
+from ntt.pipeline import Pipeline
+
+
+def test_session_source_interleaves_on_the_audio_clock(make_session):
+    session = load_session(make_session())
+    items = list(SessionSource(session))
+    chunks = [i for i in items if isinstance(i, AudioChunk)]
+    frames = [i for i in items if isinstance(i, VideoFrame)]
+    assert sum(len(c.samples) for c in chunks) == len(session.audio())
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert all(abs(f.t_s - f.index / session.fps) < 1e-9 for f in frames)
+    # Causal order: a frame comes after the audio chunk that reaches its time.
+    audio_t = 0.0
+    for item in items:
+        if isinstance(item, AudioChunk):
+            audio_t = item.end_s
+        else:
+            assert item.t_s <= audio_t + 1e-9
+    assert len(frames) == pytest.approx(session.duration_s * session.fps, abs=1)
+
+
+def _face(track: int, attending: float, size: int = 100) -> Face:
+    return Face(track_id=track, box_xywh=(0, 0, size, size), yaw_deg=0, pitch_deg=0,
+                roll_deg=0, attending=attending)
+
+
+def test_rule_fusion_decides_per_utterance():
+    fusion = RuleFusion()
+    out = []
+    out += fusion.push(SpeechEvent(1.1, "speech_start", 1.0))
+    for k in range(10):
+        t = 1.0 + 0.1 * k
+        out += fusion.push(FacesCue(t, k, (_face(0, 0.9), _face(1, 0.1, size=50))))
+        out += fusion.push(Tick(t))
+    out += fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
+    early = [d for d in out if isinstance(d, Decision) and d.kind == "early"]
+    final = [d for d in out if isinstance(d, Decision) and d.kind == "final"]
+    assert len(early) == 1 and early[0].t_s < 2.0
+    assert len(final) == 1
+    d = final[0]
+    assert d.speaker_track == 0 and d.directed and d.p_directed == pytest.approx(0.9)
+    assert (d.start_s, d.end_s, d.t_s) == (1.0, 2.0, 2.3)
+
+
+def test_rule_fusion_without_faces_is_unsure():
+    fusion = RuleFusion()
+    fusion.push(SpeechEvent(1.1, "speech_start", 1.0))
+    (d,) = fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
+    assert d.speaker_track is None and not d.directed and d.addressee == "unknown"
+
+
+class _ListStage:
+    def __init__(self, produce):
+        self.produce = produce
+        self.seen = []
+
+    def push(self, item):
+        self.seen.append(item)
+        return self.produce(item)
+
+    def flush(self):
+        return []
+
+    def reset(self):
+        self.seen.clear()
+
+
+def test_pipeline_routes_items_and_ticks():
+    audio = _ListStage(lambda c: [SpeechEvent(c.end_s, "speech_start", c.t_s)]
+                       if c.t_s == 0 else [])
+    video = _ListStage(lambda f: [FacesCue(f.t_s, f.index, ())])
+    fusion = _ListStage(lambda cue: [])
+    seen = []
+    pipe = Pipeline({"audio": audio}, {"vision": video}, fusion, observers=[seen.append])
+    chunk = AudioChunk(0.0, np.zeros(1600, np.float32))  # 100 ms
+    pipe.push(chunk)
+    pipe.push(VideoFrame(0.05, 0, np.zeros((4, 4, 3), np.uint8)))
+    assert audio.seen == [chunk] and len(video.seen) == 1
+    ticks = [c for c in fusion.seen if isinstance(c, Tick)]
+    assert [t.t_s for t in ticks] == pytest.approx([0.0, 0.05, 0.1])
+    assert any(isinstance(c, SpeechEvent) for c in fusion.seen)
+    assert any(isinstance(c, FacesCue) for c in seen)  # observers see cues, not ticks
+    assert not any(isinstance(c, Tick) for c in seen)
+    assert pipe.times.audio_s == pytest.approx(0.1)
+
+
+def test_live_source_stamps_camera_frames_on_the_audio_clock(tmp_path, speech_16k,
+                                                            make_session):
+    """A video file stands in for the camera (cv2.VideoCapture opens both the same way) and
+    a file-backed reader for the microphone."""
+    session = load_session(make_session())
+
+    class FileMic:
+        def __init__(self, audio):
+            self.blocks = [audio[i:i + 512] for i in range(0, len(audio), 512)]
+
+        def start(self):
+            pass
+
+        def read(self, timeout_s):
+            import time
+
+            time.sleep(0.002)
+            return self.blocks.pop(0) if self.blocks else None
+
+        def stop(self):
+            pass
+
+    mic = FileMic(session.audio())
+    n_blocks = len(mic.blocks)
+    source = LiveSource(mic, CameraReader(str(session.video_path)))
+    items = []
+    for item in source:
+        items.append(item)
+        if sum(isinstance(i, AudioChunk) for i in items) == n_blocks:
+            source.stop()
+    frames = [i for i in items if isinstance(i, VideoFrame)]
+    chunks = [i for i in items if isinstance(i, AudioChunk)]
+    assert chunks[-1].t_s == pytest.approx((n_blocks - 1) * 512 / 16_000)
+    assert frames, "camera frames arrive beside the audio"
+    assert all(0 <= f.t_s <= chunks[-1].end_s for f in frames)
+
+
+def test_run_on_bundled_sample_json(capsys):
+    assert main(["run", str(SAMPLE), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    finals = [d for d in doc["decisions"] if d["kind"] == "final"]
+    labels = load_session(SAMPLE).labels
+    # Voice activity finds each labelled utterance once.
+    assert len(finals) == len(labels.utterances)
+    for d, u in zip(finals, labels.utterances, strict=True):
+        assert abs(d["start_s"] - u.start_s) < 0.3 and abs(d["end_s"] - u.end_s) < 0.4
+        assert 0.0 <= d["p_directed"] <= 1.0
+    assert doc["rtf"]["total"] > 0
+
+
+def test_run_writes_event_log(tmp_path, capsys):
+    log = tmp_path / "events.jsonl"
+    assert main(["run", str(SAMPLE), "--no-video", "--events", str(log)]) == 0
+    kinds = [json.loads(line)["type"] for line in log.read_text().splitlines()]
+    assert "SpeechEvent" in kinds and "Decision" in kinds
+    assert "decided correctly" in capsys.readouterr().out
+
+
+def test_cli_version_and_unbuilt_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert "ntt" in capsys.readouterr().out
+    assert main(["live"]) == 2
+    assert "not built yet" in capsys.readouterr().err
+
+
+def test_cli_usage_error_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run"])
+    assert exit_info.value.code == 2
