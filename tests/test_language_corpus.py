@@ -5,8 +5,13 @@ import random
 import home_assistant_intents
 import pytest
 
-from ntt.language.corpus import build_corpus, ha_examples, lexicon_lists, split_of, \
-    template_examples
+from ntt.language.corpus import (
+    build_corpus,
+    ha_examples,
+    lexicon_lists,
+    split_of,
+    template_examples,
+)
 
 
 @pytest.fixture(scope="module")

@@ -49,9 +49,19 @@ def _deletion_keys(phones: tuple[str, ...]) -> set[tuple[str, ...]]:
     return keys
 
 
+def _one_edit_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """True when one phone substitution, insertion or deletion turns ``a`` into ``b``."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 def sound_alike(vocabulary: Iterable[str], pronunciations: dict[str, tuple[str, ...]],
                 common: set[str]) -> dict[str, list[str]]:
-    """For each vocabulary word, dictionary words at phone edit distance one.
+    """For each vocabulary word, its homophones and dictionary words one phone edit away.
 
     Words in ``common`` (what recognizers actually output) come first, since a recognizer's
     language model prefers them; rarer dictionary words fill up to ``MAX_NEIGHBORS``.
@@ -67,8 +77,10 @@ def sound_alike(vocabulary: Iterable[str], pronunciations: dict[str, tuple[str, 
                 index[key].append(word)
     out = {}
     for w in sorted(vocabulary):
-        found = {n for key in _deletion_keys(pronunciations[w]) for n in index.get(key, ())}
-        found.discard(w)
+        phones = pronunciations[w]
+        found = {n for key in _deletion_keys(phones) for n in index.get(key, ())
+                 if n != w and (pronunciations[n] == phones  # homophones first of all
+                                or _one_edit_apart(phones, pronunciations[n]))}
         ranked = sorted(found, key=lambda n: (n not in common, len(n), n))
         if ranked:
             out[w] = ranked[:MAX_NEIGHBORS]

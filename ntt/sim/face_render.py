@@ -74,8 +74,10 @@ def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
 class FaceModel:
     """A textured face mesh built from one photo."""
 
-    def __init__(self, photo_bgr: np.ndarray, landmarks: np.ndarray):
-        """``landmarks``: (478, 3) Face Mesh output on ``photo_bgr`` in pixels."""
+    def __init__(self, photo_bgr: np.ndarray, landmarks: np.ndarray, width_scale: float = 1.0,
+                 depth_scale: float = 1.0):
+        """``landmarks``: (478, 3) Face Mesh output on ``photo_bgr`` in pixels; the scales
+        reshape the 3D head (identity jitter) without touching the texture."""
         self.photo = photo_bgr
         pts = landmarks.astype(np.float64)
         self.height_px = float(pts[CHIN, 1] - pts[FOREHEAD, 1])
@@ -92,8 +94,9 @@ class FaceModel:
         mesh = np.vstack([pts[:N_MESH]] + rings)
         self.n_rings = len(oval)
         self.src_xy = mesh[:, :2].astype(np.float32)
-        self.model_xyz = mesh - centre  # head-centred, image axes, z away from camera
-        self.iris = pts[N_MESH:N_MESH + 10] - centre
+        shape = np.array([width_scale, 1.0, depth_scale])
+        self.model_xyz = (mesh - centre) * shape  # head-centred, image axes, z away
+        self.iris = (pts[N_MESH:N_MESH + 10] - centre) * shape
         tri = Delaunay(self.src_xy).simplices
         self.triangles = tri.astype(np.int32)
         eye_r, eye_l, lips = set(RIGHT_EYE), set(LEFT_EYE), set(INNER_LIPS)

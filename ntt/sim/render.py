@@ -1,5 +1,6 @@
 """Render a ``Script`` into a session directory: video of textured faces in a room, a
-reverberant noisy audio mix of espeak-ng voices, labels and per-frame ground truth."""
+reverberant noisy audio mix of espeak-ng voices (and the device's own replies), labels and
+per-frame ground truth (``truth.json``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ntt.cues import SAMPLE_RATE_HZ
 from ntt.io.session import DeviceTurn, Labels, Utterance, write_session
 from ntt.io.video_file import write_video
 from ntt.sim.face_render import FacePose
+from ntt.sim.noise import background, loudspeaker
 from ntt.sim.photos import face_model
 from ntt.sim.room import draw_room
 from ntt.sim.script import Line, Look, Person, Script
@@ -24,9 +26,12 @@ from ntt.tts import synthesize
 
 FACE_HEIGHT_M = 0.20  # forehead to chin
 TURN_S = 0.5  # a head turn takes this long
+ENTER_S = 1.0  # walking in or out of the picture takes this long
 LOOKING_AT_DEVICE_DEG = 12.0
 TRIM_DB = -45.0  # speech extent: where the dry signal rises above this (re. its peak)
 MOUTH_WINDOW_S = 0.04
+NOISE_BANK = 8  # camera-noise frames drawn once and reused (rolled) for speed
+DEVICE_ECHO_GAIN_DB = -4.0
 
 
 @dataclass(frozen=True)
@@ -64,14 +69,6 @@ def room_impulse_response(rt60_s: float, distance_m: float, rng: np.random.Gener
     return (ir / np.sqrt(np.sum(ir ** 2))).astype(np.float32)
 
 
-def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    spectrum = np.fft.rfft(rng.normal(0, 1, n))
-    f = np.arange(len(spectrum))
-    spectrum[1:] /= np.sqrt(f[1:])
-    noise = np.fft.irfft(spectrum, n)
-    return (noise / (np.std(noise) + 1e-12)).astype(np.float32)
-
-
 def _speak(line: Line, person: Person | None, script: Script) -> np.ndarray:
     if person is None:  # the device
         voice, pitch, rate = script.device_voice, 50, 170
@@ -82,18 +79,16 @@ def _speak(line: Line, person: Person | None, script: Script) -> np.ndarray:
     return trim_silence(audio)
 
 
-def _pose_at(looks: list[Look], t_s: float) -> tuple[float, float, float, float]:
-    """Head/eye angles at ``t_s``: each Look starts a smooth turn from the previous pose."""
-    prev = (0.0, 0.0, 0.0, 0.0)
-    current = prev
+def pose_at(looks: list[Look], t_s: float) -> tuple[float, float, float, float]:
+    """Head/eye angles at ``t_s``: each Look starts a smooth turn from where the head is."""
+    current = (0.0, 0.0, 0.0, 0.0)
     for look in looks:
         if look.t_s > t_s:
             break
         target = (look.yaw_deg, look.pitch_deg, look.gaze_yaw_deg, look.gaze_pitch_deg)
         k = min(1.0, (t_s - look.t_s) / TURN_S)
         k = 0.5 - 0.5 * math.cos(math.pi * k)
-        prev = current
-        current = tuple(a + (b - a) * k for a, b in zip(prev, target, strict=True))
+        current = tuple(a + (b - a) * k for a, b in zip(current, target, strict=True))
     return current  # type: ignore[return-value]
 
 
@@ -119,7 +114,7 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
     n = int(round(script.duration_s * SAMPLE_RATE_HZ))
     mix = np.zeros(n, dtype=np.float32)
     spoken: dict[str, list[Spoken]] = {p.id: [] for p in script.persons}
-    utterances, turns = [], []
+    utterances, turns, utt_info = [], [], {}
     for i, line in enumerate(sorted(script.lines, key=lambda ln: ln.start_s)):
         person = persons.get(line.speaker)
         dry = _speak(line, person, script)
@@ -129,47 +124,82 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
             continue
         end_s = (start + len(dry)) / SAMPLE_RATE_HZ
         if person is None:
-            turns.append(DeviceTurn(line.start_s, end_s, line.text))
+            turns.append(DeviceTurn(round(line.start_s, 3), round(end_s, 3), line.text))
             if not script.device_echo:
                 continue
-            distance, gain_db = 1.0, -6.0
+            distance, gain_db, source = 0.3, DEVICE_ECHO_GAIN_DB, dry
         else:
             spoken[person.id].append(Spoken(line, dry, line.start_s, end_s))
-            utterances.append(Utterance(f"u{i:03d}", round(line.start_s, 3), round(end_s, 3),
+            uid = f"u{i:03d}"
+            utterances.append(Utterance(uid, round(line.start_s, 3), round(end_s, 3),
                                         person.id, line.addressee == "device",
                                         line.addressee, line.text))
+            utt_info[uid] = {"category": line.category, "gain_db": round(line.gain_db, 2),
+                             "rate_scale": round(line.rate_scale, 3)}
             distance, gain_db = person.distance_m, line.gain_db
-        wet = fftconvolve(dry, room_impulse_response(script.rt60_s, distance, rng))[: len(dry)
-                                                                                  + 4000]
+            source = loudspeaker(dry) if person.is_media else dry
+        wet = fftconvolve(source, room_impulse_response(script.rt60_s, distance, rng))
         gain = 10 ** (gain_db / 20) / max(distance, 0.3)
-        seg = wet[: n - start] * gain * 0.5
+        seg = wet[: n - start] * gain * 0.3
         mix[start:start + len(seg)] += seg.astype(np.float32)
-    speech_rms = float(np.sqrt(np.mean(mix[np.abs(mix) > 1e-4] ** 2))) if mix.any() else 0.1
-    noise = pink_noise(n, rng) * speech_rms * 10 ** (-script.snr_db / 20)
-    audio = mix + noise
+    active = np.abs(mix) > 1e-4
+    speech_rms = float(np.sqrt(np.mean(mix[active] ** 2))) if active.any() else 0.05
+    audio = mix + background(script.noise, n, rng) * speech_rms * 10 ** (-script.snr_db / 20)
     peak = float(np.max(np.abs(audio)))
     if peak > 0.95:
         audio *= 0.95 / peak
 
-    visible = [p for p in script.persons if p.visible]
+    visible = [p for p in script.persons if p.visible] if script.camera_on else []
     video_path = None
-    truth = {"fps": script.fps, "frames": []}
-    if visible:
-        video_path, truth = _render_video(script, visible, spoken, rng)
+    frames_truth: list = []
+    if script.camera_on:
+        video_path, frames_truth = _render_video(script, visible, spoken, rng)
+    _add_looking(utt_info, utterances, frames_truth, script.fps)
+    truth = {"fps": script.fps if script.camera_on else 0.0, "frames": frames_truth,
+             "utterances": utt_info,
+             "conventions": "angles in degrees; yaw/pitch in the camera frame, *_rel "
+                            "relative to facing the camera; see ntt.sim.face_render"}
     labels = Labels(tuple(utterances), tuple(turns))
     participants = tuple(p.id for p in script.persons) + script.participants_extra
     try:
         return write_session(out_dir, audio=audio, video_path=video_path,
-                             fps=script.fps if visible else 0.0, device=script.device,
-                             participants=participants, labels=labels, notes=script.notes,
-                             scenario=script.scenario, extra_files={"truth.json": truth})
+                             fps=script.fps if script.camera_on else 0.0,
+                             device=script.device, participants=participants, labels=labels,
+                             notes=script.notes, scenario=script.scenario,
+                             extra_files={"truth.json": truth})
     finally:
         if video_path is not None:
             shutil.rmtree(video_path.parent, ignore_errors=True)
 
 
+def _add_looking(info: dict, utterances: list[Utterance], frames: list, fps: float) -> None:
+    """Per utterance: did the speaker look at the device for most of it (for --stats)."""
+    for u in utterances:
+        if not frames:
+            info[u.id]["looking"] = None
+            continue
+        f0, f1 = int(u.start_s * fps), int(u.end_s * fps)
+        seen = [frames[f]["persons"][u.speaker]["looking_at_device"]
+                for f in range(f0, min(f1 + 1, len(frames)))
+                if u.speaker in frames[f]["persons"]]
+        info[u.id]["looking"] = (sum(seen) / len(seen) > 0.5) if seen else None
+
+
+def _slide_x(p: Person, t_s: float) -> float | None:
+    """Horizontal position (fraction of width) while entering/leaving; None when away."""
+    if t_s < p.enter_s or t_s > p.leave_s:
+        return None
+    edge = -0.2 if p.x_frac < 0.5 else 1.2
+    k = 1.0
+    if p.enter_s > 0 and t_s < p.enter_s + ENTER_S:
+        k = (t_s - p.enter_s) / ENTER_S
+    if math.isfinite(p.leave_s) and t_s > p.leave_s - ENTER_S:
+        k = min(k, (p.leave_s - t_s) / ENTER_S)
+    return edge + (p.x_frac - edge) * k
+
+
 def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[Spoken]],
-                  rng: np.random.Generator) -> tuple[Path, dict]:
+                  rng: np.random.Generator) -> tuple[Path, list]:
     w, h = script.size_wh
     n_frames = int(math.ceil(script.duration_s * script.fps))
     focal_px = (w / 2) / math.tan(math.radians(script.hfov_deg) / 2)
@@ -182,7 +212,9 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
     sway = {p.id: rng.uniform(0, 2 * math.pi, 3) for p in visible}
     shirts = {p.id: tuple(float(c) for c in rng.uniform(30, 200, 3)) for p in visible}
     speaking_spans = {p.id: [(s.start_s, s.end_s) for s in spoken[p.id]] for p in visible}
-    frames_truth = []
+    bank = [rng.normal(0, script.camera_noise, (h, w, 3)).astype(np.float32)
+            for _ in range(NOISE_BANK)]
+    frames_truth: list = []
 
     def frames():
         for f in range(n_frames):
@@ -190,14 +222,17 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
             canvas = room.copy()
             people = {}
             for p in order:
-                model = face_model(p.photo)
-                yaw, pitch, gaze_yaw, gaze_pitch = _pose_at(looks[p.id], t)
+                x_frac = _slide_x(p, t)
+                if x_frac is None:
+                    continue
+                model = face_model(p.identity)
+                yaw, pitch, gaze_yaw, gaze_pitch = pose_at(looks[p.id], t)
                 ph = sway[p.id]
                 yaw += 2.0 * math.sin(0.7 * t + ph[0])
                 pitch += 1.5 * math.sin(0.5 * t + ph[1])
                 roll = 2.0 * math.sin(0.3 * t + ph[2])
                 eye_open = _eye_open(blinks[p.id], t)
-                cx, cy = p.x_frac * w, p.y_frac * h
+                cx, cy = x_frac * w, p.y_frac * h
                 # Angles of the face's position off the optical axis (camera frame).
                 off_yaw = math.degrees(math.atan2(w / 2 - cx, focal_px))
                 off_pitch = math.degrees(math.atan2(cy - h / 2, focal_px))
@@ -207,22 +242,28 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                                 light=(0.3 * math.cos(ph[0]), -0.4, -1.0))
                 face_px = focal_px * FACE_HEIGHT_M / p.distance_m
                 _draw_body(canvas, cx, cy, face_px, yaw, shirts[p.id], model.skin_bgr)
-                lm = model.render(canvas, (cx, cy), face_px, pose)
+                lm = model.render(canvas, (cx, cy), face_px, pose, brightness=script.brightness)
+                occluded = any(a <= t <= b for a, b in p.occluded)
+                if occluded:
+                    _draw_occluder(canvas, lm, shirts[p.id])
                 x0, y0 = lm[:, 0].min(), lm[:, 1].min()
                 box = [int(x0), int(y0), int(lm[:, 0].max() - x0), int(lm[:, 1].max() - y0)]
                 looking = math.hypot(yaw + gaze_yaw, pitch + gaze_pitch) < LOOKING_AT_DEVICE_DEG
+                in_frame = 0 <= cx < w and 0 <= cy < h
                 people[p.id] = {
-                    "box": box, "yaw": round(yaw + off_yaw, 2), "pitch": round(pitch + off_pitch,
-                                                                                2),
-                    "roll": round(roll, 2), "yaw_rel": round(yaw, 2),
-                    "pitch_rel": round(pitch, 2), "gaze_yaw": round(gaze_yaw, 2),
-                    "gaze_pitch": round(gaze_pitch, 2), "eye_open": round(eye_open, 2),
-                    "looking_at_device": looking,
+                    "box": box, "yaw": round(yaw + off_yaw, 2),
+                    "pitch": round(pitch + off_pitch, 2), "roll": round(roll, 2),
+                    "yaw_rel": round(yaw, 2), "pitch_rel": round(pitch, 2),
+                    "gaze_yaw": round(gaze_yaw, 2), "gaze_pitch": round(gaze_pitch, 2),
+                    "eye_open": round(eye_open, 2), "in_frame": in_frame,
+                    "occluded": occluded, "looking_at_device": looking and in_frame,
                     "speaking": any(a <= t <= b for a, b in speaking_spans[p.id]),
                 }
             frames_truth.append({"t": round(t, 4), "persons": people})
-            noisy = canvas.astype(np.float32) + rng.normal(0, script.camera_noise, canvas.shape)
-            yield np.clip(noisy, 0, 255).astype(np.uint8)
+            if script.blur_px > 0:
+                canvas = cv2.GaussianBlur(canvas, (0, 0), script.blur_px)
+            noise = np.roll(bank[f % NOISE_BANK], int(rng.integers(0, w)), axis=1)
+            yield np.clip(canvas.astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
     tmp = Path(tempfile.mkdtemp(prefix="ntt-render-")) / "video.mp4"
     try:
@@ -230,9 +271,7 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
     except BaseException:
         shutil.rmtree(tmp.parent, ignore_errors=True)
         raise
-    return tmp, {"fps": script.fps, "frames": frames_truth,
-                 "conventions": "angles in degrees; yaw/pitch in the camera frame, *_rel "
-                                "relative to facing the camera; see ntt.sim.face_render"}
+    return tmp, frames_truth
 
 
 def _draw_body(canvas: np.ndarray, cx: float, cy: float, face_px: float, yaw_deg: float,
@@ -249,6 +288,16 @@ def _draw_body(canvas: np.ndarray, cx: float, cy: float, face_px: float, yaw_deg
     cv2.ellipse(canvas, centre, axes, 0, 180, 360, shirt_bgr, -1)
     cv2.rectangle(canvas, (centre[0] - axes[0], centre[1]),
                   (centre[0] + axes[0], int(centre[1] + face_px * 1.5)), shirt_bgr, -1)
+
+
+def _draw_occluder(canvas: np.ndarray, landmarks: np.ndarray, colour: tuple) -> None:
+    """A raised mug/hand over the mouth and chin (lower third of the face)."""
+    x0, x1 = landmarks[:, 0].min(), landmarks[:, 0].max()
+    y0, y1 = landmarks[:, 1].min(), landmarks[:, 1].max()
+    top = int(y0 + (y1 - y0) * 0.62)
+    cv2.rectangle(canvas, (int(x0 + (x1 - x0) * 0.2), top), (int(x1 - (x1 - x0) * 0.15),
+                                                           int(y1 + (y1 - y0) * 0.2)),
+                  tuple(c * 0.8 for c in colour), -1)
 
 
 def _blink_times(duration_s: float, rng: np.random.Generator) -> list[float]:

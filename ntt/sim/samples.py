@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ntt.sim.photos import Identity
 from ntt.sim.render import render_session
 from ntt.sim.script import Line, Look, Person, Script
 
-ANNA = Person("anna", "astronaut", voice="en-us+f3", pitch=60, x_frac=0.42, distance_m=1.3)
-BEN = Person("ben", "", voice="en-gb+m3", pitch=40)  # off camera, to the left
+ANNA = Person("anna", Identity("astronaut"), voice="en-us+f3", pitch=60, x_frac=0.42, distance_m=1.3)
+BEN = Person("ben", None, voice="en-gb+m3", pitch=40)  # off camera, to the left
 
 
 def living_room() -> Script:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+from ntt.sim.photos import Identity
 
 
 @dataclass(frozen=True)
 class Person:
     id: str
-    photo: str  # a key of ntt.sim.photos.PHOTOS; "" for someone heard but never seen
+    identity: Identity | None  # None: heard but never seen (off camera, or the TV)
     voice: str = "en-us"  # espeak-ng voice, e.g. "en-us+f3"
     pitch: int = 50
     rate_wpm: int = 160
     x_frac: float = 0.5  # horizontal position in the image, 0 = left edge
     y_frac: float = 0.45  # vertical position of the face centre
     distance_m: float = 1.5
+    enter_s: float = 0.0  # walks in from the nearest side over ENTER_S
+    leave_s: float = math.inf  # walks out to the nearest side
+    occluded: tuple[tuple[float, float], ...] = ()  # spans with a hand/cup over the face
+    is_media: bool = False  # a TV or radio: band-limited loudspeaker sound
 
     @property
     def visible(self) -> bool:
-        return bool(self.photo)
+        return self.identity is not None
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,7 @@ class Line:
     addressee: str
     gain_db: float = 0.0  # directed speech is often a little louder
     rate_scale: float = 1.0
+    category: str = ""  # where the text came from (corpus source), for --stats
 
 
 @dataclass(frozen=True)
@@ -58,9 +66,12 @@ class Script:
     size_wh: tuple[int, int] = (640, 360)
     hfov_deg: float = 65.0
     snr_db: float = 25.0
+    noise: tuple[str, ...] = ("pink",)  # any of pink, music, kitchen
     rt60_s: float = 0.3
     brightness: float = 1.0
     camera_noise: float = 3.0
+    blur_px: float = 0.0
+    camera_on: bool = True
     device_echo: bool = False  # play the device's replies into the room mix
     device_voice: str = "en-us+f2"
     device: str = "laptop-webcam"

@@ -1,0 +1,1 @@
+"""Runnable applications built on the ``ntt`` library (the Qt visualizer / desktop demo)."""

@@ -1,0 +1,154 @@
+"""What the panes show that is computed from cues and labels rather than stored (no Qt):
+decision verdicts against ground truth, engine state bands and the chat transcript.
+
+State bands and the transcript come from the conversation engine's own cues when it emits
+them; before it exists (or for a recording without it) they are derived from the labels'
+device turns, so the panes already show what the engine will feed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ntt.cues import Decision
+from ntt.io.session import DeviceTurn, Utterance
+
+from apps.visualizer.store import CueStore, EngineState
+
+# After the device speaks it waits this long for an answer without needing attention cues.
+FOLLOW_UP_S = 4.0
+LISTENING, SPEAKING, FOLLOW_UP = "listening", "speaking", "follow_up"
+
+VerdictKind = Literal["true_accept", "true_reject", "false_accept", "false_reject"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One labelled utterance (or one unlabelled accepted decision) judged."""
+
+    kind: VerdictKind
+    start_s: float
+    end_s: float
+    utterance: Utterance | None
+    decision: Decision | None
+
+    @property
+    def error(self) -> bool:
+        return self.kind in ("false_accept", "false_reject")
+
+    @property
+    def short(self) -> str:
+        return {"true_accept": "TA", "true_reject": "TR", "false_accept": "FA",
+                "false_reject": "FR"}[self.kind]
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return min(a1, b1) - max(a0, b0)
+
+
+def verdicts(finals: list[Decision], utterances: tuple[Utterance, ...] | list[Utterance]
+             ) -> list[Verdict]:
+    """Each final decision goes to the labelled utterance it overlaps most (as ``ntt run``
+    matches them); an utterance counts as accepted if any of its decisions was directed.
+    A directed utterance with no decision is a false reject; an accepted decision with no
+    utterance under it is a false accept."""
+    matched: dict[int, list[Decision]] = {i: [] for i in range(len(utterances))}
+    out: list[Verdict] = []
+    for d in finals:
+        best, best_overlap = None, 0.0
+        for i, u in enumerate(utterances):
+            ov = _overlap(u.start_s, u.end_s, d.start_s, d.end_s)
+            if ov > best_overlap:
+                best, best_overlap = i, ov
+        if best is None:
+            if d.directed:
+                out.append(Verdict("false_accept", d.start_s, d.end_s, None, d))
+            continue
+        matched[best].append(d)
+    for i, u in enumerate(utterances):
+        ds = matched[i]
+        accepted = any(d.directed for d in ds)
+        decision = next((d for d in ds if d.directed == accepted), None)
+        if u.directed:
+            kind: VerdictKind = "true_accept" if accepted else "false_reject"
+        else:
+            kind = "false_accept" if accepted else "true_reject"
+        out.append(Verdict(kind, u.start_s, u.end_s, u, decision))
+    return sorted(out, key=lambda v: v.start_s)
+
+
+@dataclass(frozen=True)
+class StateBand:
+    start_s: float
+    end_s: float
+    state: str
+
+
+def bands_from_turns(turns: tuple[DeviceTurn, ...] | list[DeviceTurn], end_s: float,
+                     follow_up_s: float = FOLLOW_UP_S) -> list[StateBand]:
+    """listening / speaking (a device turn) / follow_up (the window after a turn in which
+    an answer needs no attention cues), covering 0..``end_s``."""
+    changes: list[EngineState] = [EngineState(0.0, LISTENING)]
+    turns = sorted(turns, key=lambda t: t.start_s)
+    for i, turn in enumerate(turns):
+        changes.append(EngineState(turn.start_s, SPEAKING))
+        changes.append(EngineState(turn.end_s, FOLLOW_UP))
+        next_start = turns[i + 1].start_s if i + 1 < len(turns) else float("inf")
+        if turn.end_s + follow_up_s < next_start:
+            changes.append(EngineState(turn.end_s + follow_up_s, LISTENING))
+    return bands_from_states(changes, end_s)
+
+
+def bands_from_states(changes: list[EngineState], end_s: float) -> list[StateBand]:
+    """Consecutive state changes → bands; the last one runs to ``end_s``."""
+    changes = sorted(changes, key=lambda c: c.t_s)
+    bands = []
+    for i, c in enumerate(changes):
+        stop = min(changes[i + 1].t_s if i + 1 < len(changes) else end_s, end_s)
+        if stop > c.t_s:
+            bands.append(StateBand(c.t_s, stop, c.state))
+    return bands
+
+
+def engine_bands(store: CueStore, turns: tuple[DeviceTurn, ...] | list[DeviceTurn],
+                 end_s: float) -> tuple[list[StateBand], str]:
+    """The engine's own states when it emitted any, else bands derived from device turns.
+    Returns the bands and where they came from (``engine``, ``labels`` or ``none``)."""
+    if store.engine_states:
+        return bands_from_states(list(store.engine_states), end_s), "engine"
+    if turns:
+        return bands_from_turns(turns, end_s), "labels"
+    return [], "none"
+
+
+@dataclass(frozen=True)
+class ChatEntry:
+    """One line of the demo transcript. ``who`` is ``user`` or ``device``."""
+
+    t_s: float
+    who: Literal["user", "device"]
+    text: str
+    directed: bool | None = None
+    p_directed: float | None = None
+
+
+def chat_entries(store: CueStore, utterances: tuple[Utterance, ...] | list[Utterance] = (),
+                 turns: tuple[DeviceTurn, ...] | list[DeviceTurn] = ()) -> list[ChatEntry]:
+    """The user's utterances as the system decided them (text from ASR, else from the
+    labels), then the device's replies (the engine's, else the labelled device turns)."""
+    entries = []
+    for d in store.finals():
+        asr = store.asr_for(d.start_s, d.end_s)
+        text = asr.text if asr is not None and asr.text else ""
+        if not text:
+            best = max(utterances, default=None,
+                       key=lambda u: _overlap(u.start_s, u.end_s, d.start_s, d.end_s))
+            if best is not None and _overlap(best.start_s, best.end_s, d.start_s, d.end_s) > 0:
+                text = best.text
+        entries.append(ChatEntry(d.t_s, "user", text or "…", d.directed, d.p_directed))
+    if store.replies:
+        entries += [ChatEntry(r.t_s, "device", r.text) for r in store.replies]
+    else:
+        entries += [ChatEntry(t.start_s, "device", t.text) for t in turns]
+    return sorted(entries, key=lambda e: e.t_s)

@@ -1,0 +1,264 @@
+"""Every cue the pipeline emitted for one session, indexed by time (no Qt).
+
+The worker runs the pipeline ahead of the playhead; the window asks this store what was
+known at the playhead. Seeking back reads stored results and never re-runs a stage.
+
+Cue types from front-ends that are still being built (ASR, prosody, language, the
+conversation engine) are recognised by class name and duck-typed fields, so the visualizer
+neither imports those modules nor breaks when one is missing or changes; anything unknown is
+counted and kept.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ntt.cues import Decision, Face, FacesCue, SourceStatus, SpeechEvent
+
+# A FacesCue older than this at the playhead is not drawn (camera stalled or privacy on).
+STALE_FACES_S = 0.3
+# An early and a final decision belong to the same utterance when their starts are this close.
+SAME_UTTERANCE_S = 0.05
+DEFAULT_THRESHOLD = 0.5
+
+# Categories ``add`` reports, so the window redraws only the panes that changed.
+FACES, SPEECH, DECISIONS, ASR, SCORES, STATUS, ENGINE, OTHER = (
+    "faces", "speech", "decisions", "asr", "scores", "status", "engine", "other")
+
+
+@dataclass
+class SpeechSegment:
+    """Voice activity from ``start_s`` to ``end_s`` (None while the utterance still runs)."""
+
+    start_s: float
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """The conversation engine entered ``state`` at ``t_s``."""
+
+    t_s: float
+    state: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something the device said (or will say) at ``t_s``."""
+
+    t_s: float
+    text: str
+
+
+class CueStore:
+    """Append cues in the order the pipeline emits them; query by session time."""
+
+    def __init__(self, duration_s: float = 0.0, threshold: float = DEFAULT_THRESHOLD):
+        self.duration_s = duration_s
+        self.threshold = threshold
+        self.clear()
+
+    def clear(self) -> None:
+        self.faces: list[FacesCue] = []
+        self._face_t: list[float] = []
+        self.speech: list[SpeechSegment] = []
+        self.decisions: list[Decision] = []
+        self.partials: list[Any] = []  # PartialHypothesis-like: t_s, start_s, text
+        self.asr_finals: list[Any] = []  # AsrResult-like: t_s, start_s, end_s, text, hypotheses
+        self.decoder: list[Any] = []  # AsrDecoderCue-like
+        self.prosody: list[Any] = []  # UtteranceProsody-like
+        self.lexical: list[Any] = []  # LexicalCue-like: t_s, p_directed, text, final, intent
+        self.speech_prob: list[tuple[float, float]] = []
+        self.status: list[SourceStatus] = []
+        self.engine_states: list[EngineState] = []
+        self.replies: list[Reply] = []
+        self.other_counts: Counter[str] = Counter()
+        self.processed_s = 0.0
+
+    # --- adding ---------------------------------------------------------------------------
+
+    def add_many(self, cues: list) -> set[str]:
+        return {self.add(cue) for cue in cues}
+
+    def add(self, cue: Any) -> str:
+        """File one cue; returns the category it went to."""
+        t = getattr(cue, "t_s", None)
+        if isinstance(t, float | int):
+            self.processed_s = max(self.processed_s, float(t))
+        if isinstance(cue, FacesCue):
+            if self._face_t and cue.t_s < self._face_t[-1]:
+                i = bisect.bisect_right(self._face_t, cue.t_s)
+                self._face_t.insert(i, cue.t_s)
+                self.faces.insert(i, cue)
+            else:
+                self._face_t.append(cue.t_s)
+                self.faces.append(cue)
+            return FACES
+        if isinstance(cue, SpeechEvent):
+            if cue.kind == "speech_start":
+                self.speech.append(SpeechSegment(cue.boundary_s))
+            elif self.speech and self.speech[-1].end_s is None:
+                self.speech[-1].end_s = cue.boundary_s
+            return SPEECH
+        if isinstance(cue, Decision):
+            self.decisions.append(cue)
+            return DECISIONS
+        if isinstance(cue, SourceStatus):
+            self.status.append(cue)
+            return STATUS
+        return self._add_by_name(cue)
+
+    def _add_by_name(self, cue: Any) -> str:
+        name = type(cue).__name__
+        if name == "PartialHypothesis":
+            self.partials.append(cue)
+            return ASR
+        if name == "AsrResult":
+            self.asr_finals.append(cue)
+            return ASR
+        if name == "AsrDecoderCue":
+            self.decoder.append(cue)
+            return ASR
+        if name == "UtteranceProsody":
+            self.prosody.append(cue)
+            return SCORES
+        if name == "SpeechProbability":
+            self.speech_prob.append((float(cue.t_s), float(cue.p_speech)))
+            return SCORES
+        if name == "LexicalCue":
+            self.lexical.append(cue)
+            return SCORES
+        state = getattr(cue, "state", None)
+        if isinstance(state, str) and hasattr(cue, "t_s"):
+            self.engine_states.append(EngineState(float(cue.t_s), state))
+            return ENGINE
+        text = getattr(cue, "text", None)
+        if "Reply" in name and isinstance(text, str) and hasattr(cue, "t_s"):
+            self.replies.append(Reply(float(cue.t_s), text))
+            return ENGINE
+        self.other_counts[name] += 1
+        return OTHER
+
+    # --- queries --------------------------------------------------------------------------
+
+    def faces_at(self, t_s: float) -> FacesCue | None:
+        """The newest FacesCue at or before ``t_s`` unless it is stale."""
+        i = bisect.bisect_right(self._face_t, t_s + 1e-6) - 1
+        if i < 0:
+            return None
+        cue = self.faces[i]
+        return cue if t_s - cue.t_s <= STALE_FACES_S else None
+
+    def camera_off_at(self, t_s: float) -> bool:
+        """Whether privacy mode or a lost camera holds at ``t_s`` (the latest status says)."""
+        off = False
+        for s in self.status:
+            if s.t_s > t_s:
+                break
+            if s.kind in ("privacy_on", "camera_lost"):
+                off = True
+            elif s.kind in ("privacy_off", "camera_back"):
+                off = False
+        return off
+
+    def segments(self) -> list[tuple[float, float]]:
+        """Voice activity spans; a running one ends at the processed time."""
+        return [(s.start_s, s.end_s if s.end_s is not None else max(self.processed_s, s.start_s))
+                for s in self.speech]
+
+    def segment_at(self, t_s: float) -> tuple[float, float] | None:
+        for start, end in self.segments():
+            if start <= t_s <= end:
+                return start, end
+        return None
+
+    def finals(self) -> list[Decision]:
+        return [d for d in self.decisions if d.kind == "final"]
+
+    def earlies(self) -> list[Decision]:
+        return [d for d in self.decisions if d.kind == "early"]
+
+    def decision_known_at(self, t_s: float) -> Decision | None:
+        """The latest decision about the utterance running at ``t_s``, made by ``t_s``."""
+        seg = self.segment_at(t_s)
+        if seg is None:
+            return None
+        best = None
+        for d in self.decisions:
+            if abs(d.start_s - seg[0]) <= SAME_UTTERANCE_S and d.t_s <= t_s + 1e-6:
+                best = d
+        return best
+
+    def active_speaker(self, t_s: float) -> int | None:
+        """The track speaking at ``t_s``: the fusion's speaker once it has decided, else the
+        face with the most mouth activity, but only while voice activity runs."""
+        if self.segment_at(t_s) is None:
+            return None
+        decision = self.decision_known_at(t_s)
+        if decision is not None and decision.speaker_track is not None:
+            return decision.speaker_track
+        cue = self.faces_at(t_s)
+        if cue is None or not cue.faces:
+            return None
+        face = max(cue.faces, key=lambda f: f.mouth_activity)
+        return face.track_id
+
+    def tracks(self) -> list[int]:
+        return sorted({f.track_id for cue in self.faces for f in cue.faces})
+
+    def attending_series(self, track_id: int) -> tuple[list[float], list[float]]:
+        """(times, attending) of one track; gaps where it was not seen are left out."""
+        ts, ys = [], []
+        for cue in self.faces:
+            for f in cue.faces:
+                if f.track_id == track_id:
+                    ts.append(cue.t_s)
+                    ys.append(f.attending)
+        return ts, ys
+
+    def asr_for(self, start_s: float, end_s: float) -> Any | None:
+        """The final ASR result that overlaps ``start_s``..``end_s`` the most."""
+        return _best_overlap(self.asr_finals, start_s, end_s)
+
+    def prosody_for(self, start_s: float, end_s: float) -> Any | None:
+        return _best_overlap(self.prosody, start_s, end_s)
+
+    def decoder_for(self, start_s: float, end_s: float) -> Any | None:
+        return _best_overlap(self.decoder, start_s, end_s)
+
+    def lexical_for(self, start_s: float, end_s: float) -> Any | None:
+        """The last lexical cue emitted while (or just after) the utterance ran."""
+        best = None
+        for cue in self.lexical:
+            if start_s <= cue.t_s <= end_s + 1.0:
+                best = cue
+        return best
+
+    def partial_at(self, t_s: float) -> Any | None:
+        """The newest partial text of the utterance running at ``t_s``."""
+        seg = self.segment_at(t_s)
+        best = None
+        if seg is None:
+            return None
+        for p in self.partials:
+            if p.t_s <= t_s and abs(p.start_s - seg[0]) < 0.5:
+                best = p
+        return best
+
+
+def _best_overlap(items: list, start_s: float, end_s: float) -> Any | None:
+    best, best_overlap = None, 0.0
+    for item in items:
+        overlap = min(item.end_s, end_s) - max(item.start_s, start_s)
+        if overlap > best_overlap:
+            best, best_overlap = item, overlap
+    return best
+
+
+def face_by_track(cue: FacesCue | None, track_id: int | None) -> Face | None:
+    if cue is None or track_id is None:
+        return None
+    return next((f for f in cue.faces if f.track_id == track_id), None)
