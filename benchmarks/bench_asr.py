@@ -29,17 +29,18 @@ CHUNK_SAMPLES = 512
 WHISPER_THREADS = 2
 
 
-def run_stream(recognizer, stream, vad) -> tuple[list[AsrResult], float]:
-    """(final results, seconds spent in the ASR stage) for one stream."""
+def run_stream(recognizer, stream, vad) -> tuple[list[AsrResult], float, float]:
+    """(final results, wall seconds and process CPU seconds spent in the ASR stage)."""
     asr = AsrStage(recognizer)
     results: list[AsrResult] = []
-    asr_s = 0.0
+    asr_s = cpu_s = 0.0
 
     def timed(call, *args):
-        nonlocal asr_s
-        t0 = time.perf_counter()
+        nonlocal asr_s, cpu_s
+        t0, c0 = time.perf_counter(), time.process_time()
         out = call(*args)
         asr_s += time.perf_counter() - t0
+        cpu_s += time.process_time() - c0
         results.extend(c for c in out if isinstance(c, AsrResult))
 
     audio = stream.audio
@@ -52,7 +53,7 @@ def run_stream(recognizer, stream, vad) -> tuple[list[AsrResult], float]:
     for event in vad.flush():
         timed(asr.push, event)
     timed(asr.flush)
-    return results, asr_s
+    return results, asr_s, cpu_s
 
 
 def bench_backend(name: str, clips, stream, vad_model, threads: int = WHISPER_THREADS) -> dict:
@@ -62,11 +63,14 @@ def bench_backend(name: str, clips, stream, vad_model, threads: int = WHISPER_TH
     from ntt.asr.base import recognize
 
     recognize(recognizer, clips[0].audio[:SAMPLE_RATE_HZ])
-    results, asr_s = run_stream(recognizer, stream, SileroVad(vad_model))
+    results, asr_s, cpu_s = run_stream(recognizer, stream, SileroVad(vad_model))
     hypothesis = " ".join(r.text for r in results)
     speech_s = sum(c.duration_s for c in clips)
+    # CPU seconds of all the process's threads: steadier than wall time on a shared machine
+    # (whisper's two threads count twice).
     return {"wer": wer([" ".join(stream.texts)], [hypothesis]),
             "rtf": asr_s / stream.duration_s, "rtf_speech": asr_s / speech_s,
+            "cpu_rtf": cpu_s / stream.duration_s,
             "segments": len(results), "hypothesis": hypothesis}
 
 

@@ -92,7 +92,7 @@ def test_results_on_the_session_clock(pocketsphinx_run, stream):
     starts = [e for e in events if e.kind == "speech_start"]
     results = [c for c in pocketsphinx_run if isinstance(c, AsrResult)]
     for r, s, e in zip(results, starts, ends, strict=True):
-        assert r.backend == "pocketsphinx"
+        assert r.backend == "pocketsphinx" and r.decode_s >= 0
         assert (r.start_s, r.end_s, r.t_s) == (s.boundary_s, e.boundary_s, e.t_s)
         words = r.hypotheses[0].words
         assert words[0].start_s >= r.start_s - START_PAD_S - 1e-6
@@ -169,6 +169,7 @@ def test_whisper_stage_on_real_speech(vad_model, stream):
     results = [c for c in out if isinstance(c, AsrResult)]
     assert not any(isinstance(c, PartialHypothesis) for c in out)
     assert [r.backend for r in results] == ["whisper"] * 3
+    assert all(r.decode_s > 0 for r in results)  # whisper decodes after the endpoint
     assert wer(list(stream.texts), [r.text for r in results]) <= 0.2
     cues = [c for c in out if isinstance(c, AsrDecoderCue)]
     assert all(c.avg_logprob < 0 and 0 <= c.no_speech_prob < 0.5 for c in cues)

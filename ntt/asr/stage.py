@@ -10,6 +10,8 @@ gives its final n-best: an ``AsrResult`` and an ``AsrDecoderCue`` come out.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ntt.asr.base import Recognizer
@@ -140,10 +142,12 @@ class AsrStage:
         if not self._active:
             return []
         self._active = False
+        t0 = time.perf_counter()
         rec = self.recognizer.finish().shifted(self._start_s)
+        decode_s = time.perf_counter() - t0
         start_s, end_s = self._boundary_s, max(boundary_s, self._boundary_s)
         result = AsrResult(t_s=t_s, start_s=start_s, end_s=end_s, backend=self.backend,
-                           hypotheses=rec.hypotheses)
+                           hypotheses=rec.hypotheses, decode_s=decode_s)
         cue = decoder_cue(t_s, start_s, end_s, rec, self._partials, self._stabilities)
         return [result, cue]
 

@@ -69,14 +69,17 @@ class PartialHypothesis:
 
 @dataclass(frozen=True)
 class AsrResult:
-    """Final n-best for one VAD utterance ``start_s``..``end_s``; ``t_s``: when it is known
-    (the speech_end event time; decoding cost shows in the pipeline's stage times)."""
+    """Final n-best for one VAD utterance ``start_s``..``end_s``. ``t_s`` is the speech_end
+    event time on the session clock; ``decode_s`` is the wall time the final decode took
+    after it (live, the result arrives that much later: whisper decodes only now,
+    pocketsphinx has kept up while the audio came)."""
 
     t_s: float
     start_s: float
     end_s: float
     backend: str
     hypotheses: tuple[Hypothesis, ...]
+    decode_s: float = 0.0
 
     @property
     def text(self) -> str:

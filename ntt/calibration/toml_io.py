@@ -111,22 +111,27 @@ def _key(key: str) -> str:
     return key if _BARE_KEY.match(key) else _string(key)
 
 
-def _string(s: str) -> str:
+def _escape(s: str, keep_newlines: bool = False) -> str:
     out = []
     for ch in s:
-        if ch in _ESCAPES:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch in _ESCAPES:
             out.append(_ESCAPES[ch])
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04X}")
         else:
             out.append(ch)
-    return '"' + "".join(out) + '"'
+    return "".join(out)
+
+
+def _string(s: str) -> str:
+    return '"' + _escape(s) + '"'
 
 
 def _multiline(s: str) -> str:
     """A multi-line basic string; every quote is escaped so no run of three appears."""
-    body = _string(s)[1:-1].replace("\\n", "\n")
-    return '"""\n' + body + '"""'
+    return '"""\n' + _escape(s, keep_newlines=True) + '"""'
 
 
 def _value(v: Any) -> str:
@@ -157,32 +162,28 @@ def dumps(data: dict[str, Any], comments: Comments | None = None) -> str:
     def note(path: str) -> None:
         lines.extend(f"# {c}".rstrip() for c in comments.get(path, ()))
 
-    def table(obj: dict[str, Any], path: str) -> None:
+    def table(obj: dict[str, Any], path: tuple[str, ...]) -> None:
+        name = ".".join(path)
         scalars = {k: v for k, v in obj.items() if not isinstance(v, dict)}
         tables = {k: v for k, v in obj.items() if isinstance(v, dict)}
-        if path and (scalars or not tables or comments.get(path)):
+        if path and (scalars or not tables or comments.get(name)):
             if lines:
                 lines.append("")
-            note(path)
-            lines.append("[" + ".".join(_key(p) for p in _split(path)) + "]")
+            note(name)
+            lines.append("[" + ".".join(_key(p) for p in path) + "]")
         for k, v in scalars.items():
             if isinstance(v, (list, tuple)) and any(isinstance(x, dict) for x in v):
-                raise TypeError(f"{path}.{k}: arrays of tables are not supported")
-            note(f"{path}.{k}" if path else k)
+                raise TypeError(f"{name}.{k}: arrays of tables are not supported")
+            note(f"{name}.{k}" if path else k)
             lines.append(f"{_key(k)} = {_value(v)}")
         for k, v in tables.items():
-            table(v, f"{path}.{k}" if path else k)
+            table(v, (*path, k))
 
     if comments.get(HEADER):
         note(HEADER)
         lines.append("")
-    table(data, "")
+    table(data, ())
     return "\n".join(lines) + "\n"
-
-
-def _split(path: str) -> list[str]:
-    # Paths are built by joining keys with '.', and profile keys never contain one.
-    return path.split(".")
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -38,6 +38,23 @@ def match_truth(decision: Decision, utterances: tuple[Utterance, ...]) -> Uttera
     return best
 
 
+def labelled_correct(rows: list[tuple[Decision, Utterance | None]],
+                     labels: tuple[Utterance, ...]) -> int:
+    """Labelled utterances whose best-overlapping final decision agrees with the label."""
+    best: dict[str, tuple[float, bool]] = {}
+    for d, u in rows:
+        if u is None:
+            continue
+        overlap = min(u.end_s, d.end_s) - max(u.start_s, d.start_s)
+        if overlap > best.get(u.id, (-1.0, False))[0]:
+            best[u.id] = (overlap, d.directed == u.directed)
+    return sum(ok for _, ok in best.values())
+
+
+def _overlaps_turn(d: Decision, turns) -> bool:
+    return any(min(t.end_s, d.end_s) - max(t.start_s, d.start_s) > 0 for t in turns)
+
+
 def run_session(session: Session, options: PipelineOptions, realtime: bool = False,
                 observers=()) -> tuple[list[Decision], dict[str, float], float]:
     """Decisions, per-stage real-time factors and wall seconds for one session."""
@@ -64,12 +81,10 @@ def run(args: argparse.Namespace) -> int:
             observers.append(EventLog(stream))
         decisions, rtf, wall_s = run_session(session, options, args.realtime, observers)
     labels = session.labels.utterances if session.labels else ()
+    turns = session.labels.device_turns if session.labels else ()
     finals = [d for d in decisions if d.kind == "final"]
-    rows = []
-    for d in finals:
-        truth = match_truth(d, labels)
-        rows.append((d, truth))
-    correct = sum(1 for d, t in rows if t is not None and t.directed == d.directed)
+    rows = [(d, match_truth(d, labels)) for d in finals]
+    correct = labelled_correct(rows, labels)
     if args.json:
         print_json({
             "session": str(session.root), "duration_s": session.duration_s,
@@ -97,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
             mark = "ok " if t.directed == d.directed else "ERR"
             line += f"  [{mark} truth: {'directed' if t.directed else 'not directed'}] " \
                     f"{t.text!r}"
+        elif _overlaps_turn(d, turns):
+            line += "  [the device's own voice]"
         out.write(line + "\n")
     summary = f"{len(finals)} utterances, {sum(d.directed for d in finals)} directed"
     if labels:

@@ -1,8 +1,9 @@
 """A transparent late-fusion rule: the baseline every learned model must beat.
 
-Per utterance (voice activity), the speaker is taken to be the most prominent face (largest
-box) seen while speech runs, and ``p_directed`` is that face's mean ``attending`` score.
-Without a face the rule has no evidence and says so (p = ``prior``).
+Per utterance (voice activity), the speaker is the face whose mouth moved most while speech
+ran (ties, e.g. all mouths still, go to the largest face), and ``p_directed`` is that face's
+mean ``attending`` score. Without a face the rule has no evidence and says so
+(p = ``prior``).
 """
 
 from __future__ import annotations
@@ -68,17 +69,20 @@ class RuleFusion:
     def _decide(self, kind, t_s: float, start_s: float, end_s: float) -> Decision:
         frames = [c for c in self._faces if start_s <= c.t_s <= end_s] if self._camera_on else []
         area: dict[int, float] = {}
+        mouth: dict[int, float] = {}
         attending: dict[int, list[float]] = {}
         for cue in frames:
             for face in cue.faces:
-                area[face.track_id] = area.get(face.track_id, 0.0) + face.box_xywh[2] * \
-                    face.box_xywh[3]
-                attending.setdefault(face.track_id, []).append(face.attending)
+                tid = face.track_id
+                area[tid] = area.get(tid, 0.0) + face.box_xywh[2] * face.box_xywh[3]
+                mouth[tid] = mouth.get(tid, 0.0) + face.mouth_activity
+                attending.setdefault(tid, []).append(face.attending)
         if not area:
             p = self.config.prior
             return Decision(t_s, kind, start_s, end_s, None, p, p >= self.config.threshold,
                             "unknown", {})
-        speaker = max(area, key=area.get)
+        speaker = max(area, key=lambda tid: (round(mouth[tid] / len(attending[tid]), 2),
+                                             area[tid]))
         scores = attending[speaker]
         p = sum(scores) / len(scores)
         directed = p >= self.config.threshold

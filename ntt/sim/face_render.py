@@ -9,7 +9,7 @@ back-face culling), maps every covered pixel back into the photo through its tri
 affine map, and samples the photo once with ``cv2.remap``. Eye openings are re-textured
 from a sclera/iris model so gaze can be moved; the mouth opening is a dark cavity.
 
-Pose convention (same as ``ntt.vision``): yaw > 0 turns the person to their left (nose
+Pose convention (camera frame, same as ``ntt.vision``): yaw > 0 turns the person to their left (nose
 towards image right), pitch > 0 looks up, roll > 0 tilts the head clockwise in the image.
 """
 
@@ -44,6 +44,9 @@ FOREHEAD = 10
 RING_SCALES = (1.22, 1.45)  # outer rings around the face oval, as multiples of its radius
 MOUTH_CAVITY_BGR = (30, 25, 60)
 HEAD_PIVOT_DEPTH = 0.55  # pivot behind the nose tip, in face heights
+FACE_HEIGHT_MM = 200.0  # forehead (landmark 10) to chin (152) of an adult
+DEFAULT_HFOV_DEG = 65.0
+EYEBALL_TO_IRIS = 2.0  # a 12 mm eyeball radius against a 6 mm iris radius
 SCLERA_BGR = (215, 220, 225)
 
 
@@ -157,13 +160,29 @@ class FaceModel:
     # --- rendering ---------------------------------------------------------------------
 
     def render(self, canvas: np.ndarray, centre_xy: tuple[float, float], face_height_px: float,
-               pose: FacePose, brightness: float = 1.0) -> np.ndarray:
-        """Draw the face onto ``canvas`` (BGR, modified in place); returns the 2D landmarks
+               pose: FacePose, brightness: float = 1.0, focal_px: float | None = None
+               ) -> np.ndarray:
+        """Draw the face onto ``canvas`` (BGR, modified in place) with a pinhole camera of
+        ``focal_px`` (default: 65° horizontal field of view) and the principal point at the
+        image centre. The head's pivot projects to ``centre_xy``; at that point the face is
+        ``face_height_px`` tall. The pose is in the camera frame. Returns the 2D landmarks
         (478×2, Face Mesh order, iris included) where they landed."""
-        scale = face_height_px / self.height_px
+        h, w = canvas.shape[:2]
+        if focal_px is None:
+            focal_px = (w / 2) / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+        principal = np.array([w / 2, h / 2])
+        mm = FACE_HEIGHT_MM / self.height_px  # model pixels → millimetres
+        distance_mm = focal_px * FACE_HEIGHT_MM / face_height_px
+        origin = np.array([*(np.asarray(centre_xy) - principal) * distance_mm / focal_px,
+                           distance_mm])
+
+        def project(points_mm: np.ndarray) -> np.ndarray:
+            cam = points_mm + origin
+            return focal_px * cam[:, :2] / cam[:, 2:3] + principal
+
         rot = rotation(pose.yaw_deg, pose.pitch_deg, pose.roll_deg)
-        v = self._deformed(pose) @ rot.T
-        dst = v[:, :2] * scale + np.asarray(centre_xy)
+        v = self._deformed(pose) @ rot.T * mm
+        dst = project(v)
         depth = v[:, 2]
         landmarks = np.zeros((N_MESH + 10, 2), dtype=np.float32)
         landmarks[:N_MESH] = dst[:N_MESH]
@@ -172,16 +191,15 @@ class FaceModel:
         iris_xy = {}
         for name, iris_idx in (("right", IRIS_RIGHT), ("left", IRIS_LEFT)):
             centre, radius = self._eye_texture[name]
-            # The eyeball centre sits ~1.1 iris radii... use a 12 mm eyeball vs 6 mm iris.
-            ball_r = radius * 2.0
-            ball_c = centre + np.array([0, 0, ball_r])
-            ball_c_rot = rot @ ball_c
-            direction = gaze @ np.array([0, 0, -1.0])
-            iris_c = ball_c_rot + direction * ball_r
-            p = iris_c[:2] * scale + np.asarray(centre_xy)
-            iris_xy[name] = (p, radius * scale)
-            offsets = self.iris[[i - N_MESH for i in iris_idx]][:, :2] - centre[:2]
-            landmarks[iris_idx[0]:iris_idx[0] + 5] = p + (rot[:2, :2] @ offsets.T).T * scale
+            ball_r = radius * EYEBALL_TO_IRIS  # eyeball radius from the iris radius
+            ball_c = rot @ (centre + np.array([0, 0, ball_r]))
+            iris_c = ball_c + gaze @ np.array([0, 0, -ball_r])
+            offsets = self.iris[[i - N_MESH for i in iris_idx]] - centre
+            offsets[:, 2] = 0
+            ring = (iris_c + offsets @ gaze.T) * mm
+            pts = project(ring)
+            landmarks[iris_idx[0]:iris_idx[0] + 5] = pts
+            iris_xy[name] = (pts[0], radius * mm * focal_px / (distance_mm + iris_c[2] * mm))
         self._rasterise(canvas, dst, depth, v, pose, iris_xy, brightness)
         return landmarks
 

@@ -17,14 +17,14 @@ from scipy.signal import fftconvolve
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.io.session import DeviceTurn, Labels, Utterance, write_session
 from ntt.io.video_file import write_video
-from ntt.sim.face_render import FacePose
+from ntt.sim.face_render import FACE_HEIGHT_MM, FacePose
 from ntt.sim.noise import background, loudspeaker
 from ntt.sim.photos import face_model
 from ntt.sim.room import draw_room
 from ntt.sim.script import Line, Look, Person, Script
 from ntt.tts import synthesize
 
-FACE_HEIGHT_M = 0.20  # forehead to chin
+FACE_HEIGHT_M = FACE_HEIGHT_MM / 1000
 TURN_S = 0.5  # a head turn takes this long
 ENTER_S = 1.0  # walking in or out of the picture takes this long
 LOOKING_AT_DEVICE_DEG = 12.0
@@ -32,6 +32,7 @@ TRIM_DB = -45.0  # speech extent: where the dry signal rises above this (re. its
 MOUTH_WINDOW_S = 0.04
 NOISE_BANK = 8  # camera-noise frames drawn once and reused (rolled) for speed
 DEVICE_ECHO_GAIN_DB = -4.0
+SPEECH_LEVEL_DBFS = -26.0  # typical speech level after the microphone's gain control
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
     active = np.abs(mix) > 1e-4
     speech_rms = float(np.sqrt(np.mean(mix[active] ** 2))) if active.any() else 0.05
     audio = mix + background(script.noise, n, rng) * speech_rms * 10 ** (-script.snr_db / 20)
+    audio *= 10 ** (SPEECH_LEVEL_DBFS / 20) / speech_rms  # the device's automatic gain
     peak = float(np.max(np.abs(audio)))
     if peak > 0.95:
         audio *= 0.95 / peak
@@ -236,13 +238,17 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                 # Angles of the face's position off the optical axis (camera frame).
                 off_yaw = math.degrees(math.atan2(w / 2 - cx, focal_px))
                 off_pitch = math.degrees(math.atan2(cy - h / 2, focal_px))
-                pose = FacePose(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+                # The renderer works in the camera frame: facing the camera from off-axis
+                # means turning towards it.
+                pose = FacePose(yaw_deg=yaw + off_yaw, pitch_deg=pitch + off_pitch,
+                                roll_deg=roll,
                                 gaze_yaw_deg=gaze_yaw, gaze_pitch_deg=gaze_pitch,
                                 eye_open=eye_open, mouth_open=float(mouths[p.id][f]),
                                 light=(0.3 * math.cos(ph[0]), -0.4, -1.0))
                 face_px = focal_px * FACE_HEIGHT_M / p.distance_m
                 _draw_body(canvas, cx, cy, face_px, yaw, shirts[p.id], model.skin_bgr)
-                lm = model.render(canvas, (cx, cy), face_px, pose, brightness=script.brightness)
+                lm = model.render(canvas, (cx, cy), face_px, pose, brightness=script.brightness,
+                                  focal_px=focal_px)
                 occluded = any(a <= t <= b for a, b in p.occluded)
                 if occluded:
                     _draw_occluder(canvas, lm, shirts[p.id])

@@ -6,10 +6,12 @@ Regenerate with ``python -m ntt.sim.samples datasets/samples``.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from ntt.sim.photos import Identity
 from ntt.sim.render import render_session
+from ntt.sim.scenarios import make_script
 from ntt.sim.script import Line, Look, Person, Script
 
 ANNA = Person("anna", Identity("astronaut"), voice="en-us+f3", pitch=60, x_frac=0.42, distance_m=1.3)
@@ -34,11 +36,22 @@ def living_room() -> Script:
         Look("anna", 12.4, 0.0),
     )
     return Script(duration_s=19.0, persons=(ANNA, BEN), lines=lines, looks=looks, seed=7,
+                  camera_noise=1.5,
                   scenario="single-user", notes="bundled sample: a request, side talk with an "
                   "off-camera person while turned away, a second request")
 
 
-SAMPLES = {"living-room": living_room}
+def two_people() -> Script:
+    """Two people on camera talking with each other and to the device (simulated)."""
+    return replace(make_script("two-people", 11, 20.0, "test"), camera_noise=1.5, blur_px=0.0)
+
+
+def camera_off() -> Script:
+    """Audio only: the camera is off, decisions come from audio and language."""
+    return make_script("camera-off", 5, 20.0, "test")
+
+
+SAMPLES = {"living-room": living_room, "two-people": two_people, "camera-off": camera_off}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,386 @@
+"""Timelines (pyqtgraph), one lane per kind of evidence, all on one time axis that follows
+the playhead: waveform with voice activity; ASR text; per-modality scores and the fused
+probability against the threshold with early/final decision markers; engine state bands;
+ground truth with false accepts and false rejects marked.
+
+Lanes are redrawn only when their data changed; the playhead tick moves lines and the view
+range, nothing else, so the UI keeps its frame rate on long sessions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QFont
+
+from apps.visualizer.derive import FOLLOW_UP, LISTENING, SPEAKING, StateBand, Verdict
+from apps.visualizer.overlay import track_colour
+from apps.visualizer.store import CueStore
+from ntt.cues import SAMPLE_RATE_HZ, Decision
+from ntt.io.session import Utterance
+
+ENVELOPE_BIN_S = 0.01
+DEFAULT_WINDOW_S = 12.0
+PLAYHEAD_FRACTION = 0.7  # the playhead sits this far across the visible window
+AXIS_WIDTH_PX = 70
+DIRECTED_COLOUR = (30, 170, 60)
+NOT_DIRECTED_COLOUR = (200, 40, 40)
+ERROR_COLOUR = (230, 0, 0)
+STATE_COLOURS = {LISTENING: (120, 170, 230), SPEAKING: (255, 150, 40), FOLLOW_UP: (170, 110, 220)}
+OTHER_STATE_COLOUR = (160, 160, 160)
+MODALITY_COLOURS = {"vision": (0, 160, 220), "audio": (120, 120, 120), "prosody": (150, 100, 40),
+                    "asr": (230, 130, 0), "language": (150, 60, 200), "context": (0, 140, 110)}
+MODALITY_SYMBOLS = {"vision": "s", "audio": "d", "prosody": "d", "asr": "h", "language": "p",
+                    "context": "star"}
+FONT = "DejaVu Sans"
+
+
+def envelope(samples: np.ndarray, t0_s: float = 0.0, rate_hz: int = SAMPLE_RATE_HZ,
+             bin_s: float = ENVELOPE_BIN_S) -> tuple[np.ndarray, np.ndarray]:
+    """Min/max per bin as vertical segments (x, y pairs for ``connect='pairs'``)."""
+    n = max(1, int(round(bin_s * rate_hz)))
+    bins = len(samples) // n
+    if bins == 0:
+        return np.zeros(0), np.zeros(0)
+    block = samples[:bins * n].reshape(bins, n)
+    t = t0_s + (np.arange(bins) + 0.5) * n / rate_hz
+    x = np.repeat(t, 2)
+    y = np.empty(2 * bins)
+    y[0::2] = block.min(axis=1)
+    y[1::2] = block.max(axis=1)
+    return x, y
+
+
+def _font(size_pt: int, bold: bool = False, italic: bool = False) -> QFont:
+    font = QFont(FONT)
+    font.setPointSize(size_pt)
+    font.setBold(bold)
+    font.setItalic(italic)
+    return font
+
+
+def _bars(item: pg.BarGraphItem, spans: list[tuple[float, float]], y0: float, height: float,
+          brushes: list, pens: list | None = None) -> None:
+    if not spans:  # (pyqtgraph 0.14 cannot set an empty pen list)
+        item.setVisible(False)
+        return
+    item.setVisible(True)
+    x0 = [s for s, _ in spans]
+    x1 = [e for _, e in spans]
+    item.setOpts(x0=x0, x1=x1, y0=[y0] * len(spans), height=[height] * len(spans),
+                 brushes=brushes, pens=pens or [pg.mkPen(None)] * len(spans))
+
+
+class Timeline(pg.GraphicsLayoutWidget):
+    """Signals: ``decisionClicked(Decision)``, ``seekRequested(float)`` (click on a lane or
+    drag of the playhead), ``truthClicked(float)`` (time clicked in the ground-truth lane)."""
+
+    decisionClicked = pyqtSignal(object)
+    seekRequested = pyqtSignal(float)
+    truthClicked = pyqtSignal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.window_s = DEFAULT_WINDOW_S
+        self.follow = True
+        self._setting_range = False
+        self.lanes: dict[str, pg.PlotItem] = {}
+        names = [("wave", "audio · VAD", 2.0), ("asr", "ASR", 1.0), ("scores", "scores", 2.4),
+                 ("engine", "engine", 0.8), ("truth", "truth", 1.2)]
+        for row, (name, label, stretch) in enumerate(names):
+            plot: pg.PlotItem = self.addPlot(row=row, col=0)
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=True, y=False)
+            plot.hideButtons()
+            plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
+            plot.getAxis("left").setLabel(label)
+            plot.getAxis("left").setStyle(showValues=name in ("wave", "scores"))
+            plot.setClipToView(True)
+            if name != "truth":
+                plot.getAxis("bottom").setStyle(showValues=False)
+            else:
+                plot.setLabel("bottom", "session time", units="s")
+            if self.lanes:
+                plot.setXLink(self.lanes["wave"])
+            self.ci.layout.setRowStretchFactor(row, int(stretch * 10))
+            self.lanes[name] = plot
+        self.lanes["wave"].setYRange(-1, 1, padding=0.02)
+        self.lanes["scores"].setYRange(0, 1.05, padding=0.02)
+        for name in ("asr", "engine", "truth"):
+            self.lanes[name].setYRange(0, 1, padding=0)
+        self.ci.layout.setVerticalSpacing(2)
+
+        self.playheads = {}
+        for name, plot in self.lanes.items():
+            line = pg.InfiniteLine(0.0, angle=90, movable=name == "wave",
+                                   pen=pg.mkPen((220, 0, 0), width=2))
+            plot.addItem(line, ignoreBounds=True)
+            self.playheads[name] = line
+        self.playheads["wave"].sigDragged.connect(
+            lambda line: self.seekRequested.emit(float(line.value())))
+
+        # waveform + voice activity
+        self.vad_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[])
+        self.lanes["wave"].addItem(self.vad_bars)
+        self.wave = pg.PlotDataItem(pen=pg.mkPen((40, 40, 40), width=1), connect="pairs")
+        self.lanes["wave"].addItem(self.wave)
+        self.vad_prob = pg.PlotDataItem(pen=pg.mkPen((0, 130, 0), width=1))
+        self.lanes["wave"].addItem(self.vad_prob)
+        self._wave_x = np.zeros(0)
+        self._wave_y = np.zeros(0)
+
+        # ASR text
+        self._asr_items: list[pg.TextItem] = []
+        self.asr_note = pg.TextItem("", color=(130, 130, 130), anchor=(0, 0.5))
+        self.asr_note.setFont(_font(8, italic=True))
+        self.lanes["asr"].addItem(self.asr_note, ignoreBounds=True)
+
+        # scores and decisions
+        scores = self.lanes["scores"]
+        self.threshold_line = pg.InfiniteLine(
+            0.5, angle=0, pen=pg.mkPen((90, 90, 90), width=1, style=Qt.PenStyle.DashLine),
+            label="threshold {value:.2f}",
+            labelOpts={"position": 0.02, "color": (90, 90, 90), "anchors": [(0, 1), (0, 1)]})
+        scores.addItem(self.threshold_line, ignoreBounds=True)
+        self._track_curves: dict[int, pg.PlotDataItem] = {}
+        self.lexical = pg.ScatterPlotItem(symbol=MODALITY_SYMBOLS["language"], size=8,
+                                          brush=pg.mkBrush(*MODALITY_COLOURS["language"]),
+                                          pen=None)
+        scores.addItem(self.lexical)
+        self.contributions = pg.ScatterPlotItem(size=7, pen=None)
+        scores.addItem(self.contributions)
+        # The fused probability of each final decision, drawn over its utterance.
+        self.fused = pg.PlotDataItem(pen=pg.mkPen((20, 20, 20), width=3), connect="pairs")
+        scores.addItem(self.fused)
+        self.early_markers = pg.ScatterPlotItem(symbol="t1", size=14, hoverable=True)
+        self.final_markers = pg.ScatterPlotItem(symbol="o", size=13, hoverable=True)
+        for markers in (self.early_markers, self.final_markers):
+            markers.sigClicked.connect(self._markers_clicked)
+            scores.addItem(markers)
+        self.selected_marker = pg.ScatterPlotItem(symbol="o", size=22, brush=None,
+                                                  pen=pg.mkPen((0, 90, 255), width=3))
+        scores.addItem(self.selected_marker)
+
+        # engine states
+        self.state_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[])
+        self.lanes["engine"].addItem(self.state_bars)
+        self._state_texts: list[pg.TextItem] = []
+        self.engine_note = pg.TextItem("", color=(110, 110, 110), anchor=(0, 0))
+        self.engine_note.setFont(_font(7, italic=True))
+        self.lanes["engine"].addItem(self.engine_note, ignoreBounds=True)
+
+        # ground truth
+        self.truth_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[])
+        self.lanes["truth"].addItem(self.truth_bars)
+        self._truth_texts: list[pg.TextItem] = []
+        self.selection = pg.LinearRegionItem(values=(0, 0), brush=pg.mkBrush(0, 90, 255, 40),
+                                             pen=pg.mkPen(0, 90, 255))
+        self.selection.setVisible(False)
+        self.lanes["truth"].addItem(self.selection, ignoreBounds=True)
+
+        self.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.lanes["wave"].getViewBox().sigRangeChangedManually.connect(self._user_zoomed)
+        self.counts = {"early": 0, "final": 0, "asr": 0, "truth": 0, "errors": 0, "states": 0}
+
+    # --- view ----------------------------------------------------------------------------
+
+    def set_playhead(self, t_s: float) -> None:
+        for line in self.playheads.values():
+            line.setValue(t_s)
+        if self.follow:
+            # Early on, the window starts at 0 rather than showing negative time.
+            start = max(t_s - PLAYHEAD_FRACTION * self.window_s, -0.01 * self.window_s)
+            self._setting_range = True
+            self.lanes["wave"].setXRange(start, start + self.window_s, padding=0)
+            self._setting_range = False
+        lo = self.lanes["wave"].getViewBox().viewRange()[0][0]
+        self.engine_note.setPos(lo, 1.0)
+        self.asr_note.setPos(lo, 0.5)
+
+    def _user_zoomed(self, *_args) -> None:
+        lo, hi = self.lanes["wave"].getViewBox().viewRange()[0]
+        if hi > lo:
+            self.window_s = hi - lo
+
+    def _scene_clicked(self, ev) -> None:
+        if ev.isAccepted() or ev.button() != Qt.MouseButton.LeftButton:
+            return
+        for name, plot in self.lanes.items():
+            vb = plot.getViewBox()
+            if vb.sceneBoundingRect().contains(ev.scenePos()):
+                t = float(vb.mapSceneToView(ev.scenePos()).x())
+                if name == "truth":
+                    self.truthClicked.emit(t)
+                else:
+                    self.seekRequested.emit(t)
+                return
+
+    # --- data ----------------------------------------------------------------------------
+
+    def set_audio(self, samples: np.ndarray, t0_s: float = 0.0) -> None:
+        self._wave_x, self._wave_y = envelope(samples, t0_s)
+        self.wave.setData(self._wave_x, self._wave_y)
+
+    def append_audio(self, samples: np.ndarray, t0_s: float, keep_s: float) -> None:
+        """Live: add a chunk's envelope and keep only the last ``keep_s`` seconds."""
+        x, y = envelope(samples, t0_s)
+        self._wave_x = np.concatenate([self._wave_x, x])
+        self._wave_y = np.concatenate([self._wave_y, y])
+        if len(self._wave_x) and self._wave_x[-1] - self._wave_x[0] > keep_s:
+            cut = np.searchsorted(self._wave_x, self._wave_x[-1] - keep_s)
+            cut -= cut % 2
+            self._wave_x, self._wave_y = self._wave_x[cut:], self._wave_y[cut:]
+        self.wave.setData(self._wave_x, self._wave_y)
+
+    def update_speech(self, store: CueStore) -> None:
+        spans = store.segments()
+        _bars(self.vad_bars, spans, -1.0, 2.0, [pg.mkBrush(0, 170, 0, 55)] * len(spans))
+        if store.speech_prob:
+            t, p = zip(*store.speech_prob, strict=True)
+            self.vad_prob.setData(np.asarray(t), 2 * np.asarray(p) - 1)
+
+    def update_asr(self, store: CueStore) -> None:
+        plot = self.lanes["asr"]
+        for item in self._asr_items:
+            plot.removeItem(item)
+        self._asr_items = []
+        finals = store.asr_finals
+        for r in finals:
+            item = pg.TextItem(r.text or "∅", color=(0, 0, 0), anchor=(0, 0.5))
+            item.setFont(_font(9, bold=True))
+            item.setPos(r.start_s, 0.7)
+            plot.addItem(item, ignoreBounds=True)
+            self._asr_items.append(item)
+        decided = [(r.start_s, r.end_s) for r in finals]
+        latest: dict[float, object] = {}
+        for p in store.partials:  # the newest partial of each utterance without a final
+            if not any(s - 0.5 <= p.start_s <= e for s, e in decided):
+                latest[round(p.start_s, 2)] = p
+        for p in latest.values():
+            item = pg.TextItem(p.text, color=(120, 120, 120), anchor=(0, 0.5))
+            item.setFont(_font(9, italic=True))
+            item.setPos(p.start_s, 0.28)
+            plot.addItem(item, ignoreBounds=True)
+            self._asr_items.append(item)
+        self.counts["asr"] = len(finals)
+        has_asr = bool(finals or store.partials)
+        self.asr_note.setText("" if has_asr else "no ASR cues from this pipeline")
+
+    def update_scores(self, store: CueStore) -> None:
+        plot = self.lanes["scores"]
+        for track in store.tracks():
+            t, a = store.attending_series(track)
+            curve = self._track_curves.get(track)
+            if curve is None:
+                curve = pg.PlotDataItem(pen=pg.mkPen(track_colour(track), width=1.5))
+                plot.addItem(curve)
+                self._track_curves[track] = curve
+            curve.setData(np.asarray(t), np.asarray(a))
+        if store.lexical:
+            self.lexical.setData([c.t_s for c in store.lexical],
+                                 [c.p_directed for c in store.lexical])
+
+    def update_decisions(self, store: CueStore) -> None:
+        self.threshold_line.setValue(store.threshold)
+        for kind, markers in (("early", self.early_markers), ("final", self.final_markers)):
+            ds = [d for d in store.decisions if d.kind == kind]
+            markers.setData(
+                [d.t_s for d in ds], [d.p_directed for d in ds], data=ds,
+                brush=[pg.mkBrush(*(DIRECTED_COLOUR if d.directed else NOT_DIRECTED_COLOUR))
+                       for d in ds],
+                pen=[pg.mkPen("k", width=1)] * len(ds))
+            self.counts[kind] = len(ds)
+        finals = store.finals()
+        self.fused.setData([x for d in finals for x in (d.start_s, d.end_s)],
+                           [d.p_directed for d in finals for _ in range(2)])
+        xs, ys, brushes, symbols = [], [], [], []
+        for d in store.decisions:
+            for modality, value in d.contributions.items():
+                xs.append(d.t_s)
+                ys.append(float(value))
+                brushes.append(pg.mkBrush(*MODALITY_COLOURS.get(modality, (100, 100, 100))))
+                symbols.append(MODALITY_SYMBOLS.get(modality, "x"))
+        self.contributions.setData(xs, ys, brush=brushes, symbol=symbols)
+
+    def select_decision(self, decision: Decision | None) -> None:
+        if decision is None:
+            self.selected_marker.setData([], [])
+        else:
+            self.selected_marker.setData([decision.t_s], [decision.p_directed])
+
+    def _markers_clicked(self, _item, points, *_args) -> None:
+        if len(points):
+            self.decisionClicked.emit(points[0].data())
+
+    def update_engine(self, bands: list[StateBand], source: str) -> None:
+        plot = self.lanes["engine"]
+        for item in self._state_texts:
+            plot.removeItem(item)
+        self._state_texts = []
+        brushes = [pg.mkBrush(*STATE_COLOURS.get(b.state, OTHER_STATE_COLOUR), 170) for b in bands]
+        _bars(self.state_bars, [(b.start_s, b.end_s) for b in bands], 0.1, 0.8, brushes)
+        for b in bands:
+            if b.state == LISTENING:
+                continue
+            item = pg.TextItem(b.state.replace("_", "-"), color=(0, 0, 0), anchor=(0, 0.5))
+            item.setFont(_font(8))
+            item.setPos(b.start_s, 0.5)
+            plot.addItem(item, ignoreBounds=True)
+            self._state_texts.append(item)
+        note = {"engine": "", "labels": "derived from the labels' device turns",
+                "none": "no engine states"}.get(source, "")
+        self.engine_note.setText(note)
+        self.engine_note.setPos(self.lanes["engine"].getViewBox().viewRange()[0][0], 1.0)
+        self.counts["states"] = len(bands)
+
+    def update_truth(self, utterances: list[Utterance], verdicts: list[Verdict],
+                     selected: int | None) -> None:
+        plot = self.lanes["truth"]
+        for item in self._truth_texts:
+            plot.removeItem(item)
+        self._truth_texts = []
+        errors = {(round(v.start_s, 3), round(v.end_s, 3)): v for v in verdicts if v.error}
+        spans, brushes, pens = [], [], []
+        for i, u in enumerate(utterances):
+            spans.append((u.start_s, u.end_s))
+            brushes.append(pg.mkBrush(*(DIRECTED_COLOUR if u.directed else (150, 150, 150)), 150))
+            error = errors.pop((round(u.start_s, 3), round(u.end_s, 3)), None)
+            if i == selected:
+                pens.append(pg.mkPen((0, 90, 255), width=3))
+            elif error is not None:
+                pens.append(pg.mkPen(ERROR_COLOUR, width=3))
+            else:
+                pens.append(pg.mkPen((80, 80, 80), width=1))
+            text = f"→{u.addressee}" + (f" {u.text}" if u.text else "")
+            item = pg.TextItem(text, color=(0, 0, 0), anchor=(0, 0.5))
+            item.setFont(_font(8))
+            item.setPos(u.start_s, 0.45)
+            plot.addItem(item, ignoreBounds=True)
+            self._truth_texts.append(item)
+            if error is not None:
+                self._error_mark(plot, error)
+        for v in errors.values():  # accepted decisions with no labelled utterance under them
+            spans.append((v.start_s, v.end_s))
+            brushes.append(pg.mkBrush(255, 255, 255, 0))
+            pens.append(pg.mkPen(ERROR_COLOUR, width=2, style=Qt.PenStyle.DashLine))
+            self._error_mark(plot, v)
+        _bars(self.truth_bars, spans, 0.1, 0.7, brushes, pens)
+        self.counts["truth"] = len(utterances)
+        self.counts["errors"] = sum(1 for v in verdicts if v.error)
+
+    def _error_mark(self, plot: pg.PlotItem, verdict: Verdict) -> None:
+        item = pg.TextItem(verdict.short, color=ERROR_COLOUR, anchor=(1, 0.5),
+                           fill=pg.mkBrush(255, 255, 255, 200))
+        item.setFont(_font(9, bold=True))
+        item.setPos(verdict.end_s, 0.88)
+        plot.addItem(item, ignoreBounds=True)
+        self._truth_texts.append(item)
+
+    def show_selection(self, span: tuple[float, float] | None) -> None:
+        if span is None:
+            self.selection.setVisible(False)
+            return
+        self.selection.setRegion(span)
+        self.selection.setVisible(True)

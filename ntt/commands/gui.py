@@ -1,0 +1,73 @@
+"""``ntt gui [SESSION]``: the Qt visualizer, replaying a session or live from devices;
+``--screenshot PNG --at SECONDS`` renders one moment offscreen and exits.
+
+The application lives in ``apps/visualizer``; it (and Qt) is imported only when the command
+runs, so the rest of ``ntt`` never needs a GUI stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from ntt.errors import InputError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", nargs="?", help="session directory to replay (default: live)")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="render the window at --at offscreen, save it as PNG and exit")
+    p.add_argument("--at", type=float, default=0.0, metavar="SECONDS",
+                   help="session time to show (default 0)")
+    p.add_argument("--camera", default=None, metavar="N_OR_FILE",
+                   help="live: camera index, or a video file played as the camera")
+    p.add_argument("--mic", default=None, metavar="NAME_OR_FILE",
+                   help="live: input device name/index, or an audio file played as the mic")
+
+
+def _load_app():
+    """``apps.visualizer.app``, also when ``ntt`` runs from outside the repository."""
+    try:
+        return importlib.import_module("apps.visualizer.app")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("apps", "apps.visualizer", "apps.visualizer.app"):
+            if exc.name and exc.name.split(".")[0] in ("PyQt6", "pyqtgraph"):
+                raise InputError(exc.name.split(".")[0], "not installed (pip install "
+                                 "'ntt[gui]')") from None
+            raise
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "apps" / "visualizer" / "app.py").is_file():
+        raise InputError("apps/visualizer", "the visualizer is not installed with this ntt")
+    sys.path.insert(0, str(root))
+    return importlib.import_module("apps.visualizer.app")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntt.io.session import load_session
+
+    if args.at < 0:
+        raise InputError("--at", f"must be >= 0, got {args.at:g}")
+    if args.session is not None:
+        session = load_session(args.session)  # a bad session fails here, before Qt starts
+        if args.at > session.duration_s:
+            raise InputError("--at", f"{args.at:g} s is past the end of the session "
+                                     f"({session.duration_s:.2f} s)")
+    if args.screenshot is not None:
+        if args.session is None:
+            raise InputError("--screenshot", "needs a SESSION to replay")
+        out = Path(args.screenshot)
+        if not out.parent.is_dir():
+            raise InputError(out, "its directory does not exist")
+        if out.suffix.lower() != ".png":
+            raise InputError(out, "the screenshot must be a .png file")
+    for name in ("PyQt6", "pyqtgraph"):
+        if importlib.util.find_spec(name) is None:
+            raise InputError(name, "not installed (pip install 'ntt[gui]')")
+    camera = args.camera
+    if isinstance(camera, str) and camera.isdigit():
+        camera = int(camera)
+    app = _load_app()
+    return app.run_gui(args.session, screenshot=args.screenshot, at_s=args.at, camera=camera,
+                       mic=args.mic)

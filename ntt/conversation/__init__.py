@@ -1,0 +1,30 @@
+"""Conversation engine: turn-taking state machine, skills over a simulated home, teaching,
+anticipated goals, implicit feedback, speech out.
+
+* ``ConversationEngine`` — the stage: ``Turn`` / early ``Decision`` / ``Tick`` in, actions out.
+* ``Turn`` — its input: a final decision joined with the recognised text.
+* ``Say``, ``StopSpeaking``, ``SkillRun``, ``TurnOutcome``, ``Transition`` — its outputs.
+* ``EngineContext`` — what fusion sees of it (``engine.context(t_s)``).
+* ``Store`` — the SQLite memory (``$NTT_DATA_DIR`` or the user data directory).
+* ``TextSpeech`` / ``EspeakSpeech`` / ``default_speech`` — speech out.
+"""
+
+from ntt.conversation.engine import ConversationEngine, EngineConfig
+from ntt.conversation.speech import EspeakSpeech, SpeechOut, TextSpeech, default_speech
+from ntt.conversation.store import FalseReject, Routine, Step, Store, default_data_dir
+from ntt.conversation.types import (
+    DeviceTurn,
+    EngineContext,
+    Say,
+    SkillRun,
+    State,
+    StopSpeaking,
+    Transition,
+    Turn,
+    TurnOutcome,
+)
+
+__all__ = ["ConversationEngine", "DeviceTurn", "EngineConfig", "EngineContext", "EspeakSpeech",
+           "FalseReject", "Routine", "Say", "SkillRun", "SpeechOut", "State", "Step",
+           "StopSpeaking", "Store", "TextSpeech", "Transition", "Turn", "TurnOutcome",
+           "default_data_dir", "default_speech"]

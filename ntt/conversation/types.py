@@ -1,0 +1,144 @@
+"""What goes into the conversation engine and what comes out of it.
+
+In: ``Turn`` (a final decision joined with the recognised text), early ``ntt.cues.Decision``
+(someone started talking to the device), ``ntt.cues.Tick`` (the clock). Out: typed actions —
+``Say``, ``StopSpeaking``, ``SkillRun``, ``TurnOutcome`` — and ``Transition`` records of the
+turn-taking state machine. All times are seconds on the session clock (``t_s``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class State(StrEnum):
+    """Turn-taking states. ``follow_up``: the device just spoke (or conversation mode is on)
+    and its partner may go on without addressing it again."""
+
+    IDLE = "idle"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One finished utterance: the final fusion decision plus what the recogniser heard.
+
+    ``t_s`` is when the decision was made; ``start_s``/``end_s`` span the speech;
+    ``nbest`` holds the recogniser's alternatives after ``text`` (tried when ``text`` is not
+    understood)."""
+
+    t_s: float
+    start_s: float
+    end_s: float
+    speaker_track: int | None
+    directed: bool
+    p_directed: float
+    text: str
+    nbest: tuple[str, ...] = ()
+    addressee: str = "unknown"
+    contributions: dict[str, float] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def from_decision(cls, decision: Any, text: str, nbest: tuple[str, ...] = ()) -> Turn:
+        """Join a final ``ntt.cues.Decision`` with the recogniser's text for its span."""
+        return cls(decision.t_s, decision.start_s, decision.end_s, decision.speaker_track,
+                   bool(decision.directed), float(decision.p_directed), text, tuple(nbest),
+                   decision.addressee, dict(decision.contributions))
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+SayKind = Literal["reply", "question", "announcement"]
+
+
+@dataclass(frozen=True)
+class Say:
+    """The device speaks ``text`` from ``t_s`` until ``end_s`` (unless stopped earlier)."""
+
+    t_s: float
+    text: str
+    end_s: float
+    kind: SayKind = "reply"
+
+
+@dataclass(frozen=True)
+class StopSpeaking:
+    """Stop the device's speech now (barge-in). ``t_s`` is the decision that caused it."""
+
+    t_s: float
+    reason: str = "barge-in"
+
+
+@dataclass(frozen=True)
+class SkillRun:
+    """A skill acted on an intent (the simulated home changed, a timer started...)."""
+
+    t_s: float
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict, hash=False)
+    ok: bool = True
+    reply: str = ""
+
+
+Outcome = Literal["answered", "echo", "not_directed", "side_talk", "ignored_not_understood",
+                  "barge_in_stop"]
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What the engine made of one turn (for the event log, the GUI and evaluation)."""
+
+    t_s: float
+    start_s: float
+    end_s: float
+    speaker_track: int | None
+    text: str
+    outcome: Outcome
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One state change of the turn-taking state machine."""
+
+    t_s: float
+    from_state: State
+    to_state: State
+    reason: str
+
+
+Action = Say | StopSpeaking | SkillRun | TurnOutcome | Transition
+
+
+@dataclass(frozen=True)
+class DeviceTurn:
+    """What the device said (offline: the session's ``device_turns``)."""
+
+    start_s: float
+    end_s: float
+    text: str
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """The engine's state as fusion sees it at ``t_s``.
+
+    ``since_device_turn_s`` is None before the device has said anything and 0 while it
+    speaks; ``partner_track`` is the speaker the device is in an exchange with (None when
+    idle or when the partner has no face track)."""
+
+    t_s: float
+    state: State
+    device_speaking: bool
+    awaiting_answer: bool
+    since_device_turn_s: float | None
+    partner_track: int | None
+    conversation_mode: bool
+    follow_up_open: bool
