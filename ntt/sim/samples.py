@@ -14,7 +14,8 @@ from ntt.sim.render import render_session
 from ntt.sim.scenarios import make_script
 from ntt.sim.script import Line, Look, Person, Script
 
-ANNA = Person("anna", Identity("astronaut"), voice="en-us+f3", pitch=60, x_frac=0.42, distance_m=1.3)
+ANNA = Person("anna", Identity("astronaut"), voice="en-us+f3", pitch=60, x_frac=0.42,
+              distance_m=1.3)
 BEN = Person("ben", None, voice="en-gb+m3", pitch=40)  # off camera, to the left
 
 
