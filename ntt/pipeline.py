@@ -1,7 +1,14 @@
-"""The wiring: sources → front-ends → fusion → decisions, with observers on every item.
+"""The wiring: sources → front-ends → fusion → conversation engine, with observers.
 
 One code path for live and offline: the pipeline neither knows nor cares whether items come
 from a file or from devices; ``--realtime`` pacing lives in the source.
+
+A pipeline is an ordered chain of ``Route``s (a stage and the item types it takes). Each
+source item travels down the chain; every cue a stage emits travels on to the stages after
+it, so the VAD's events reach the ASR stage right after the chunk that caused them, and
+fusion sees every cue of the tick. Cues that an *earlier* stage takes (the conversation
+engine's context for fusion) are fed back at the start of the next item. Control items
+(``SourceStatus``) reach every stage that takes them before any data that follows.
 """
 
 from __future__ import annotations
@@ -12,10 +19,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ntt.cues import AudioChunk, Decision, SourceStatus, Tick, VideoFrame
+from ntt.cues import AudioChunk, FacesCue, SourceStatus, SpeechEvent, Tick, VideoFrame
 from ntt.stage import Stage
 
 TICK_S = 0.05
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    stage: Stage
+    accepts: tuple[type, ...]
 
 
 @dataclass
@@ -33,71 +47,78 @@ class StageTimes:
         return out
 
 
-class Pipeline:
-    """Routes each source item to the stages that consume it.
+class Clock:
+    """Emits a ``Tick`` every ``tick_s`` of audio time: the fusion clock."""
 
-    ``audio_stages`` take ``AudioChunk``; ``video_stages`` take ``VideoFrame``; their cues go
-    to ``fusion`` along with a ``Tick`` every ``tick_s`` of audio time. ``SourceStatus``
-    items (control) reach every stage before any data that follows them.
-    """
-
-    def __init__(self, audio_stages: dict[str, Stage], video_stages: dict[str, Stage],
-                 fusion: Stage, observers: Iterable[Callable[[Any], None]] = (),
-                 tick_s: float = TICK_S):
-        self.audio_stages = audio_stages
-        self.video_stages = video_stages
-        self.fusion = fusion
-        self.observers = list(observers)
+    def __init__(self, tick_s: float = TICK_S):
         self.tick_s = tick_s
-        self.times = StageTimes()
-        self._next_tick_s = 0.0
+        self.reset()
 
-    def _timed(self, name: str, stage: Stage, item: Any, flush: bool = False) -> list:
-        t0 = time.perf_counter()
-        out = stage.flush() if flush else stage.push(item)
-        self.times.seconds[name] += time.perf_counter() - t0
+    def reset(self) -> None:
+        self._next_s = 0.0
+
+    def push(self, chunk: AudioChunk) -> list[Tick]:
+        out = []
+        while self._next_s <= chunk.end_s:
+            out.append(Tick(self._next_s))
+            self._next_s += self.tick_s
         return out
 
-    def _emit(self, items: list) -> list:
+    def flush(self) -> list[Tick]:
+        return []
+
+
+class Pipeline:
+    def __init__(self, routes: list[Route], observers: Iterable[Callable[[Any], None]] = ()):
+        self.routes = routes
+        self.observers = list(observers)
+        self.times = StageTimes()
+        self._feedback: list = []
+
+    def stage(self, name: str) -> Stage:
+        return next(r.stage for r in self.routes if r.name == name)
+
+    def _emit(self, items: list) -> None:
         for item in items:
+            if isinstance(item, Tick):
+                continue
             for observe in self.observers:
                 observe(item)
-        return items
 
-    def _fuse(self, cues: list) -> list[Decision]:
-        decisions = []
-        for cue in cues:
-            decisions += self._emit(self._timed("fusion", self.fusion, cue))
-        return decisions
+    def _run_chain(self, first: list, flush: bool = False) -> list:
+        pending = list(first)
+        produced: list = []
+        for index, route in enumerate(self.routes):
+            t0 = time.perf_counter()
+            new: list = []
+            for item in pending:
+                if isinstance(item, route.accepts):
+                    new += route.stage.push(item)
+            if flush:
+                new += route.stage.flush()
+            self.times.seconds[route.name] += time.perf_counter() - t0
+            if not new:
+                continue
+            self._emit(new)
+            pending += new
+            produced += new
+            # Cues for stages earlier in the chain wait for the next item.
+            earlier = tuple(t for r in self.routes[:index] for t in r.accepts)
+            self._feedback += [c for c in new if earlier and isinstance(c, earlier)]
+        return produced
 
-    def push(self, item: AudioChunk | VideoFrame | SourceStatus) -> list:
-        """Everything produced by one source item: cues, then decisions."""
-        if isinstance(item, SourceStatus):
-            self._emit([item])
-            out = []
-            for name, stage in {**self.audio_stages, **self.video_stages}.items():
-                out += self._emit(self._timed(name, stage, item))
-            return out + self._fuse([item] + out)
-        cues: list = []
+    def push(self, item: Any) -> list:
+        """Everything produced by one source item, in the order it was produced."""
         if isinstance(item, AudioChunk):
             self.times.audio_s = max(self.times.audio_s, item.end_s)
-            for name, stage in self.audio_stages.items():
-                cues += self._emit(self._timed(name, stage, item))
-            while self._next_tick_s <= item.end_s:
-                cues.append(Tick(self._next_tick_s))
-                self._next_tick_s += self.tick_s
-        elif isinstance(item, VideoFrame):
-            for name, stage in self.video_stages.items():
-                cues += self._emit(self._timed(name, stage, item))
-        return cues + self._fuse(cues)
+        first, self._feedback = self._feedback + [item], []
+        if isinstance(item, SourceStatus):
+            self._emit([item])
+        return self._run_chain(first)
 
     def flush(self) -> list:
-        cues: list = []
-        for name, stage in {**self.audio_stages, **self.video_stages}.items():
-            cues += self._emit(self._timed(name, stage, None, flush=True))
-        decisions = self._fuse(cues)
-        decisions += self._emit(self._timed("fusion", self.fusion, None, flush=True))
-        return cues + decisions
+        first, self._feedback = self._feedback, []
+        return self._run_chain(first, flush=True)
 
     def run(self, source: Iterable) -> Iterator:
         """Push every item of ``source``, then flush; yields everything produced."""
@@ -109,6 +130,8 @@ class Pipeline:
 @dataclass(frozen=True)
 class PipelineOptions:
     use_video: bool = True
+    asr: str = "pocketsphinx"  # or "whisper", or "none"
+    fusion: str = "model"  # or "rule"
     tick_s: float = TICK_S
 
 
@@ -119,13 +142,15 @@ def build_pipeline(options: PipelineOptions | None = None,
     from ntt.fusion.rule import RuleFusion
 
     options = options or PipelineOptions()
-    video_stages: dict[str, Stage] = {}
+    routes: list[Route] = []
     if options.use_video:
         from ntt.vision.analyzer import FaceAnalyzer
         from ntt.vision.detector import FaceDetector
         from ntt.vision.landmarks import FaceMesh
 
-        video_stages["vision"] = FaceAnalyzer(FaceDetector(), FaceMesh())
-    return Pipeline(audio_stages={"audio": SileroVad(load_silero_model())},
-                    video_stages=video_stages, fusion=RuleFusion(), observers=observers,
-                    tick_s=options.tick_s)
+        routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()),
+                            (VideoFrame, SourceStatus)))
+    routes.append(Route("audio", SileroVad(load_silero_model()), (AudioChunk,)))
+    routes.append(Route("clock", Clock(options.tick_s), (AudioChunk,)))
+    routes.append(Route("fusion", RuleFusion(), (SpeechEvent, Tick, SourceStatus, FacesCue)))
+    return Pipeline(routes, observers=observers)

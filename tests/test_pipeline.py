@@ -13,7 +13,7 @@ from ntt.cues import AudioChunk, Decision, Face, FacesCue, SpeechEvent, Tick, Vi
 from ntt.fusion.rule import RuleFusion
 from ntt.io.session import load_session
 from ntt.io.sources import CameraReader, LiveSource, SessionSource
-from ntt.pipeline import Pipeline
+from ntt.pipeline import Clock, Pipeline, Route
 
 
 def test_session_source_interleaves_on_the_audio_clock(make_session):
@@ -80,20 +80,30 @@ class _ListStage:
         self.seen.clear()
 
 
-def test_pipeline_routes_items_and_ticks():
+def test_pipeline_routes_cues_down_the_chain_and_feeds_back():
     audio = _ListStage(lambda c: [SpeechEvent(c.end_s, "speech_start", c.t_s)]
                        if c.t_s == 0 else [])
     video = _ListStage(lambda f: [FacesCue(f.t_s, f.index, ())])
     fusion = _ListStage(lambda cue: [])
+    # A later stage that answers decisions with context for fusion (the engine's role).
+    engine = _ListStage(lambda ev: [Tick(99.0)])
     seen = []
-    pipe = Pipeline({"audio": audio}, {"vision": video}, fusion, observers=[seen.append])
+    pipe = Pipeline([Route("vision", video, (VideoFrame,)),
+                     Route("audio", audio, (AudioChunk,)),
+                     Route("clock", Clock(0.05), (AudioChunk,)),
+                     Route("fusion", fusion, (SpeechEvent, FacesCue, Tick)),
+                     Route("engine", engine, (SpeechEvent,))], observers=[seen.append])
     chunk = AudioChunk(0.0, np.zeros(1600, np.float32))  # 100 ms
     pipe.push(chunk)
     pipe.push(VideoFrame(0.05, 0, np.zeros((4, 4, 3), np.uint8)))
     assert audio.seen == [chunk] and len(video.seen) == 1
     ticks = [c for c in fusion.seen if isinstance(c, Tick)]
-    assert [t.t_s for t in ticks] == pytest.approx([0.0, 0.05, 0.1])
-    assert any(isinstance(c, SpeechEvent) for c in fusion.seen)
+    assert [t.t_s for t in ticks] == pytest.approx([0.0, 0.05, 0.1, 99.0])
+    # The VAD event reached fusion before that chunk's ticks, and the engine's answer
+    # came back to fusion with the next item.
+    kinds = [type(c).__name__ for c in fusion.seen]
+    assert kinds.index("SpeechEvent") < kinds.index("Tick")
+    assert kinds[-2:] == ["Tick", "FacesCue"]
     assert any(isinstance(c, FacesCue) for c in seen)  # observers see cues, not ticks
     assert not any(isinstance(c, Tick) for c in seen)
     assert pipe.times.audio_s == pytest.approx(0.1)

@@ -87,9 +87,7 @@ class PipelineWorker(QObject):
         media: list = []
         try:
             pipeline = self._make_pipeline([pending.append])
-            config = getattr(pipeline.fusion, "config", None)
-            self.ready.emit({"threshold": float(getattr(config, "threshold",
-                                                        DEFAULT_THRESHOLD))})
+            self.ready.emit({"threshold": fusion_threshold(pipeline)})
             processed = 0.0
             last_emit = time.monotonic()
             for item in self.source:
@@ -127,6 +125,19 @@ class PipelineWorker(QObject):
             media.clear()
         self.progress.emit(processed)
         return pending, media
+
+
+def fusion_threshold(pipeline: Pipeline) -> float:
+    """The fusion stage's decision threshold, wherever this pipeline keeps it."""
+    fusion = getattr(pipeline, "fusion", None)
+    if fusion is None and callable(getattr(pipeline, "stage", None)):
+        try:
+            fusion = pipeline.stage("fusion")
+        except (StopIteration, KeyError):
+            fusion = None
+    config = getattr(fusion, "config", None)
+    threshold = getattr(config, "threshold", getattr(fusion, "threshold", DEFAULT_THRESHOLD))
+    return float(threshold)
 
 
 class FileAudioReader:

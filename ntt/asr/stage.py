@@ -75,7 +75,7 @@ class AsrStage:
         return self.recognizer.name
 
     def reset(self) -> None:
-        if getattr(self, "_active", False):
+        if self._active:
             self.recognizer.cancel()
         self.history.reset()
         self._active = False

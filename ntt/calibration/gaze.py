@@ -14,7 +14,7 @@ look past the device onto it. A user who agrees can fix that in half a minute.
 * ``fit_gaze_correction`` fits, in (yaw, pitch) degrees, ``true ≈ A · measured + b``:
   ridge regression that shrinks ``A`` towards the identity (a few targets cannot pin down a
   gain, so the fit falls back on a pure offset when they span less than about
-  ``GAIN_PRIOR_DEG``), one round of outlier rejection (blinks, glances away), and hard
+  ``GAIN_PRIOR_DEG``), outlier rejection from a robust start (blinks, glances away), and hard
   bounds that refuse a correction that is not small (``MAX_OFFSET_DEG``, gains within
   ``GAIN_RANGE``).
 * The ``attending`` decision is corrected too: its angular tolerance is set from the
@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from ntt.vision.attending import ATTEND_TOLERANCE_DEG, AttendingParams, angle_to
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.pose import direction_angles
 
+USERS_DIR_ENV = "NTT_USER_CALIBRATION_DIR"
 SAMPLES_FORMAT = "ntt-gaze-samples"
 CALIBRATION_FORMAT = "ntt-gaze-calibration"
 FORMAT_VERSION = 1
@@ -61,8 +63,9 @@ GAIN_PRIOR_DEG = 2.5
 MIN_AFFINE_TARGETS = 4
 MAX_OFFSET_DEG = 30.0
 GAIN_RANGE = (0.33, 3.0)
-OUTLIER_FACTOR = 3.0
+OUTLIER_FACTOR = 4.0
 OUTLIER_MIN_DEG = 5.0
+OUTLIER_ROUNDS = 2
 TOLERANCE_PER_RMS = 2.0
 TOLERANCE_RANGE_DEG = (5.0, 20.0)
 # A face is "attending" when its per-frame score reaches this.
@@ -268,19 +271,27 @@ def _solve(measured: np.ndarray, truth: np.ndarray, affine: bool) -> GazeCorrect
                           offset_deg=(float(b[0]), float(b[1])))
 
 
+def _affine_ok(samples: Sequence[GazeSample]) -> bool:
+    return len({s.target_id or s.target_m for s in samples}) >= MIN_AFFINE_TARGETS
+
+
 def _fit_once(samples: Sequence[GazeSample]) -> tuple[GazeCorrection, bool, list[int]]:
+    """Robust fit: start from the median offset (which a few glances away cannot drag),
+    then ``OUTLIER_ROUNDS`` rounds of: drop samples far off the current fit, refit."""
     measured, truth = _arrays(samples)
-    affine = len({s.target_id or s.target_m for s in samples}) >= MIN_AFFINE_TARGETS
-    corr = _solve(measured, truth, affine)
-    residual = angular_errors_deg(samples, corr)
-    limit = max(OUTLIER_FACTOR * float(np.median(residual)), OUTLIER_MIN_DEG)
-    keep = [i for i, r in enumerate(residual) if r <= limit]
-    if len(keep) < len(samples) and len(keep) >= MIN_SAMPLES:
+    corr = GazeCorrection(offset_deg=tuple(float(x) for x in
+                                           np.median(truth - measured, axis=0)))
+    keep = list(range(len(samples)))
+    affine = False
+    for _ in range(OUTLIER_ROUNDS):
+        residual = angular_errors_deg(samples, corr)
+        limit = max(OUTLIER_FACTOR * float(np.median(residual)), OUTLIER_MIN_DEG)
+        keep = [i for i, r in enumerate(residual) if r <= limit]
+        if len(keep) < MIN_SAMPLES:
+            keep = list(range(len(samples)))
         kept = [samples[i] for i in keep]
-        affine = len({s.target_id or s.target_m for s in kept}) >= MIN_AFFINE_TARGETS
-        corr = _solve(*_arrays(kept), affine)
-    else:
-        keep = list(range(len(samples)))
+        affine = _affine_ok(kept)
+        corr = _solve(measured[keep], truth[keep], affine)
     return corr, affine, keep
 
 
@@ -457,7 +468,9 @@ def samples_document(user: str, device: str, samples: Sequence[GazeSample]) -> d
 
 
 def users_dir() -> Path:
-    return profile_dir() / "users"
+    """``$NTT_USER_CALIBRATION_DIR``, else ``users/`` beside the device profiles."""
+    env = os.environ.get(USERS_DIR_ENV)
+    return Path(env) if env else profile_dir() / "users"
 
 
 def user_path(user: str, directory: Path | None = None) -> Path:

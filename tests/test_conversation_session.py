@@ -1,0 +1,122 @@
+"""End to end over the bundled simulated session (its labelled utterances as the decision
+stream, driven by the pipeline's 50 ms tick), the event-log form of the engine's actions, and
+speech out with espeak-ng."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SAMPLE
+
+from ntt.conversation import (
+    ConversationEngine,
+    EspeakSpeech,
+    Say,
+    State,
+    TextSpeech,
+    Turn,
+    TurnOutcome,
+    default_speech,
+)
+from ntt.conversation.speech import estimate_duration_s
+from ntt.cues import SAMPLE_RATE_HZ, Decision, Tick
+from ntt.io.session import load_session
+from ntt.jsonout import to_jsonable
+from ntt.language.intents import Home, IntentRecognizer
+from ntt.tts import espeak_available, synthesize
+
+TICK_S = 0.05
+ENDPOINT_S = 0.3
+EARLY_AFTER_ONSET_S = 0.4
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return IntentRecognizer(Home.load())
+
+
+def session_stream(session, tracks: dict[str, int | None]) -> list:
+    """Early and final decisions as fusion would give them for the labelled utterances,
+    merged with the tick clock."""
+    items: list = []
+    for u in session.labels.utterances:
+        track = tracks[u.speaker]
+        p = 0.9 if u.directed else 0.1
+        items.append(Decision(u.start_s + EARLY_AFTER_ONSET_S, "early", u.start_s,
+                              u.start_s + EARLY_AFTER_ONSET_S, track, p, u.directed))
+        addressee = "device" if u.addressee == "device" else "person"
+        items.append(Turn(u.end_s + ENDPOINT_S, u.start_s, u.end_s, track, u.directed, p, u.text,
+                          addressee=addressee))
+    n_ticks = int(session.duration_s / TICK_S) + 1
+    items += [Tick(i * TICK_S) for i in range(n_ticks)]
+    return sorted(items, key=lambda x: (x.t_s, isinstance(x, Tick)))
+
+
+def test_bundled_session_end_to_end(recognizer, tmp_path):
+    session = load_session(SAMPLE)
+    stream = session_stream(session, {"anna": 1, "ben": None})
+    with ConversationEngine(recognizer, data_dir=tmp_path) as engine:
+        actions = [a for item in stream for a in engine.push(item)]
+        says = [a for a in actions if isinstance(a, Say)]
+        assert [s.text for s in says] == ["Turned on the lights in the kitchen.",
+                                          "Tomorrow will be sunny with a high of 18 degrees."]
+        directed = [u for u in session.labels.utterances if u.directed]
+        for say, u in zip(says, directed, strict=True):
+            assert say.t_s == pytest.approx(u.end_s + ENDPOINT_S)
+        outcomes = [(o.text, o.outcome) for o in actions if isinstance(o, TurnOutcome)]
+        assert [o for t, o in outcomes] == ["answered", "side_talk", "side_talk", "side_talk",
+                                            "answered"]
+        assert engine.skills.state("kitchen light")["on"] is True
+        assert [(d.start_s, d.text) for d in engine.device_turns] == [
+            (s.t_s, s.text) for s in says]
+        assert engine.state in (State.SPEAKING, State.FOLLOW_UP)
+        # Every action is plain JSON for the event log.
+        for a in actions:
+            json.dumps(to_jsonable(a))
+
+
+def test_device_replies_overheard_by_the_microphone_are_not_answered(recognizer, tmp_path):
+    """The device's replies come back through the room (no face, text as ASR would hear it):
+    none of them may turn into a new request."""
+    session = load_session(SAMPLE)
+    with ConversationEngine(recognizer, data_dir=tmp_path) as engine:
+        stream = session_stream(session, {"anna": 1, "ben": None})
+        said = []
+        for item in stream:
+            for a in engine.push(item):
+                if isinstance(a, Say):
+                    said.append(a)
+                    heard = Turn(a.end_s + ENDPOINT_S, a.t_s + 0.1, a.end_s, None, True, 0.6,
+                                 a.text.lower().rstrip("."))
+                    echo = engine.push(heard)
+                    assert [o.outcome for o in echo if isinstance(o, TurnOutcome)] == ["echo"]
+        assert len(said) == 2
+
+
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
+def test_espeak_speech_gives_exact_durations_and_offline_device_turns(recognizer, tmp_path):
+    speech = EspeakSpeech(play=False)
+    assert not speech.plays_audio
+    text = "Turned on the lights in the kitchen."
+    audio = synthesize(text, voice=speech.voice)
+    assert speech.duration_s(text) == pytest.approx(len(audio) / SAMPLE_RATE_HZ)
+    assert np.abs(speech.audio(text)).max() > 0.05  # real speech, not silence
+    estimate = estimate_duration_s(text)
+    assert 0.5 < estimate / speech.duration_s(text) < 2.0
+    with ConversationEngine(recognizer, data_dir=tmp_path, speech=speech) as engine:
+        engine.push(Turn(2.0, 0.5, 1.7, 1, True, 0.9, "turn on the kitchen lights"))
+        [turn] = engine.device_turns
+        assert turn.end_s - turn.start_s == pytest.approx(len(audio) / SAMPLE_RATE_HZ)
+        speech.stop()
+
+
+def test_text_only_speech_offline():
+    speech = default_speech(live=False)
+    assert isinstance(speech, TextSpeech)
+    speech.say("Hello there.")
+    speech.stop()
+    assert speech.said == ["Hello there."]
+    assert estimate_duration_s("one two three four five six seven eight nine ten eleven.") > \
+        estimate_duration_s("one two.")
