@@ -105,6 +105,19 @@ class FacesCue:
     image_size_wh: tuple[int, int] = (0, 0)
 
 
+@dataclass(frozen=True)
+class DeviceContext:
+    """What the device itself is doing, fed back to fusion: it is speaking, it has just asked
+    a question, when its last turn ended. Live it comes from the conversation engine;
+    offline from the device turns recorded with the session."""
+
+    t_s: float
+    device_speaking: bool
+    awaiting_answer: bool
+    last_device_end_s: float | None
+    partner_track: int | None = None
+
+
 # --- decisions ----------------------------------------------------------------------------
 
 Addressee = Literal["device", "person", "unknown"]

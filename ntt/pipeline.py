@@ -13,15 +13,18 @@ engine's context for fusion) are fed back at the start of the next item. Control
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ntt.cues import AudioChunk, FacesCue, SourceStatus, SpeechEvent, Tick, VideoFrame
 from ntt.stage import Stage
 
+log = logging.getLogger(__name__)
 TICK_S = 0.05
 
 
@@ -131,15 +134,26 @@ class Pipeline:
 class PipelineOptions:
     use_video: bool = True
     asr: str = "pocketsphinx"  # or "whisper", or "none"
-    fusion: str = "model"  # or "rule"
+    fusion: str = "model"  # the trained model, or "rule"
+    fusion_model: str | None = None  # path; default models/fusion.pt
     tick_s: float = TICK_S
 
 
 def build_pipeline(options: PipelineOptions | None = None,
-                   observers: Iterable[Callable[[Any], None]] = ()) -> Pipeline:
-    """The standard NTT pipeline with every model loaded from installed packages."""
+                   observers: Iterable[Callable[[Any], None]] = (), device_turns: tuple = (),
+                   fusion_stage: Stage | None = None, engine: Stage | None = None) -> Pipeline:
+    """The standard NTT pipeline with every model loaded from installed packages.
+
+    ``device_turns`` (offline) are the device's recorded turns, the source of interaction
+    context; live, ``engine`` (the conversation engine) answers decisions and emits that
+    context itself. ``fusion_stage`` replaces the fusion built from ``options``.
+    """
+    from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
+    from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody
     from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.fusion.rule import RuleFusion
+    from ntt.cues import Decision, DeviceContext
+    from ntt.fusion.context import RecordedDeviceContext
+    from ntt.language.scorer import LexicalCue
 
     options = options or PipelineOptions()
     routes: list[Route] = []
@@ -150,7 +164,44 @@ def build_pipeline(options: PipelineOptions | None = None,
 
         routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()),
                             (VideoFrame, SourceStatus)))
-    routes.append(Route("audio", SileroVad(load_silero_model()), (AudioChunk,)))
+    routes.append(Route("vad", SileroVad(load_silero_model()), (AudioChunk,)))
+    routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
+    if options.asr != "none":
+        from ntt.asr import load_recognizer
+        from ntt.asr.stage import AsrStage
+        from ntt.language.intents import Home, IntentRecognizer
+        from ntt.language.model import load_model
+        from ntt.language.scorer import LexicalScorer
+
+        routes.append(Route("asr", AsrStage(load_recognizer(options.asr)),
+                            (AudioChunk, SpeechEvent, SourceStatus)))
+        routes.append(Route("language", LexicalScorer(load_model(),
+                                                      IntentRecognizer(Home.load())),
+                            (AsrResult, PartialHypothesis)))
     routes.append(Route("clock", Clock(options.tick_s), (AudioChunk,)))
-    routes.append(Route("fusion", RuleFusion(), (SpeechEvent, Tick, SourceStatus, FacesCue)))
+    if engine is None:
+        routes.append(Route("context", RecordedDeviceContext(device_turns), (Tick,)))
+    if fusion_stage is None:
+        fusion_stage = build_fusion(options)
+    routes.append(Route("fusion", fusion_stage, (
+        FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody, PartialHypothesis,
+        AsrDecoderCue, LexicalCue, DeviceContext, Tick, SourceStatus)))
+    if engine is not None:
+        routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick)))
     return Pipeline(routes, observers=observers)
+
+
+def build_fusion(options: PipelineOptions) -> Stage:
+    if options.fusion == "rule":
+        from ntt.fusion.rule import RuleFusion
+
+        return RuleFusion()
+    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, FusionStage
+
+    path = Path(options.fusion_model) if options.fusion_model else DEFAULT_MODEL
+    if options.fusion_model is None and not path.is_file():
+        from ntt.fusion.rule import RuleFusion
+
+        log.warning("no trained fusion model at %s: using the hand-set rule", path)
+        return RuleFusion()
+    return FusionStage(FusionModel.load(path))

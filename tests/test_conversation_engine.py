@@ -4,6 +4,7 @@ intent grammar (Home Assistant's, over the bundled home)."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 
@@ -390,3 +391,72 @@ def test_reset_starts_a_new_session_but_keeps_the_household(engine):
     assert engine.transitions == [] and engine.device_turns == [] and engine.timers.timers == []
     assert engine.state == State.IDLE
     assert engine.skills.state("kitchen light")["on"] is True
+
+
+def test_a_final_directed_decision_from_a_visible_speaker_stops_speech_before_its_text(engine):
+    reply = of(engine.push(turn(2.0, "what's the weather like")), Say)[0]
+    final = Decision(reply.t_s + 2.0, "final", reply.t_s + 0.8, reply.t_s + 1.7, 2, 0.85, True)
+    out = engine.push(final)
+    assert [s.t_s for s in of(out, StopSpeaking)] == [final.t_s]
+    out = engine.push(Turn(final.t_s + 0.6, final.start_s, final.end_s, 2, True, 0.85,
+                           "what time is it"))
+    assert said(out) == ["It's 3:05 PM."] and not of(out, StopSpeaking)
+
+
+def test_a_turn_arriving_after_the_clock_moved_on_is_handled_at_the_current_time(engine):
+    engine.tick(10.0)
+    out = engine.push(turn(8.0, "what time is it"))
+    assert [s.t_s for s in of(out, Say)] == [10.0]
+    assert all(b.t_s >= a.t_s for a, b in pairwise(engine.transitions))
+
+
+def test_stop_said_over_the_end_of_a_reply_does_not_pause_the_music(engine):
+    engine.push(turn(1.0, "play some jazz"))
+    reply = of(engine.push(turn(10.0, "what time is it")), Say)[0]
+    late = Turn(reply.end_s + 0.4, reply.end_s - 0.3, reply.end_s + 0.1, 1, True, 0.9, "stop")
+    out = engine.push(late)
+    assert outcome(out) == "barge_in_stop" and not of(out, StopSpeaking)
+    assert engine.skills.state("TV")["state"] == "playing"
+
+
+def test_final_decisions_and_asr_results_are_joined_in_either_order(engine):
+    from ntt.asr.types import AsrResult, Hypothesis
+
+    def asr(t_s, start, end, text):
+        return AsrResult(t_s, start, end, "pocketsphinx", (Hypothesis(text, 0.9, 1.0, -5.0),))
+
+    def final(t_s, start, end, directed=True):
+        return Decision(t_s, "final", start, end, 1, 0.9 if directed else 0.1, directed)
+
+    assert said(engine.push(asr(2.0, 0.5, 1.8, "turn on the kitchen lights"))) == []
+    out = engine.push(final(2.1, 0.5, 1.8))
+    assert said(out) == ["Turned on the lights in the kitchen."]
+    reply = of(out, Say)[0]
+    engine.tick(reply.end_s + 10.0)
+    t = reply.end_s + 12.0
+    assert said(engine.push(final(t, t - 1.5, t - 0.2))) == []
+    out = engine.push(asr(t + 0.4, t - 1.5, t - 0.25, "what time is it"))
+    assert [s.t_s for s in of(out, Say)] == [t + 0.4]
+    out = engine.push(asr(t + 20.0, t + 18.0, t + 19.5, "turn off the kitchen lights"))
+    out += engine.tick(t + 30.0)  # its decision never came: nothing happens
+    assert said(out) == [] and not of(out, TurnOutcome)
+    assert engine.skills.state("kitchen light")["on"] is True
+
+
+def test_device_context_cues_follow_what_the_device_does(engine):
+    from ntt.cues import DeviceContext
+
+    out = engine.push(turn(2.0, "how long should I steep tea"))
+    question = of(out, Say)[0]
+    [ctx] = of(out, DeviceContext)
+    assert (ctx.t_s, ctx.device_speaking, ctx.awaiting_answer, ctx.partner_track) == (
+        2.0, True, True, 1)
+    assert engine.tick(2.05) == []  # nothing changed, nothing emitted
+    out = engine.tick(question.end_s + 0.05)
+    [ctx] = of(out, DeviceContext)
+    assert (ctx.device_speaking, ctx.awaiting_answer) == (False, True)
+    assert ctx.last_device_end_s == question.end_s
+    out = engine.tick(question.end_s + engine.config.answer_window_s + 0.1)
+    [ctx] = of(out, DeviceContext)
+    assert (ctx.awaiting_answer, ctx.partner_track) == (False, None)
+    assert [t.state for t in engine.transitions][-1] == State.IDLE

@@ -120,3 +120,25 @@ def test_text_only_speech_offline():
     assert speech.said == ["Hello there."]
     assert estimate_duration_s("one two three four five six seven eight nine ten eleven.") > \
         estimate_duration_s("one two.")
+
+
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
+def test_live_speech_without_an_audio_device_stays_text_only(monkeypatch):
+    import sounddevice as sd
+
+    def no_device(*args, **kwargs):
+        raise sd.PortAudioError("Error querying device -1")
+
+    monkeypatch.setattr(sd, "query_devices", no_device)
+    speech = default_speech(live=True)
+    assert isinstance(speech, EspeakSpeech) and not speech.plays_audio
+    speech.say("Timer set for 5 minutes.")  # synthesises nothing to play; must not raise
+    speech.stop()
+    assert speech.duration_s("Timer set for 5 minutes.") > 0.5
+
+
+def test_live_speech_without_espeak_is_text_only(monkeypatch):
+    import ntt.tts
+
+    monkeypatch.setattr(ntt.tts, "espeak_available", lambda: False)
+    assert isinstance(default_speech(live=True), TextSpeech)

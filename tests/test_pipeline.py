@@ -48,19 +48,22 @@ def test_rule_fusion_decides_per_utterance():
         out += fusion.push(FacesCue(t, k, (_face(0, 0.9), _face(1, 0.1, size=50))))
         out += fusion.push(Tick(t))
     out += fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
+    out += fusion.push(Tick(2.35))
+    out += fusion.push(Tick(2.65))  # no recognition came: decide after the wait
     early = [d for d in out if isinstance(d, Decision) and d.kind == "early"]
     final = [d for d in out if isinstance(d, Decision) and d.kind == "final"]
     assert len(early) == 1 and early[0].t_s < 2.0
     assert len(final) == 1
     d = final[0]
     assert d.speaker_track == 0 and d.directed and d.p_directed == pytest.approx(0.9)
-    assert (d.start_s, d.end_s, d.t_s) == (1.0, 2.0, 2.3)
+    assert (d.start_s, d.end_s, d.t_s) == (1.0, 2.0, 2.65)
 
 
 def test_rule_fusion_without_faces_is_unsure():
     fusion = RuleFusion()
     fusion.push(SpeechEvent(1.1, "speech_start", 1.0))
-    (d,) = fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
+    fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
+    (d,) = fusion.push(Tick(2.7))
     assert d.speaker_track is None and not d.directed and d.addressee == "unknown"
 
 

@@ -112,12 +112,15 @@ def bands_from_states(changes: list[EngineState], end_s: float) -> list[StateBan
 
 def engine_bands(store: CueStore, turns: tuple[DeviceTurn, ...] | list[DeviceTurn],
                  end_s: float) -> tuple[list[StateBand], str]:
-    """The engine's own states when it emitted any, else bands derived from device turns.
-    Returns the bands and where they came from (``engine``, ``labels`` or ``none``)."""
+    """The engine's own states when it emitted any, else bands derived from the recorded
+    device turns, else from the device context cues. Returns the bands and where they came
+    from (``engine``, ``labels``, ``context`` or ``none``)."""
     if store.engine_states:
         return bands_from_states(list(store.engine_states), end_s), "engine"
     if turns:
         return bands_from_turns(turns, end_s), "labels"
+    if store.context_states:
+        return bands_from_states(list(store.context_states), end_s), "context"
     return [], "none"
 
 
@@ -130,6 +133,7 @@ class ChatEntry:
     text: str
     directed: bool | None = None
     p_directed: float | None = None
+    outcome: str = ""  # the engine's verdict on a user turn (answered, side_talk, echo...)
 
 
 def chat_entries(store: CueStore, utterances: tuple[Utterance, ...] | list[Utterance] = (),
@@ -145,7 +149,9 @@ def chat_entries(store: CueStore, utterances: tuple[Utterance, ...] | list[Utter
                        key=lambda u: _overlap(u.start_s, u.end_s, d.start_s, d.end_s))
             if best is not None and _overlap(best.start_s, best.end_s, d.start_s, d.end_s) > 0:
                 text = best.text
-        entries.append(ChatEntry(d.t_s, "user", text or "…", d.directed, d.p_directed))
+        outcome = store.outcome_for(d.start_s, d.end_s)
+        entries.append(ChatEntry(d.t_s, "user", text or "…", d.directed, d.p_directed,
+                                 str(outcome.outcome) if outcome is not None else ""))
     if store.replies:
         entries += [ChatEntry(r.t_s, "device", r.text) for r in store.replies]
     else:

@@ -132,8 +132,9 @@ class InspectorPane(QTextBrowser):
 
 
 class ChatPane(QWidget):
-    """The demo's transcript: what the user said (with the system's verdict) and what the
-    device answered, up to the playhead. Conversation mode off hides the device side."""
+    """The demo's transcript: what the user said (with the system's and the engine's verdict)
+    and what the device answered, up to the playhead. The toggles act on the live engine:
+    conversation mode, and replies spoken aloud (chosen before going live)."""
 
     conversationToggled = pyqtSignal(bool)
 
@@ -142,10 +143,12 @@ class ChatPane(QWidget):
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.conversation = QCheckBox("Conversation mode")
-        self.conversation.setChecked(True)
-        self.conversation.setToolTip("Answer directed utterances (replies shown and spoken)")
+        self.conversation.setToolTip("Live: the device keeps listening to its partner without "
+                                     "being addressed each time")
         self.speak = QCheckBox("Speak replies")
-        self.speak.setToolTip("Play the device's replies through the speakers")
+        self.speak.setChecked(True)
+        self.speak.setToolTip("Live: the engine speaks its replies (espeak-ng) when an audio "
+                              "output exists; set before starting live")
         row.addWidget(self.conversation)
         row.addWidget(self.speak)
         row.addStretch(1)
@@ -156,36 +159,31 @@ class ChatPane(QWidget):
         self.source_note.setWordWrap(True)
         layout.addWidget(self.source_note)
         self.conversation.toggled.connect(self.conversationToggled.emit)
-        self.conversation.toggled.connect(lambda _on: self._render(force=True))
         self._entries: list[ChatEntry] = []
         self._shown_key: tuple = ()
 
-    def set_entries(self, entries: list[ChatEntry], t_s: float) -> list[ChatEntry]:
-        """Show entries up to ``t_s``; returns the device entries that just appeared."""
-        before = {(e.t_s, e.text) for e in self._entries if e.who == "device"}
-        visible = [e for e in entries if e.t_s <= t_s + 1e-6]
-        self._entries = visible
+    def set_entries(self, entries: list[ChatEntry], t_s: float) -> None:
+        """Show the entries up to ``t_s``."""
+        self._entries = [e for e in entries if e.t_s <= t_s + 1e-6]
         self._render()
-        return [e for e in visible if e.who == "device" and (e.t_s, e.text) not in before]
 
-    def _render(self, force: bool = False) -> None:
-        on = self.conversation.isChecked()
-        key = (on, tuple((e.t_s, e.who, e.text, e.directed) for e in self._entries))
-        if key == self._shown_key and not force:
+    def _render(self) -> None:
+        key = tuple((e.t_s, e.who, e.text, e.directed, e.outcome) for e in self._entries)
+        if key == self._shown_key:
             return
         self._shown_key = key
         rows = []
         for e in self._entries:
             text = html.escape(e.text)
             if e.who == "device":
-                if not on:
-                    continue
                 rows.append(f"<tr><td width='25%'></td><td width='75%' bgcolor='#dbe9ff'>"
                             f"<b>device</b> <small>{e.t_s:.1f} s</small><br>{text}</td></tr>")
             else:
                 colour = "#dff3e3" if e.directed else "#eeeeee"
                 tag = "→ device" if e.directed else "not for the device"
                 p = f" p={e.p_directed:.2f}" if e.p_directed is not None else ""
+                if e.outcome:
+                    p += f" · {html.escape(e.outcome.replace('_', ' '))}"
                 rows.append(f"<tr><td width='75%' bgcolor='{colour}'><b>user</b> <small>"
                             f"{e.t_s:.1f} s · {tag}{p}</small><br>{text}</td>"
                             "<td width='25%'></td></tr>")

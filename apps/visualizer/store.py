@@ -51,6 +51,7 @@ class Reply:
 
     t_s: float
     text: str
+    end_s: float | None = None
 
 
 class CueStore:
@@ -73,8 +74,11 @@ class CueStore:
         self.lexical: list[Any] = []  # LexicalCue-like: t_s, p_directed, text, final, intent
         self.speech_prob: list[tuple[float, float]] = []
         self.status: list[SourceStatus] = []
-        self.engine_states: list[EngineState] = []
+        self.engine_states: list[EngineState] = []  # the conversation engine's transitions
+        self.context_states: list[EngineState] = []  # from DeviceContext (recorded or live)
         self.replies: list[Reply] = []
+        self.outcomes: list[Any] = []  # TurnOutcome-like: t_s, start_s, end_s, outcome, text
+        self.skills: list[Any] = []  # SkillRun-like: t_s, intent, slots, ok, reply
         self.other_counts: Counter[str] = Counter()
         self.processed_s = 0.0
 
@@ -131,16 +135,37 @@ class CueStore:
         if name == "LexicalCue":
             self.lexical.append(cue)
             return SCORES
-        state = getattr(cue, "state", None)
-        if isinstance(state, str) and hasattr(cue, "t_s"):
-            self.engine_states.append(EngineState(float(cue.t_s), state))
+        if name == "Transition":
+            self._state(self.engine_states, cue.t_s, str(cue.to_state))
             return ENGINE
-        text = getattr(cue, "text", None)
-        if "Reply" in name and isinstance(text, str) and hasattr(cue, "t_s"):
-            self.replies.append(Reply(float(cue.t_s), text))
+        if name == "DeviceContext":
+            state = ("speaking" if cue.device_speaking else
+                     "follow_up" if cue.awaiting_answer else "listening")
+            self._state(self.context_states, cue.t_s, state)
+            return ENGINE
+        if name == "Say" or ("Reply" in name and isinstance(getattr(cue, "text", None), str)):
+            end = getattr(cue, "end_s", None)
+            self.replies.append(Reply(float(cue.t_s), cue.text,
+                                      float(end) if end is not None else None))
+            return ENGINE
+        if name == "TurnOutcome":
+            self.outcomes.append(cue)
+            return ENGINE
+        if name == "SkillRun":
+            self.skills.append(cue)
+            return ENGINE
+        state = getattr(cue, "state", None)
+        if isinstance(state, str) and hasattr(cue, "t_s"):  # EngineContext and the like
+            self._state(self.engine_states, cue.t_s, str(state))
             return ENGINE
         self.other_counts[name] += 1
         return OTHER
+
+    @staticmethod
+    def _state(states: list[EngineState], t_s: float, state: str) -> None:
+        """Keep changes only (context cues may repeat the same state every tick)."""
+        if not states or states[-1].state != state:
+            states.append(EngineState(float(t_s), state))
 
     # --- queries --------------------------------------------------------------------------
 
@@ -174,6 +199,10 @@ class CueStore:
             if start <= t_s <= end:
                 return start, end
         return None
+
+    def outcome_for(self, start_s: float, end_s: float) -> Any | None:
+        """What the conversation engine made of the utterance ``start_s``..``end_s``."""
+        return _best_overlap(self.outcomes, start_s, end_s)
 
     def finals(self) -> list[Decision]:
         return [d for d in self.decisions if d.kind == "final"]

@@ -27,7 +27,8 @@ AXIS_WIDTH_PX = 70
 DIRECTED_COLOUR = (30, 170, 60)
 NOT_DIRECTED_COLOUR = (200, 40, 40)
 ERROR_COLOUR = (230, 0, 0)
-STATE_COLOURS = {LISTENING: (120, 170, 230), SPEAKING: (255, 150, 40), FOLLOW_UP: (170, 110, 220)}
+STATE_COLOURS = {LISTENING: (120, 170, 230), SPEAKING: (255, 150, 40), FOLLOW_UP: (170, 110, 220),
+                 "thinking": (240, 210, 80), "idle": (225, 225, 225)}
 OTHER_STATE_COLOUR = (160, 160, 160)
 MODALITY_COLOURS = {"vision": (0, 160, 220), "audio": (120, 120, 120), "prosody": (150, 100, 40),
                     "asr": (230, 130, 0), "language": (150, 60, 200), "context": (0, 140, 110)}
@@ -322,7 +323,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         brushes = [pg.mkBrush(*STATE_COLOURS.get(b.state, OTHER_STATE_COLOUR), 170) for b in bands]
         _bars(self.state_bars, [(b.start_s, b.end_s) for b in bands], 0.1, 0.8, brushes)
         for b in bands:
-            if b.state == LISTENING:
+            if b.state in (LISTENING, "idle"):
                 continue
             item = pg.TextItem(b.state.replace("_", "-"), color=(0, 0, 0), anchor=(0, 0.5))
             item.setFont(_font(8))
@@ -330,7 +331,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             plot.addItem(item, ignoreBounds=True)
             self._state_texts.append(item)
         note = {"engine": "", "labels": "derived from the labels' device turns",
-                "none": "no engine states"}.get(source, "")
+                "context": "from the device context", "none": "no engine states"}.get(source, "")
         self.engine_note.setText(note)
         self.engine_note.setPos(self.lanes["engine"].getViewBox().viewRange()[0][0], 1.0)
         self.counts["states"] = len(bands)

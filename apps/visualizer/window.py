@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
@@ -44,6 +44,7 @@ from apps.visualizer.recorder import SessionRecorder
 from apps.visualizer.store import CueStore
 from apps.visualizer.timeline import Timeline
 from apps.visualizer.video_pane import VideoPane
+from apps.visualizer.wiring import EngineAdapter, make_engine, make_pipeline
 from apps.visualizer.worker import (
     AudioOut,
     FileAudioReader,
@@ -55,7 +56,6 @@ from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, VideoFrame
 from ntt.errors import InputError
 from ntt.io.session import Session, load_session
 from ntt.io.sources import LiveSource, MicrophoneReader, SessionSource
-from ntt.pipeline import PipelineOptions, build_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,15 @@ RECORDINGS_DIR = Path.home() / "ntt-recordings"
 DEFAULT_MIC = "default microphone"
 
 
-def _options(use_video: bool) -> PipelineOptions:
-    """Pipeline options with video on or off (other fields keep the pipeline's defaults)."""
-    names = {f.name for f in fields(PipelineOptions)}
-    return PipelineOptions(use_video=use_video) if "use_video" in names else PipelineOptions()
-
-
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None):
+    """``pipeline_overrides``: ``PipelineOptions`` fields to set (e.g. ``{"asr": "none"}``)."""
+
+    def __init__(self, parent: QWidget | None = None,
+                 pipeline_overrides: dict[str, Any] | None = None):
         super().__init__(parent)
+        self.pipeline_overrides = dict(pipeline_overrides or {})
+        self.engine: EngineAdapter | None = None
+        self.pipeline_error: str | None = None
         self.setWindowTitle("NTT — natural turn-taking visualizer")
         self.resize(1400, 900)
         self.mode = "idle"  # idle | replay | live
@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.annotate.saveRequested.connect(self.save_labels)
         self.annotate.addFromSelection.connect(self.add_annotation_at_playhead)
         self.annotate.addFromVad.connect(self._add_vad_segments)
+        self.chat.conversationToggled.connect(self.set_conversation_mode)
 
     # --- sources -------------------------------------------------------------------------
 
@@ -260,8 +261,11 @@ class MainWindow(QMainWindow):
         self.store.clear()
         self._dirty = {cat.FACES, cat.SPEECH, cat.DECISIONS, cat.ASR, cat.SCORES, cat.ENGINE}
         source = SessionSource(session, use_video=use_video)
+        turns = session.labels.device_turns if session.labels else ()
+        overrides = self.pipeline_overrides
         self.worker = PipelineWorker(
-            lambda obs: build_pipeline(_options(use_video), observers=obs), source)
+            lambda obs: make_pipeline(obs, use_video=use_video, overrides=overrides,
+                                      device_turns=turns), source)
         self._connect_worker(self.worker)
         self.worker.start()
 
@@ -285,9 +289,16 @@ class MainWindow(QMainWindow):
         if self.privacy:
             self.camera.set_privacy(True)
         source = LiveSource(reader, self.camera)
-        self.worker = PipelineWorker(
-            lambda obs: build_pipeline(_options(True), observers=obs), source,
-            forward_media=True, taps=[self.recorder.tap])
+        overrides = self.pipeline_overrides
+        speak = self.chat.speak.isChecked()
+
+        def build(observers):
+            self.engine = make_engine(speak)
+            return make_pipeline(observers, use_video=True, overrides=overrides,
+                                 engine=self.engine)
+
+        self.worker = PipelineWorker(build, source, forward_media=True,
+                                     taps=[self.recorder.tap])
         self._connect_worker(self.worker)
         self.worker.start()
         self.playing = True
@@ -327,6 +338,7 @@ class MainWindow(QMainWindow):
 
     def _connect_worker(self, worker: PipelineWorker) -> None:
         self._pipeline_ready = False
+        self.pipeline_error = None
         worker.ready.connect(self._on_ready)
         worker.cues.connect(self._on_cues)
         worker.media.connect(self._on_media)
@@ -342,6 +354,9 @@ class MainWindow(QMainWindow):
             self.worker.stop()
             self.worker = None
         self.camera = None
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
         self.audio_out.stop()
 
     # --- worker signals ------------------------------------------------------------------
@@ -366,6 +381,7 @@ class MainWindow(QMainWindow):
         self.store.processed_s = max(self.store.processed_s, t_s)
 
     def _on_failed(self, message: str) -> None:
+        self.pipeline_error = message
         self.statusBar().showMessage(f"pipeline failed: {message}")
         self.progress_label.setText("pipeline failed")
         log.error("pipeline failed: %s", message)
@@ -435,10 +451,12 @@ class MainWindow(QMainWindow):
             self.t_s = self.store.processed_s
         self._wall = now
         if self.recorder.active:
-            self.video.set_recording(self.recorder.seconds)
-            self.rec_label.setText(f"<b style='color:#d00'>● REC {self.recorder.seconds:.0f} s"
-                                   "</b>")
+            self._show_recording()
         self.render()
+
+    def _show_recording(self) -> None:
+        self.video.set_recording(self.recorder.seconds)
+        self.rec_label.setText(f"<b style='color:#d00'>● REC {self.recorder.seconds:.0f} s</b>")
 
     # --- drawing -------------------------------------------------------------------------
 
@@ -507,28 +525,11 @@ class MainWindow(QMainWindow):
         self.slider.setValue(int(t * 100))
         self.slider.blockSignals(False)
         self.time_label.setText(f" {t:6.2f} / {self.duration_s:.2f} s ")
-        fresh = self.chat.set_entries(self._chat, t)
-        if fresh and self.playing and self.chat.speak.isChecked() and \
-                self.chat.conversation.isChecked():
-            self._speak(fresh[-1].text)
+        self.chat.set_entries(self._chat, t)
         if self.mode == "replay" and self.session is not None:
             state = "done" if self.processing_done else "running"
             self.progress_label.setText(f"pipeline {state}: {self.store.processed_s:.1f} / "
                                         f"{self.session.duration_s:.1f} s")
-
-    def _speak(self, text: str) -> None:
-        if not self.audio_out.available:
-            return
-
-        def run() -> None:
-            from ntt.tts import synthesize
-
-            try:
-                self.audio_out.play(synthesize(text))
-            except InputError as exc:
-                log.warning("cannot speak the reply: %s", exc)
-
-        threading.Thread(target=run, name="tts", daemon=True).start()
 
     def _overlay_toggled(self) -> None:
         self.video.options = OverlayOptions(landmarks=self.toggles["landmarks"].isChecked(),
@@ -548,6 +549,16 @@ class MainWindow(QMainWindow):
         if self.privacy:
             text += " · <b style='color:#e80'>AUDIO-ONLY (privacy)</b>"
         self.mode_label.setText(text)
+
+    def set_conversation_mode(self, on: bool) -> None:
+        """Live: tell the engine to stay in (or leave) the conversation without being
+        addressed each time. A replay is a recording: nothing to tell."""
+        if self.mode != "live" or self.engine is None:
+            self.statusBar().showMessage("conversation mode applies to the live engine")
+            return
+        if not self.engine.set_conversation_mode(on):
+            self.statusBar().showMessage("this engine is switched by voice only "
+                                         "(\"let's have a conversation\")")
 
     # --- privacy and recording -----------------------------------------------------------
 
@@ -589,6 +600,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(str(exc))
                 return
             self.statusBar().showMessage(f"recording to {out}")
+            self._show_recording()
         else:
             path = self.recorder.stop()
             self.video.set_recording(None)
@@ -676,6 +688,8 @@ class MainWindow(QMainWindow):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             app.processEvents()
+            if self.pipeline_error is not None:
+                return False
             if self.processing_done:
                 app.processEvents()  # the last batches are queued signals
                 self.refresh_lanes(force=True)

@@ -8,13 +8,16 @@ stages allow; live runs at the devices' pace.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
@@ -175,13 +178,73 @@ class FileAudioReader:
         self._pos = len(self._audio)
 
 
+class FileCamera:
+    """A video file played as a camera at its own frame rate, with ``CameraReader``'s
+    interface (demos without a camera, tests). At the end of the file the camera is lost."""
+
+    DEFAULT_FPS = 15.0
+
+    def __init__(self, path: str | Path, max_queued: int = 4):
+        self.path = Path(path)
+        self._frames: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=max_queued)
+        self._status: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="file-camera", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        cap = cv2.VideoCapture(str(self.path))
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or self.DEFAULT_FPS
+        t0 = time.monotonic()
+        index = 0
+        try:
+            while not self._stop.is_set():
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    self._status.put("camera_lost")
+                    return
+                delay = t0 + index / fps - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    return
+                if self._frames.full():
+                    with contextlib.suppress(queue.Empty):
+                        self._frames.get_nowait()
+                self._frames.put((time.monotonic(), frame))
+                index += 1
+        finally:
+            cap.release()
+
+    def drain(self) -> tuple[list[tuple[float, np.ndarray]], list[str]]:
+        frames, status = [], []
+        while not self._frames.empty():
+            frames.append(self._frames.get_nowait())
+        while not self._status.empty():
+            status.append(self._status.get_nowait())
+        return frames, status
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+
+def open_camera(device: int | str):
+    """A ``CameraReader`` for a camera index, a ``FileCamera`` for a video file."""
+    if isinstance(device, str) and Path(device).is_file():
+        return FileCamera(device)
+    return CameraReader(device)
+
+
 class PrivacyCamera:
     """A ``CameraReader`` with a privacy switch. Privacy on releases the camera device (the
     capture thread ends) and tells the pipeline ``privacy_on``; off opens it again. The live
     source reads it exactly like a plain ``CameraReader``."""
 
     def __init__(self, device: int | str = 0, make_reader: Callable[[int | str], Any]
-                 = CameraReader):
+                 = open_camera):
         self.device = device
         self._make_reader = make_reader
         self._reader = None

@@ -71,6 +71,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     q.add_argument("--target-fa-per-hour", type=float, required=True,
                    help="false accepts allowed per hour of non-directed speech")
     q.add_argument("--no-video", action="store_true", help="run audio-only")
+    q.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper", "none"],
+                   help="speech recognizer the pipeline runs with (as for ntt run)")
+    q.add_argument("--fusion", default="model", choices=["model", "rule"],
+                   help="fusion the operating point is for (default: the trained model)")
     common(q, None)
 
     q = sub.add_parser("nudge", help="move the household threshold from feedback records")
@@ -292,7 +296,7 @@ def _threshold(args: argparse.Namespace) -> int:
     devices = {s.device for s in labelled if isinstance(s.device, str)}
     spec = args.profile or _one_device(devices, "--profile")
     load_profile(spec)
-    options = PipelineOptions(use_video=not args.no_video)
+    options = PipelineOptions(use_video=not args.no_video, asr=args.asr, fusion=args.fusion)
     scored, nondirected_s = [], 0.0
     for s in labelled:
         log.info("running %s", s.root)
@@ -317,8 +321,10 @@ def _threshold(args: argparse.Namespace) -> int:
         lines.append("note: too little non-directed speech for the target to bind; the "
                      "threshold sits just below the lowest directed score")
     lines.append(_written_line(dest))
-    _report(args, {"operating_point": point.summary(), "profile": str(dest) if dest else None},
-            lines)
+    scores = [{"session": x.session, "utterance": x.utterance, "p_directed": x.p_directed,
+               "directed": x.directed, "decided": x.decided} for x in scored]
+    _report(args, {"operating_point": point.summary(), "scores": scores,
+                   "profile": str(dest) if dest else None}, lines)
     return 0
 
 

@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--realtime", action="store_true", help="pace the replay to the clock")
     p.add_argument("--no-video", action="store_true", help="ignore the video (audio-only)")
     p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")
+    p.add_argument("--rule", action="store_true", help="the hand-set rule instead of the model")
+    p.add_argument("--model", help="fusion model file (default models/fusion.pt)")
 
 
 def match_truth(decision: Decision, utterances: tuple[Utterance, ...]) -> Utterance | None:
@@ -58,7 +60,8 @@ def _overlaps_turn(d: Decision, turns) -> bool:
 def run_session(session: Session, options: PipelineOptions, realtime: bool = False,
                 observers=()) -> tuple[list[Decision], dict[str, float], float]:
     """Decisions, per-stage real-time factors and wall seconds for one session."""
-    pipeline = build_pipeline(options, observers=observers)
+    turns = session.labels.device_turns if session.labels else ()
+    pipeline = build_pipeline(options, observers=observers, device_turns=turns)
     source = SessionSource(session, use_video=options.use_video, realtime=realtime)
     t0 = time.perf_counter()
     decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
@@ -67,9 +70,9 @@ def run_session(session: Session, options: PipelineOptions, realtime: bool = Fal
 
 def run(args: argparse.Namespace) -> int:
     session = load_session(args.session)
-    if args.asr == "whisper":
-        log.warning("ASR is not wired into the pipeline yet; --asr is ignored")
-    options = PipelineOptions(use_video=not args.no_video)
+    options = PipelineOptions(use_video=not args.no_video, asr=args.asr,
+                              fusion="rule" if args.rule else "model",
+                              fusion_model=args.model)
     with ExitStack() as stack:
         observers = []
         if args.events:

@@ -2,7 +2,8 @@
 anticipated goals, implicit feedback, speech out.
 
 * ``ConversationEngine`` — the stage: ``Turn`` / early ``Decision`` / ``Tick`` in, actions out.
-* ``Turn`` — its input: a final decision joined with the recognised text.
+* ``Turn`` — its input: a final decision joined with the recognised text (``TurnJoiner``
+  does the joining in the pipeline).
 * ``Say``, ``StopSpeaking``, ``SkillRun``, ``TurnOutcome``, ``Transition`` — its outputs.
 * ``EngineContext`` — what fusion sees of it (``engine.context(t_s)``).
 * ``Store`` — the SQLite memory (``$NTT_DATA_DIR`` or the user data directory).
@@ -12,6 +13,7 @@ anticipated goals, implicit feedback, speech out.
 from ntt.conversation.engine import ConversationEngine, EngineConfig
 from ntt.conversation.speech import EspeakSpeech, SpeechOut, TextSpeech, default_speech
 from ntt.conversation.store import FalseReject, Routine, Step, Store, default_data_dir
+from ntt.conversation.turns import TurnJoiner
 from ntt.conversation.types import (
     DeviceTurn,
     EngineContext,
@@ -26,5 +28,5 @@ from ntt.conversation.types import (
 
 __all__ = ["ConversationEngine", "DeviceTurn", "EngineConfig", "EngineContext", "EspeakSpeech",
            "FalseReject", "Routine", "Say", "SkillRun", "SpeechOut", "State", "Step",
-           "StopSpeaking", "Store", "TextSpeech", "Transition", "Turn", "TurnOutcome",
+           "StopSpeaking", "Store", "TextSpeech", "Transition", "Turn", "TurnJoiner", "TurnOutcome",
            "default_data_dir", "default_speech"]

@@ -155,7 +155,8 @@ class Skills:
         if handler is None:
             log.info("no skill for %s %s", intent.name, intent.slots)
             return SkillResult("Sorry, I can't do that yet.", ok=False)
-        result = handler(dict(intent.slots), t_s, speaker_track)
+        with self.store.transaction():
+            result = handler(dict(intent.slots), t_s, speaker_track)
         log.info("skill %s %s -> %r", intent.name, intent.slots, result.reply)
         return result
 

@@ -112,6 +112,11 @@ class Transition:
     to_state: State
     reason: str
 
+    @property
+    def state(self) -> State:
+        """The state entered (what a state timeline plots)."""
+        return self.to_state
+
 
 Action = Say | StopSpeaking | SkillRun | TurnOutcome | Transition
 

@@ -1,5 +1,7 @@
-"""The compact lexical directedness model: hashed word and character n-grams → a mean
-embedding bag → one hidden layer → p(directed).
+"""The compact lexical directedness model: hashed word and character n-grams, read two ways
+and summed into one logit ("wide and deep"): a linear weight per n-gram (wide: sharp cues
+such as "turn on the" or "did you") and a mean embedding bag → one hidden layer (deep:
+smoother, shares strength between similar n-grams).
 
 Character n-grams of each word keep a misrecognized word close to the right one ("lights" /
 "light" / "likes"), word n-grams carry phrasing ("turn on the", "did you"). Trained in torch
@@ -68,9 +70,11 @@ def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
 class LexicalModel:
     """Numpy inference for the shipped model. ``predict(text)`` → p(directed) in [0, 1]."""
 
-    def __init__(self, cfg: FeatureConfig, embedding: np.ndarray, w1: np.ndarray,
-                 b1: np.ndarray, w2: np.ndarray, b2: float, meta: dict | None = None):
+    def __init__(self, cfg: FeatureConfig, wide: np.ndarray, embedding: np.ndarray,
+                 w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, b2: float,
+                 meta: dict | None = None):
         self.cfg = cfg
+        self.wide = wide.astype(np.float32)
         self.embedding = embedding.astype(np.float32)
         self.w1, self.b1 = w1.astype(np.float32), b1.astype(np.float32)
         self.w2, self.b2 = w2.astype(np.float32), float(b2)
@@ -78,9 +82,10 @@ class LexicalModel:
 
     def logit(self, text: str) -> float:
         ids = bucket_ids(normalize(text), self.cfg)
+        wide = self.wide[ids].sum() / np.sqrt(len(ids))
         pooled = self.embedding[ids].mean(axis=0)
         hidden = np.maximum(self.w1 @ pooled + self.b1, 0.0)
-        return float(self.w2 @ hidden + self.b2)
+        return float(wide + self.w2 @ hidden + self.b2)
 
     def predict(self, text: str) -> float:
         return float(_sigmoid(self.logit(text)))
@@ -98,8 +103,9 @@ class LexicalModel:
         with open(path, "wb") as f:
             np.savez_compressed(
                 f, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-                embedding=self.embedding.astype(np.float16), w1=self.w1.astype(np.float16),
-                b1=self.b1, w2=self.w2.astype(np.float16), b2=np.array([self.b2]))
+                wide=self.wide.astype(np.float16), embedding=self.embedding.astype(np.float16),
+                w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2.astype(np.float16),
+                b2=np.array([self.b2]))
         return path
 
     @classmethod
@@ -112,13 +118,14 @@ class LexicalModel:
             header = json.loads(z["header"].tobytes().decode())
             if header.get("format") != FORMAT or header.get("version") != VERSION:
                 raise ValueError(f"{path}: not an {FORMAT} v{VERSION} model file")
-            return cls(FeatureConfig(**header["features"]), z["embedding"], z["w1"], z["b1"],
-                       z["w2"], float(z["b2"][0]), header.get("meta", {}))
+            return cls(FeatureConfig(**header["features"]), z["wide"], z["embedding"], z["w1"],
+                       z["b1"], z["w2"], float(z["b2"][0]), header.get("meta", {}))
 
     @property
     def size_bytes(self) -> int:
         """Parameter bytes as stored (float16 weights)."""
-        return 2 * (self.embedding.size + self.w1.size + self.w2.size) + 4 * (self.b1.size + 1)
+        return (2 * (self.wide.size + self.embedding.size + self.w1.size + self.w2.size)
+                + 4 * (self.b1.size + 1))
 
 
 def load_model(path: str | Path | None = None) -> LexicalModel:
@@ -141,13 +148,19 @@ def make_net(cfg: FeatureConfig, dim: int, hidden: int):
     class LexicalNet(nn.Module):
         def __init__(self):
             super().__init__()
+            self.wide = nn.EmbeddingBag(cfg.buckets, 1, mode="sum")
+            nn.init.zeros_(self.wide.weight)
             self.bag = nn.EmbeddingBag(cfg.buckets, dim, mode="mean")
             self.hidden = nn.Linear(dim, hidden)
             self.out = nn.Linear(hidden, 1)
             nn.init.normal_(self.bag.weight, std=0.1)
 
         def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
-            return self.out(torch.relu(self.hidden(self.bag(ids, offsets)))).squeeze(-1)
+            lengths = torch.diff(offsets, append=torch.tensor([len(ids)]))
+            scale = torch.repeat_interleave(lengths.float().rsqrt(), lengths)
+            wide = self.wide(ids, offsets, per_sample_weights=scale).squeeze(-1)
+            deep = self.out(torch.relu(self.hidden(self.bag(ids, offsets)))).squeeze(-1)
+            return wide + deep
 
         def to_numpy_model(self, meta: dict | None = None) -> LexicalModel:
             def arr(t):
@@ -155,8 +168,9 @@ def make_net(cfg: FeatureConfig, dim: int, hidden: int):
 
             # Round through float16 as saved, so the in-memory model equals the shipped one.
             half = [arr(p).astype(np.float16).astype(np.float32) for p in
-                    (self.bag.weight, self.hidden.weight, self.out.weight[0])]
-            return LexicalModel(cfg, half[0], half[1], arr(self.hidden.bias), half[2],
+                    (self.wide.weight[:, 0], self.bag.weight, self.hidden.weight,
+                     self.out.weight[0])]
+            return LexicalModel(cfg, half[0], half[1], half[2], arr(self.hidden.bias), half[3],
                                 float(arr(self.out.bias)[0]), meta)
 
     return LexicalNet()

@@ -1,0 +1,82 @@
+"""``ntt bench --json``: speed figures — per-stage real-time factor of the whole pipeline on a
+bundled sample session, per-frame vision cost, ASR accuracy and speed, peak memory."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import resource
+import sys
+from pathlib import Path
+
+from ntt.errors import InputError
+from ntt.jsonout import print_json
+
+REPO = Path(__file__).resolve().parents[2]
+BENCHMARKS = REPO / "benchmarks"
+SAMPLE = REPO / "datasets" / "samples" / "living-room"
+STAGE_GROUPS = {"vision": ("vision",), "audio": ("vad", "prosody"), "asr": ("asr",),
+                "language": ("language",), "fusion": ("fusion", "clock", "context")}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--session", default=str(SAMPLE), help="session for the pipeline RTF")
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["faces", "asr"],
+                   help="leave out the per-frame vision or the ASR WER benchmark")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def _load_benchmark(name: str):
+    path = BENCHMARKS / f"{name}.py"
+    if not path.is_file():
+        raise InputError(path, "benchmark not found (ntt bench runs from a source checkout)")
+    spec = importlib.util.spec_from_file_location(f"ntt_bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def pipeline_rtf(session_path: str, asr: str) -> dict[str, float]:
+    from ntt.commands.run import run_session
+    from ntt.io.session import load_session
+    from ntt.pipeline import PipelineOptions
+
+    session = load_session(session_path)
+    _, rtf, _ = run_session(session, PipelineOptions(asr=asr))
+    out = {group: round(sum(rtf.get(s, 0.0) for s in stages), 4)
+           for group, stages in STAGE_GROUPS.items()}
+    out["total"] = round(rtf.get("total", 0.0), 4)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    result: dict = {"machine": machine()}
+    result["rtf"] = pipeline_rtf(args.session, args.asr)
+    if "faces" not in args.skip:
+        result["ms_per_frame"] = _load_benchmark("bench_vision").bench_faces()
+    if "asr" not in args.skip:
+        asr = _load_benchmark("bench_asr").bench_asr()
+        result["asr_wer"] = asr["wer"]
+        result["asr_rtf"] = asr["rtf"]
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if args.json:
+        print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key:14} {value}", file=sys.stdout)
+    return 0

@@ -1,0 +1,79 @@
+"""``ntt eval SESSIONS --json [--report DIR] [--ablate]``: metrics over labelled sessions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ntt.errors import InputError
+from ntt.jsonout import print_json
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sessions", help="a session, a directory of sessions, or a .jsonl manifest")
+    p.add_argument("--json", action="store_true", help="the metrics as one JSON document")
+    p.add_argument("--report", metavar="DIR", help="write an HTML report with plots")
+    p.add_argument("--ablate", action="store_true",
+                   help="also each single modality, all-but-one, no context, the rule")
+    p.add_argument("--model", help="fusion model (default models/fusion.pt)")
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
+    p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
+    p.add_argument("--workers", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntt.eval.evaluate import VARIANTS, evaluate_variant
+    from ntt.eval.sessions import find_sessions, record_all
+    from ntt.fusion.features import MODALITIES
+    from ntt.fusion.rule import RuleFusion
+    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, FusionStage
+
+    model = FusionModel.load(args.model or DEFAULT_MODEL)
+    paths = find_sessions(args.sessions)
+    records = record_all(paths, asr=args.asr, cache=Path(args.cache), workers=args.workers,
+                         progress=sys.stderr.isatty())
+    labelled = [(r, s.labels) for r, s in records if s.labels is not None]
+    if not labelled:
+        raise InputError(args.sessions, "no labelled sessions to evaluate")
+    threshold = model.calibration.threshold
+
+    def variant(keep: tuple[str, ...]):
+        masked = tuple(m for m in MODALITIES if m not in keep)
+        return lambda: FusionStage(model, masked=masked)
+
+    fused = evaluate_variant(labelled, variant(VARIANTS["fused"]), threshold)
+    result = {"overall": fused["overall"], "by_scenario": fused["by_scenario"]}
+    scored = {"fused": fused["scored"]}
+    if args.ablate:
+        result["ablation"] = {}
+        for name, keep in VARIANTS.items():
+            if name == "fused":
+                continue
+            r = evaluate_variant(labelled, variant(keep), threshold)
+            result["ablation"][name] = r["overall"]
+            scored[name] = r["scored"]
+        r = evaluate_variant(labelled, RuleFusion, 0.5)
+        result["ablation"]["rule"] = r["overall"]
+        scored["rule"] = r["scored"]
+    if args.report:
+        from ntt.eval.report import write_report
+
+        page = write_report(args.report, result, scored)
+        print(f"report: {page}", file=sys.stderr)
+    if args.json:
+        print_json(result)
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: dict) -> None:
+    cols = ("eer", "auc", "far", "frr", "fa_per_hour", "latency_final_p95_ms", "utterances")
+    rows = [("overall", result["overall"])]
+    rows += [(f"  {k}", v) for k, v in result["by_scenario"].items()]
+    rows += [(f"ablation {k}", v) for k, v in result.get("ablation", {}).items()]
+    print(f"{'':24}" + "".join(f"{c:>22}" for c in cols))
+    for name, v in rows:
+        cells = "".join(f"{'–' if v.get(c) is None else v.get(c):>22}" for c in cols)
+        print(f"{name:24}{cells}")

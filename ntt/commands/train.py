@@ -1,0 +1,65 @@
+"""``ntt train DATA --out models/fusion.pt``: train the fusion model on simulated sessions
+(and, with ``--lexical``, rebuild the lexical model)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import zlib
+from pathlib import Path
+
+from ntt.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="?", help="directory of labelled sessions (or a .jsonl "
+                   "manifest)")
+    p.add_argument("--out", default="models/fusion.pt", help="where to write the model")
+    p.add_argument("--lexical", action="store_true", help="rebuild models/lexical.* instead")
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--target-far", type=float, default=0.03,
+                   help="false-accept rate the threshold is chosen for")
+    p.add_argument("--calibration-share", type=float, default=0.2)
+    p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
+    p.add_argument("--workers", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.lexical:
+        from ntt.language.train import train_lexical
+
+        train_lexical(seed=args.seed)
+        return 0
+    if not args.data:
+        raise InputError("ntt train", "give a directory of sessions (or --lexical)")
+    from ntt.eval.sessions import find_sessions, record_all
+    from ntt.fusion.train import TrainConfig, fit_fusion
+
+    paths = find_sessions(args.data)
+    records = record_all(paths, asr=args.asr, cache=Path(args.cache), workers=args.workers,
+                         progress=sys.stderr.isatty())
+    pairs = [(r.cues, s.labels, s.name) for r, s in records if s.labels is not None]
+    if len(pairs) < 2:
+        raise InputError(args.data, "need at least two labelled sessions")
+
+    def is_calibration(name: str) -> bool:
+        bucket = zlib.crc32(f"{args.seed}:{name}".encode()) % 1000
+        return bucket < args.calibration_share * 1000
+
+    cal = [(c, lab) for c, lab, n in pairs if is_calibration(n)] or [pairs[-1][:2]]
+    train = [(c, lab) for c, lab, n in pairs if not is_calibration(n)] or [pairs[0][:2]]
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, target_far=args.target_far)
+    model, info = fit_fusion(train, cal, config)
+    info["data"] = str(args.data)
+    info["asr"] = args.asr
+    model.meta["training"] = info
+    model.save(args.out)
+    print(f"wrote {args.out}: calibration EER {info['calibration_eer']}, "
+          f"threshold {info['threshold']:.3f}, temperature {info['temperature']:.2f}",
+          file=sys.stderr)
+    return 0

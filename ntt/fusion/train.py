@@ -1,0 +1,243 @@
+"""Training the fusion model on recorded cue streams of simulated sessions.
+
+Features are computed by replaying each session's recorded cues (``ntt.eval.record``)
+through the same ``FeatureTracker`` the runtime uses. Targets: every tick of a labelled
+utterance (and the wait for its final decision) carries its ``directed`` label; ticks of the
+device's own voice are negatives. Modality dropout teaches the model to cope with any
+subset of modalities (camera off, recognizer late). Temperature scaling on held-out
+sessions calibrates the scores; the threshold meets a target false-accept rate.
+Runs on the CPU, or on a CUDA GPU when present; seeded and reproducible.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ntt.cues import SpeechEvent, Tick
+from ntt.fusion.features import (
+    N_FEATURES,
+    N_MODALITIES,
+    SLICES,
+    FeatureTracker,
+)
+from ntt.fusion.model import FusionNet
+
+log = logging.getLogger(__name__)
+
+AFTER_END_S = 0.5  # ticks this long after a labelled end still belong to the utterance
+CHUNK_TICKS = 400  # 20 s training windows
+KEEP_P = 0.75  # each modality survives dropout with this probability
+SINGLE_MODALITY_P = 0.2  # share of windows that keep one sensing modality only
+CONTEXT_NOISE_P = 0.1  # previous-decision context flipped, as the model's own errors would
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 60
+    lr: float = 3e-3
+    batch: int = 16
+    seed: int = 0
+    aux_weight: float = 0.3
+    target_far: float = 0.03
+
+
+@dataclass
+class Sequence:
+    t: np.ndarray  # (T,)
+    x: np.ndarray  # (T, F)
+    mask: np.ndarray  # (T, M)
+    y: np.ndarray  # (T,)
+    w: np.ndarray  # (T,)
+    scenario: str
+
+
+def features_from_cues(cues: list, labels, rng: np.random.Generator) -> Sequence:
+    """Replay cues through the runtime's feature tracker; targets from the labels. The
+    previous-decision context is set from the labels (with noise) at each endpoint, where
+    the runtime would set it from its own decision."""
+    tracker = FeatureTracker()
+    utts = labels.utterances if labels else ()
+    turns = labels.device_turns if labels else ()
+    rows_t, rows_x, rows_m = [], [], []
+    pending_end: float | None = None
+    for cue in cues:
+        if isinstance(cue, Tick):
+            f = tracker.tick(cue)
+            rows_t.append(f.t_s)
+            rows_x.append(f.values)
+            rows_m.append(f.mask)
+            if pending_end is not None and cue.t_s >= pending_end:
+                label = _label_at(utts, pending_end - 0.3)
+                directed = bool(label.directed) if label is not None else False
+                if rng.random() < CONTEXT_NOISE_P:
+                    directed = not directed
+                p = float(np.clip(rng.normal(0.85 if directed else 0.15, 0.1), 0, 1))
+                tracker.end_utterance(p, directed)
+                pending_end = None
+            continue
+        tracker.observe(cue)
+        if isinstance(cue, SpeechEvent) and cue.kind == "speech_end":
+            pending_end = cue.t_s + 0.1
+    t = np.array(rows_t, dtype=np.float32)
+    y = np.zeros(len(t), dtype=np.float32)
+    w = np.zeros(len(t), dtype=np.float32)
+    for u in utts:
+        sel = (t >= u.start_s) & (t <= u.end_s + AFTER_END_S)
+        y[sel] = float(u.directed)
+        w[sel] = 1.0
+    in_speech = np.array([x[SLICES["audio"].start] > 0 for x in rows_x]) if rows_x else \
+        np.zeros(0, bool)
+    for turn in turns:
+        sel = (t >= turn.start_s) & (t <= turn.end_s) & (w == 0) & in_speech
+        w[sel] = 1.0  # the device's own voice: a negative
+    return Sequence(t, np.array(rows_x, np.float32).reshape(-1, N_FEATURES),
+                    np.array(rows_m, np.float32).reshape(-1, N_MODALITIES), y, w, "")
+
+
+def _label_at(utts, t: float):
+    best = None
+    for u in utts:
+        if u.start_s - 0.3 <= t <= u.end_s + 0.6:
+            best = u
+    return best
+
+
+def _chunks(seqs: list[Sequence]) -> list[tuple[np.ndarray, ...]]:
+    out = []
+    for s in seqs:
+        for a in range(0, max(len(s.t) - 20, 1), CHUNK_TICKS // 2):
+            b = min(a + CHUNK_TICKS, len(s.t))
+            if s.w[a:b].sum() > 0:
+                out.append((s.x[a:b], s.mask[a:b], s.y[a:b], s.w[a:b]))
+    return out
+
+
+def _dropout(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    keep = (rng.random(N_MODALITIES) < KEEP_P).astype(np.float32)
+    if rng.random() < SINGLE_MODALITY_P:
+        keep[:] = 0
+        keep[rng.integers(N_MODALITIES)] = 1
+    if keep.sum() == 0:
+        keep[rng.integers(N_MODALITIES)] = 1
+    return mask * keep[None, :]
+
+
+def _batch(chunks, idx, rng, device, dropout: bool):
+    n = max(len(chunks[i][0]) for i in idx)
+    x = np.zeros((len(idx), n, N_FEATURES), np.float32)
+    m = np.zeros((len(idx), n, N_MODALITIES), np.float32)
+    y = np.zeros((len(idx), n), np.float32)
+    w = np.zeros((len(idx), n), np.float32)
+    for j, i in enumerate(idx):
+        cx, cm, cy, cw = chunks[i]
+        k = len(cx)
+        x[j, :k], y[j, :k], w[j, :k] = cx, cy, cw
+        m[j, :k] = _dropout(cm, rng) if dropout else cm
+    return [torch.from_numpy(a).to(device) for a in (x, m, y, w)]
+
+
+def train_net(train: list[Sequence], config: TrainConfig = TrainConfig()) -> FusionNet:
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    net = FusionNet().to(device)
+    chunks = _chunks(train)
+    if not chunks:
+        raise ValueError("no labelled utterances to train on")
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    bce = nn.BCEWithLogitsLoss(reduction="none")
+    for epoch in range(config.epochs):
+        order = rng.permutation(len(chunks))
+        total = 0.0
+        for a in range(0, len(order), config.batch):
+            x, m, y, w = _batch(chunks, order[a:a + config.batch], rng, device, dropout=True)
+            logits, mod_logits, _ = net(x, m)
+            loss = (bce(logits, y) * w).sum() / w.sum().clamp(min=1)
+            aux_w = w[..., None] * m
+            aux = (bce(mod_logits, y[..., None].expand_as(mod_logits)) * aux_w).sum() / \
+                aux_w.sum().clamp(min=1)
+            loss = loss + config.aux_weight * aux
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            total += float(loss)
+        if epoch % 10 == 0 or epoch == config.epochs - 1:
+            log.info("epoch %d loss %.4f", epoch, total)
+    return net.cpu().eval()
+
+
+def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature that minimises the log loss of held-out final decisions."""
+    eps = 1e-6
+    logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
+    best_t, best_nll = 1.0, math.inf
+    for temp in np.exp(np.linspace(np.log(0.25), np.log(4.0), 81)):
+        q = 1 / (1 + np.exp(-logits / temp))
+        nll = -np.mean(labels * np.log(q + eps) + (1 - labels) * np.log(1 - q + eps))
+        if nll < best_nll:
+            best_t, best_nll = float(temp), nll
+    return best_t
+
+
+
+
+def final_scores(net: FusionNet, cues_and_labels: list[tuple[list, object]]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Uncalibrated p of each labelled utterance's final decision, replaying the runtime."""
+    from ntt.fusion.runtime import Calibration, FusionModel, FusionStage
+
+    stage = FusionStage(FusionModel(net, Calibration(1.0, 0.5), {}))
+    ps, ys = [], []
+    for cues, labels in cues_and_labels:
+        stage.reset()
+        finals = []
+        for cue in cues:
+            finals += [d for d in stage.push(cue) if d.kind == "final"]
+        finals += [d for d in stage.flush() if d.kind == "final"]
+        for u in labels.utterances:
+            best, best_o = None, 0.0
+            for d in finals:
+                o = min(d.end_s, u.end_s) - max(d.start_s, u.start_s)
+                if o > best_o:
+                    best, best_o = d, o
+            ps.append(best.p_directed if best else 0.0)
+            ys.append(u.directed)
+    return np.array(ps), np.array(ys, dtype=bool)
+
+
+def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, object]],
+               config: TrainConfig = TrainConfig()):
+    """Train on ``train`` (cue stream, labels) pairs, calibrate on ``calibrate``; returns a
+    ``FusionModel`` and a dict of what happened (for the model card)."""
+    from ntt.eval.metrics import equal_error_rate, threshold_for_far
+    from ntt.fusion.runtime import Calibration, FusionModel
+
+    rng = np.random.default_rng(config.seed)
+    seqs = [features_from_cues(c, lab, rng) for c, lab in train]
+    net = train_net(seqs, config)
+    ps, ys = final_scores(net, calibrate)
+    temperature = fit_temperature(ps, ys.astype(float)) if len(set(ys)) == 2 else 1.0
+    eps = 1e-6
+    logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
+    cal = 1 / (1 + np.exp(-logits / temperature))
+    threshold = threshold_for_far(cal, ys, config.target_far) if len(set(ys)) == 2 else 0.5
+    info = {
+        "train_sessions": len(train), "calibration_sessions": len(calibrate),
+        "train_ticks": int(sum(len(s.t) for s in seqs)),
+        "train_utterance_ticks": int(sum(s.w.sum() for s in seqs)),
+        "calibration_utterances": int(len(ys)),
+        "calibration_eer": float(equal_error_rate(cal, ys)) if len(set(ys)) == 2 else None,
+        "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
+        "config": {"epochs": config.epochs, "lr": config.lr, "batch": config.batch,
+                   "seed": config.seed, "aux_weight": config.aux_weight,
+                   "keep_p": KEEP_P, "single_modality_p": SINGLE_MODALITY_P},
+    }
+    model = FusionModel(net, Calibration(temperature, threshold), {"training": info})
+    return model, info

@@ -1,0 +1,104 @@
+"""Fusion: a causal streaming model, a feature tracker that follows the cues, training that
+is reproducible, decisions with the latency the runtime promises."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from ntt.cues import DeviceContext, Face, FacesCue, SourceStatus, SpeechEvent, Tick
+from ntt.fusion.features import MODALITIES, N_FEATURES, N_MODALITIES, SLICES, VISION, \
+    FeatureTracker
+from ntt.fusion.model import FusionNet, count_parameters
+
+
+def test_model_is_causal_and_streams_like_the_batch():
+    torch.manual_seed(0)
+    net = FusionNet().eval()
+    x = torch.randn(1, 60, N_FEATURES)
+    m = (torch.rand(1, 60, N_MODALITIES) > 0.3).float()
+    full, _, _ = net(x, m)
+    x2 = x.clone()
+    x2[:, 30:] = torch.randn(1, 30, N_FEATURES)  # change the future
+    changed, _, _ = net(x2, m)
+    assert torch.allclose(full[:, :30], changed[:, :30])
+    assert not torch.allclose(full[:, 30:], changed[:, 30:])
+    h = None
+    steps = []
+    for t in range(60):  # one tick at a time, as the runtime does
+        out, _, h = net(x[:, t:t + 1], m[:, t:t + 1], h)
+        steps.append(out[0, 0])
+    assert torch.allclose(torch.stack(steps), full[0], atol=1e-5)
+
+
+def test_model_is_small():
+    net = FusionNet()
+    buffer = io.BytesIO()
+    torch.save(net.state_dict(), buffer)
+    assert buffer.tell() < 1_000_000 and count_parameters(net) < 50_000
+
+
+def _face(track, attending, mouth, height=100):
+    return Face(track_id=track, box_xywh=(0, 0, height, height), yaw_deg=0.0, pitch_deg=0.0,
+                roll_deg=0.0, attending=attending, mouth_activity=mouth)
+
+
+def _vision(values, name):
+    return values[SLICES["vision"].start + VISION.index(name)]
+
+
+def test_tracker_picks_the_face_whose_mouth_moves():
+    tracker = FeatureTracker()
+    tracker.observe(SpeechEvent(1.1, "speech_start", 1.0))
+    for k in range(5):
+        tracker.observe(FacesCue(1.0 + 0.1 * k, k, (_face(0, 0.9, 0.05, 150),
+                                                      _face(1, 0.2, 0.6, 80)), (640, 480)))
+    f = tracker.tick(Tick(1.45))
+    assert f.speaker_track == 1 and f.in_utterance
+    assert _vision(f.values, "attending") == pytest.approx(0.2)
+    assert _vision(f.values, "other_attending") == pytest.approx(0.9)
+    assert f.mask[MODALITIES.index("vision")] == 1
+
+
+def test_tracker_masks_what_is_missing():
+    tracker = FeatureTracker()
+    tracker.observe(FacesCue(0.0, 0, (_face(0, 0.9, 0.0),), (640, 480)))
+    tracker.observe(SourceStatus(0.01, "camera_lost"))
+    f = tracker.tick(Tick(0.05))
+    assert f.mask[MODALITIES.index("vision")] == 0
+    assert f.mask[MODALITIES.index("language")] == 0  # nothing recognised yet
+    tracker.observe(SourceStatus(0.1, "camera_back"))
+    tracker.observe(FacesCue(0.1, 1, (_face(0, 0.9, 0.0),), (640, 480)))
+    assert tracker.tick(Tick(0.15)).mask[MODALITIES.index("vision")] == 1
+    # Stale faces (a frozen camera) count as missing.
+    assert tracker.tick(Tick(1.0)).mask[MODALITIES.index("vision")] == 0
+
+
+def test_tracker_reads_device_context():
+    tracker = FeatureTracker()
+    tracker.observe(DeviceContext(1.0, True, False, None))
+    f = tracker.tick(Tick(1.0))
+    ctx = f.values[SLICES["context"]]
+    assert ctx[0] == 1.0  # device speaking
+    tracker.observe(DeviceContext(3.0, False, True, 3.0))
+    ctx = tracker.tick(Tick(3.5)).values[SLICES["context"]]
+    assert ctx[0] == 0.0 and ctx[1] == 1.0 and 0 < ctx[2] < 0.3
+
+
+def test_metrics_agree_with_scikit_learn():
+    from sklearn.metrics import roc_auc_score
+
+    from ntt.eval.metrics import equal_error_rate, roc_auc, threshold_for_far
+
+    rng = np.random.default_rng(0)
+    labels = rng.random(400) < 0.4
+    scores = np.where(labels, rng.normal(0.7, 0.15, 400), rng.normal(0.35, 0.15, 400))
+    scores = np.round(scores, 2)  # ties
+    assert roc_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores), abs=1e-9)
+    eer = equal_error_rate(scores, labels)
+    assert 0.05 < eer < 0.25
+    t = threshold_for_far(scores, labels, 0.05)
+    assert (scores[~labels] >= t).mean() <= 0.05
