@@ -45,6 +45,20 @@ def print_json(doc: Any, stream: TextIO | None = None) -> None:
     stream.flush()
 
 
+def open_event_log(stack, path: str | None) -> list:
+    """Observers for ``--events PATH``: an EventLog on a file the ``ExitStack`` closes, or
+    none when no path is given."""
+    if not path:
+        return []
+    from ntt.errors import InputError
+
+    try:
+        stream = stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, f"cannot write the event log ({exc.strerror})") from None
+    return [EventLog(stream)]
+
+
 class EventLog:
     """JSON-lines observer: every cue the pipeline sees, one object per line."""
 

@@ -137,6 +137,8 @@ class PipelineOptions:
     fusion: str = "model"  # the trained model, or "rule"
     fusion_model: str | None = None  # path; default models/fusion.pt
     tick_s: float = TICK_S
+    device: Any = None  # ntt.calibration.profile.DeviceProfile: camera geometry, threshold
+    gaze_correction: Any = None  # a consenting user's ntt.calibration.gaze.GazeCorrection
 
 
 def build_pipeline(options: PipelineOptions | None = None,
@@ -158,11 +160,18 @@ def build_pipeline(options: PipelineOptions | None = None,
     options = options or PipelineOptions()
     routes: list[Route] = []
     if options.use_video:
-        from ntt.vision.analyzer import FaceAnalyzer
+        from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
         from ntt.vision.detector import FaceDetector
         from ntt.vision.landmarks import FaceMesh
 
-        routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()),
+        geometry = options.device.camera_geometry() if options.device is not None else None
+        params = None
+        if options.gaze_correction is not None:
+            gc = options.gaze_correction
+            params = AnalyzerParams(attending=gc.attending_params(),
+                                    gaze_correction=gc.apply_vector)
+        routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(),
+                                                   geometry=geometry, params=params),
                             (VideoFrame, SourceStatus)))
     routes.append(Route("vad", SileroVad(load_silero_model()), (AudioChunk,)))
     routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
@@ -192,16 +201,17 @@ def build_pipeline(options: PipelineOptions | None = None,
 
 
 def build_fusion(options: PipelineOptions) -> Stage:
-    if options.fusion == "rule":
-        from ntt.fusion.rule import RuleFusion
-
-        return RuleFusion()
+    """The trained model (or the hand-set rule), at the device profile's calibrated
+    threshold when it has one (else the model's own operating point)."""
+    from ntt.fusion.rule import RuleConfig, RuleFusion
     from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, FusionStage
 
+    threshold = options.device.thresholds.override if options.device is not None else None
+    rule = RuleFusion(RuleConfig(threshold=threshold) if threshold is not None else None)
+    if options.fusion == "rule":
+        return rule
     path = Path(options.fusion_model) if options.fusion_model else DEFAULT_MODEL
     if options.fusion_model is None and not path.is_file():
-        from ntt.fusion.rule import RuleFusion
-
         log.warning("no trained fusion model at %s: using the hand-set rule", path)
-        return RuleFusion()
-    return FusionStage(FusionModel.load(path))
+        return rule
+    return FusionStage(FusionModel.load(path), threshold=threshold)

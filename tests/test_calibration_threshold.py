@@ -167,6 +167,8 @@ def test_cli_picks_the_operating_point_on_the_sample_session(tmp_path, capsys):
     assert p.thresholds.directed == pytest.approx(t, abs=1e-4)
     assert p.thresholds.household is None  # a new operating point resets household nudges
     assert p.thresholds.target_fa_per_hour == 0.0
+    assert p.thresholds.override == p.thresholds.directed  # measured: fusion should use it
+    assert load_profile("laptop-webcam").thresholds.override is None  # shipped: keep model's
     assert p.calibration["threshold"]["sessions"] == 1
     assert not math.isnan(p.calibration["threshold"]["auc"])
 

@@ -142,3 +142,50 @@ def test_live_speech_without_espeak_is_text_only(monkeypatch):
 
     monkeypatch.setattr(ntt.tts, "espeak_available", lambda: False)
     assert isinstance(default_speech(live=True), TextSpeech)
+
+
+def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
+    """Audio and video of the bundled simulated session through silero VAD, Whisper, the face
+    analyzer and the rule fusion into the engine: the two requests are answered from what
+    Whisper heard, the side talk is not."""
+    pytest.importorskip("faster_whisper")
+    from ntt.asr import load_recognizer
+    from ntt.asr.stage import AsrStage
+    from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
+    from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody
+    from ntt.audio.vad import SileroVad, load_silero_model
+    from ntt.cues import AudioChunk, DeviceContext, FacesCue, SourceStatus, SpeechEvent, VideoFrame
+    from ntt.errors import InputError
+    from ntt.fusion.rule import RuleFusion
+    from ntt.io.sources import SessionSource
+    from ntt.pipeline import Clock, Pipeline, Route
+    from ntt.vision.analyzer import FaceAnalyzer
+    from ntt.vision.detector import FaceDetector
+    from ntt.vision.landmarks import FaceMesh
+
+    try:
+        asr = AsrStage(load_recognizer("whisper"))
+    except InputError as exc:
+        pytest.skip(f"no local Whisper model: {exc}")
+    session = load_session(SAMPLE)
+    with ConversationEngine(recognizer, data_dir=tmp_path) as engine:
+        pipeline = Pipeline([
+            Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()), (VideoFrame, SourceStatus)),
+            Route("vad", SileroVad(load_silero_model()), (AudioChunk,)),
+            Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)),
+            Route("asr", asr, (AudioChunk, SpeechEvent, SourceStatus)),
+            Route("clock", Clock(TICK_S), (AudioChunk,)),
+            Route("fusion", RuleFusion(), (FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody,
+                                           PartialHypothesis, AsrDecoderCue, DeviceContext, Tick,
+                                           SourceStatus)),
+            Route("engine", engine, (Decision, AsrResult, Tick)),
+        ])
+        items = list(pipeline.run(SessionSource(session, use_video=True)))
+        says = [i for i in items if isinstance(i, Say)]
+        assert [s.text for s in says] == ["Turned on the lights in the kitchen.",
+                                          "Tomorrow will be sunny with a high of 18 degrees."]
+        assert engine.skills.state("kitchen light")["on"] is True
+        requests = [u for u in session.labels.utterances if u.directed]
+        for say, u in zip(says, requests, strict=True):
+            assert u.end_s < say.t_s < u.end_s + 1.0  # answered at the endpoint, not later
+        assert any(isinstance(i, DeviceContext) and i.device_speaking for i in items)

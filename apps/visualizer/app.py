@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from ntt.errors import InputError
 
@@ -45,12 +46,13 @@ def application():
 
 
 def render_screenshot(session: str | Path, out: str | Path, at_s: float,
-                      size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
+                      size: tuple[int, int] = SCREENSHOT_SIZE,
+                      pipeline_overrides: dict[str, Any] | None = None) -> Path:
     """Replay ``session`` offscreen up to ``at_s`` and save the window as a PNG."""
     from apps.visualizer.window import MainWindow
 
     application()
-    window = MainWindow()
+    window = MainWindow(pipeline_overrides=pipeline_overrides)
     try:
         window.resize(*size)
         window.open_session(session)
@@ -60,6 +62,8 @@ def render_screenshot(session: str | Path, out: str | Path, at_s: float,
         window.show()
         if not window.wait_processed(min(at_s + SCREENSHOT_LOOKAHEAD_S, window.duration_s),
                                      PROCESS_TIMEOUT_S):
+            if window.pipeline_error is not None:
+                raise InputError("pipeline", window.pipeline_error)
             raise InputError(session, "the pipeline did not get that far in "
                                       f"{PROCESS_TIMEOUT_S:.0f} s")
         window.seek(at_s)
@@ -73,13 +77,13 @@ def render_screenshot(session: str | Path, out: str | Path, at_s: float,
 
 
 def run_gui(session: str | Path | None = None, *, screenshot: str | Path | None = None,
-            at_s: float = 0.0, camera: int | str | None = None,
-            mic: str | int | None = None) -> int:
+            at_s: float = 0.0, camera: int | str | None = None, mic: str | int | None = None,
+            pipeline_overrides: dict[str, Any] | None = None) -> int:
     """``ntt gui``: a screenshot (headless) or the interactive window."""
     if screenshot is not None:
         if not has_display():
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        render_screenshot(session, screenshot, at_s)
+        render_screenshot(session, screenshot, at_s, pipeline_overrides=pipeline_overrides)
         return 0
     if not has_display() and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         raise InputError("display", "no display to open a window on (DISPLAY is not set); "
@@ -87,7 +91,7 @@ def run_gui(session: str | Path | None = None, *, screenshot: str | Path | None 
     from apps.visualizer.window import MainWindow
 
     app = application()
-    window = MainWindow()
+    window = MainWindow(pipeline_overrides=pipeline_overrides)
     if session is not None:
         window.open_session(session)
         if at_s:

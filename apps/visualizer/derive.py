@@ -116,7 +116,10 @@ def engine_bands(store: CueStore, turns: tuple[DeviceTurn, ...] | list[DeviceTur
     device turns, else from the device context cues. Returns the bands and where they came
     from (``engine``, ``labels``, ``context`` or ``none``)."""
     if store.engine_states:
-        return bands_from_states(list(store.engine_states), end_s), "engine"
+        states = list(store.engine_states)
+        if states[0].t_s > 0:  # the engine starts idle
+            states.insert(0, EngineState(0.0, "idle"))
+        return bands_from_states(states, end_s), "engine"
     if turns:
         return bands_from_turns(turns, end_s), "labels"
     if store.context_states:

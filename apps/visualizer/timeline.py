@@ -38,19 +38,15 @@ FONT = "DejaVu Sans"
 
 
 def envelope(samples: np.ndarray, t0_s: float = 0.0, rate_hz: int = SAMPLE_RATE_HZ,
-             bin_s: float = ENVELOPE_BIN_S) -> tuple[np.ndarray, np.ndarray]:
-    """Min/max per bin as vertical segments (x, y pairs for ``connect='pairs'``)."""
+             bin_s: float = ENVELOPE_BIN_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bin centre times, minimum, maximum) of the waveform per ``bin_s``."""
     n = max(1, int(round(bin_s * rate_hz)))
     bins = len(samples) // n
     if bins == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0)
     block = samples[:bins * n].reshape(bins, n)
     t = t0_s + (np.arange(bins) + 0.5) * n / rate_hz
-    x = np.repeat(t, 2)
-    y = np.empty(2 * bins)
-    y[0::2] = block.min(axis=1)
-    y[1::2] = block.max(axis=1)
-    return x, y
+    return t, block.min(axis=1), block.max(axis=1)
 
 
 def _font(size_pt: int, bold: bool = False, italic: bool = False) -> QFont:
@@ -125,12 +121,18 @@ class Timeline(pg.GraphicsLayoutWidget):
         # waveform + voice activity
         self.vad_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[])
         self.lanes["wave"].addItem(self.vad_bars)
-        self.wave = pg.PlotDataItem(pen=pg.mkPen((40, 40, 40), width=1), connect="pairs")
-        self.lanes["wave"].addItem(self.wave)
+        # The envelope as two filled curves: they clip to the view and downsample, so an
+        # hour of audio scrolls as smoothly as a minute.
+        self.wave_hi = pg.PlotDataItem(pen=pg.mkPen((40, 40, 40), width=1), fillLevel=0,
+                                       brush=pg.mkBrush(60, 60, 60))
+        self.wave_lo = pg.PlotDataItem(pen=pg.mkPen((40, 40, 40), width=1), fillLevel=0,
+                                       brush=pg.mkBrush(60, 60, 60))
+        for curve in (self.wave_hi, self.wave_lo):
+            curve.setDownsampling(auto=True, method="peak")
+            self.lanes["wave"].addItem(curve)
         self.vad_prob = pg.PlotDataItem(pen=pg.mkPen((0, 130, 0), width=1))
         self.lanes["wave"].addItem(self.vad_prob)
-        self._wave_x = np.zeros(0)
-        self._wave_y = np.zeros(0)
+        self._wave = (np.zeros(0), np.zeros(0), np.zeros(0))
 
         # ASR text
         self._asr_items: list[pg.TextItem] = []
@@ -153,7 +155,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.contributions = pg.ScatterPlotItem(size=7, pen=None)
         scores.addItem(self.contributions)
         # The fused probability of each final decision, drawn over its utterance.
-        self.fused = pg.PlotDataItem(pen=pg.mkPen((20, 20, 20), width=3), connect="pairs")
+        # (A PlotCurveItem: PlotDataItem's clip-to-view would break the pairs apart.)
+        self.fused = pg.PlotCurveItem(pen=pg.mkPen((20, 20, 20), width=3), connect="pairs")
         scores.addItem(self.fused)
         self.early_markers = pg.ScatterPlotItem(symbol="t1", size=14, hoverable=True)
         self.final_markers = pg.ScatterPlotItem(symbol="o", size=13, hoverable=True)
@@ -220,20 +223,24 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     # --- data ----------------------------------------------------------------------------
 
+    def _show_wave(self) -> None:
+        t, lo, hi = self._wave
+        self.wave_hi.setData(t, hi)
+        self.wave_lo.setData(t, lo)
+
     def set_audio(self, samples: np.ndarray, t0_s: float = 0.0) -> None:
-        self._wave_x, self._wave_y = envelope(samples, t0_s)
-        self.wave.setData(self._wave_x, self._wave_y)
+        self._wave = envelope(samples, t0_s)
+        self._show_wave()
 
     def append_audio(self, samples: np.ndarray, t0_s: float, keep_s: float) -> None:
         """Live: add a chunk's envelope and keep only the last ``keep_s`` seconds."""
-        x, y = envelope(samples, t0_s)
-        self._wave_x = np.concatenate([self._wave_x, x])
-        self._wave_y = np.concatenate([self._wave_y, y])
-        if len(self._wave_x) and self._wave_x[-1] - self._wave_x[0] > keep_s:
-            cut = np.searchsorted(self._wave_x, self._wave_x[-1] - keep_s)
-            cut -= cut % 2
-            self._wave_x, self._wave_y = self._wave_x[cut:], self._wave_y[cut:]
-        self.wave.setData(self._wave_x, self._wave_y)
+        parts = envelope(samples, t0_s)
+        t, lo, hi = (np.concatenate([a, b]) for a, b in zip(self._wave, parts, strict=True))
+        if len(t) and t[-1] - t[0] > keep_s:
+            cut = int(np.searchsorted(t, t[-1] - keep_s))
+            t, lo, hi = t[cut:], lo[cut:], hi[cut:]
+        self._wave = (t, lo, hi)
+        self._show_wave()
 
     def update_speech(self, store: CueStore) -> None:
         spans = store.segments()
@@ -294,8 +301,8 @@ class Timeline(pg.GraphicsLayoutWidget):
                 pen=[pg.mkPen("k", width=1)] * len(ds))
             self.counts[kind] = len(ds)
         finals = store.finals()
-        self.fused.setData([x for d in finals for x in (d.start_s, d.end_s)],
-                           [d.p_directed for d in finals for _ in range(2)])
+        self.fused.setData(np.array([x for d in finals for x in (d.start_s, d.end_s)]),
+                           np.array([d.p_directed for d in finals for _ in range(2)]))
         xs, ys, brushes, symbols = [], [], [], []
         for d in store.decisions:
             for modality, value in d.contributions.items():

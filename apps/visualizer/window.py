@@ -9,7 +9,6 @@ at most a few times a second. The pipeline never runs on this thread.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -75,7 +74,7 @@ class MainWindow(QMainWindow):
                  pipeline_overrides: dict[str, Any] | None = None):
         super().__init__(parent)
         self.pipeline_overrides = dict(pipeline_overrides or {})
-        self.engine: EngineAdapter | None = None
+        self._engine_holder: dict[str, EngineAdapter | None] = {"engine": None}
         self.pipeline_error: str | None = None
         self.setWindowTitle("NTT — natural turn-taking visualizer")
         self.resize(1400, 900)
@@ -279,6 +278,7 @@ class MainWindow(QMainWindow):
         self.annotations = None
         self.annotate.set_model(None)
         self.store = CueStore()
+        self._dirty = {cat.FACES, cat.SPEECH, cat.DECISIONS, cat.ASR, cat.SCORES, cat.ENGINE}
         self._live_frame = None
         self.timeline.set_audio(np.zeros(0, np.float32))
         if isinstance(mic, str) and Path(mic).is_file():
@@ -292,13 +292,20 @@ class MainWindow(QMainWindow):
         overrides = self.pipeline_overrides
         speak = self.chat.speak.isChecked()
 
-        def build(observers):
-            self.engine = make_engine(speak)
-            return make_pipeline(observers, use_video=True, overrides=overrides,
-                                 engine=self.engine)
+        holder: dict[str, EngineAdapter | None] = {"engine": None}
 
+        def build(observers):  # on the worker thread, like everything the engine does
+            holder["engine"] = make_engine(speak)
+            return make_pipeline(observers, use_video=True, overrides=overrides,
+                                 engine=holder["engine"])
+
+        def cleanup() -> None:
+            if holder["engine"] is not None:
+                holder["engine"].close()
+
+        self._engine_holder = holder
         self.worker = PipelineWorker(build, source, forward_media=True,
-                                     taps=[self.recorder.tap])
+                                     taps=[self.recorder.tap], cleanup=cleanup)
         self._connect_worker(self.worker)
         self.worker.start()
         self.playing = True
@@ -354,9 +361,7 @@ class MainWindow(QMainWindow):
             self.worker.stop()
             self.worker = None
         self.camera = None
-        if self.engine is not None:
-            self.engine.close()
-            self.engine = None
+        self._engine_holder = {"engine": None}
         self.audio_out.stop()
 
     # --- worker signals ------------------------------------------------------------------
@@ -379,6 +384,8 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, t_s: float) -> None:
         self.store.processed_s = max(self.store.processed_s, t_s)
+        if self.mode == "live":
+            self._dirty.add(cat.ENGINE)  # the last state band grows with the present
 
     def _on_failed(self, message: str) -> None:
         self.pipeline_error = message
@@ -489,7 +496,10 @@ class MainWindow(QMainWindow):
 
     def _update_truth_and_engine(self) -> None:
         utts = self.annotations.utterances if self.annotations else []
-        self._verdicts = verdicts(self.store.finals(), utts)
+        labelled = self.annotations is not None and (
+            bool(utts) or (self.session is not None and self.session.labels is not None))
+        # Without ground truth there is nothing to be right or wrong against.
+        self._verdicts = verdicts(self.store.finals(), utts) if labelled else []
         self.timeline.update_truth(utts, self._verdicts, self.annotate.selected)
         bands, source = engine_bands(self.store, self._device_turns(),
                                      max(self.duration_s, self.store.processed_s))
@@ -553,12 +563,15 @@ class MainWindow(QMainWindow):
     def set_conversation_mode(self, on: bool) -> None:
         """Live: tell the engine to stay in (or leave) the conversation without being
         addressed each time. A replay is a recording: nothing to tell."""
-        if self.mode != "live" or self.engine is None:
+        engine = self._engine_holder["engine"]
+        if self.mode != "live" or engine is None or self.worker is None:
             self.statusBar().showMessage("conversation mode applies to the live engine")
             return
-        if not self.engine.set_conversation_mode(on):
+        if not callable(getattr(engine.engine, "set_conversation_mode", None)):
             self.statusBar().showMessage("this engine is switched by voice only "
                                          "(\"let's have a conversation\")")
+            return
+        self.worker.call_soon(lambda: engine.set_conversation_mode(on))
 
     # --- privacy and recording -----------------------------------------------------------
 

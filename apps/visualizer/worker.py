@@ -42,7 +42,10 @@ class PipelineWorker(QObject):
     ``cues(list)`` batches of everything the stages emitted, ``media(list)`` the source's
     audio chunks and newest frame (live only), ``progress(float)`` session seconds
     processed, ``done()`` at the end and ``failed(str)`` if building or running failed.
-    ``taps`` see every source item on the worker thread (the recorder is one).
+    ``taps`` see every source item on the worker thread (the recorder is one);
+    ``call_soon(fn)`` runs ``fn`` on the worker thread before the next item, so the UI never
+    touches a stage itself; ``cleanup`` runs there at the end (stages that hold
+    thread-bound resources, such as SQLite connections, close there).
     """
 
     ready = pyqtSignal(object)
@@ -54,7 +57,8 @@ class PipelineWorker(QObject):
 
     def __init__(self, make_pipeline: PipelineFactory, source: Iterable, *,
                  forward_media: bool = False, taps: Iterable[Callable[[Any], None]] = (),
-                 batch_interval_s: float = BATCH_INTERVAL_S):
+                 batch_interval_s: float = BATCH_INTERVAL_S,
+                 cleanup: Callable[[], None] | None = None):
         super().__init__()
         self._make_pipeline = make_pipeline
         self.source = source
@@ -65,6 +69,11 @@ class PipelineWorker(QObject):
         self._thread: threading.Thread | None = None
         self.finished = False
         self.rtf: dict[str, float] = {}
+        self.cleanup = cleanup
+        self._calls: queue.Queue[Callable[[], None]] = queue.Queue()
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        self._calls.put(fn)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ntt-pipeline", daemon=True)
@@ -96,6 +105,8 @@ class PipelineWorker(QObject):
             for item in self.source:
                 if self._stop.is_set():
                     break
+                while not self._calls.empty():
+                    self._calls.get_nowait()()
                 for tap in self.taps:
                     tap(item)
                 pipeline.push(item)
@@ -117,6 +128,9 @@ class PipelineWorker(QObject):
             log.exception("pipeline worker failed")
             self.failed.emit(str(exc) or type(exc).__name__)
             return
+        finally:
+            if self.cleanup is not None:
+                self.cleanup()
         self.done.emit()
 
     def _send(self, pending: list, media: list, processed: float) -> tuple[list, list]:

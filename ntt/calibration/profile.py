@@ -109,6 +109,15 @@ class Thresholds:
         """The threshold to decide with: the household's where one has been learnt."""
         return self.directed if self.household is None else self.household
 
+    @property
+    def override(self) -> float | None:
+        """The threshold the pipeline should impose on fusion, or None to keep the fusion
+        model's own operating point: only a measured (``ntt calibrate threshold``) or
+        household-nudged value overrides it, never the shipped 0.5."""
+        if self.target_fa_per_hour is None and self.household is None:
+            return None
+        return self.effective
+
 
 @dataclass(frozen=True)
 class AcousticLevels:

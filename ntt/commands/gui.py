@@ -25,6 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="live: camera index, or a video file played as the camera")
     p.add_argument("--mic", default=None, metavar="NAME_OR_FILE",
                    help="live: input device name/index, or an audio file played as the mic")
+    p.add_argument("--asr", default=None, choices=["pocketsphinx", "whisper", "none"],
+                   help="speech recognizer backend (default: the pipeline's)")
+    p.add_argument("--fusion", default=None, choices=["model", "rule"],
+                   help="fusion: the trained model or the hand-set rule (default: the "
+                        "pipeline's)")
 
 
 def _load_app():
@@ -68,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     camera = args.camera
     if isinstance(camera, str) and camera.isdigit():
         camera = int(camera)
+    overrides = {k: v for k, v in (("asr", args.asr), ("fusion", args.fusion)) if v is not None}
     app = _load_app()
     return app.run_gui(args.session, screenshot=args.screenshot, at_s=args.at, camera=camera,
-                       mic=args.mic)
+                       mic=args.mic, pipeline_overrides=overrides)

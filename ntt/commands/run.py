@@ -9,10 +9,9 @@ import time
 from contextlib import ExitStack
 
 from ntt.cues import Decision
-from ntt.errors import InputError
 from ntt.io.session import Session, Utterance, load_session
 from ntt.io.sources import SessionSource
-from ntt.jsonout import EventLog, print_json, to_jsonable
+from ntt.jsonout import open_event_log, print_json, to_jsonable
 from ntt.pipeline import PipelineOptions, build_pipeline
 
 log = logging.getLogger(__name__)
@@ -70,18 +69,13 @@ def run_session(session: Session, options: PipelineOptions, realtime: bool = Fal
 
 def run(args: argparse.Namespace) -> int:
     session = load_session(args.session)
+    from ntt.calibration.profile import profile_for_session
+
     options = PipelineOptions(use_video=not args.no_video, asr=args.asr,
                               fusion="rule" if args.rule else "model",
-                              fusion_model=args.model)
+                              fusion_model=args.model, device=profile_for_session(session))
     with ExitStack() as stack:
-        observers = []
-        if args.events:
-            try:
-                stream = stack.enter_context(open(args.events, "w", encoding="utf-8"))
-            except OSError as exc:
-                raise InputError(args.events, f"cannot write event log ({exc.strerror})") \
-                    from None
-            observers.append(EventLog(stream))
+        observers = open_event_log(stack, args.events)
         decisions, rtf, wall_s = run_session(session, options, args.realtime, observers)
     labels = session.labels.utterances if session.labels else ()
     turns = session.labels.device_turns if session.labels else ()

@@ -59,7 +59,59 @@ def run(args: argparse.Namespace) -> int:
     info["asr"] = args.asr
     model.meta["training"] = info
     model.save(args.out)
+    write_model_card(Path(args.out).with_suffix(".md"), info, model)
     print(f"wrote {args.out}: calibration EER {info['calibration_eer']}, "
           f"threshold {info['threshold']:.3f}, temperature {info['temperature']:.2f}",
           file=sys.stderr)
     return 0
+
+
+def write_model_card(path: Path, info: dict, model) -> None:
+    """A model card next to the weights: data, training, calibration, how to rebuild."""
+    from ntt.fusion.features import FEATURES
+    from ntt.fusion.model import count_parameters
+
+    size_kb = Path(path).with_suffix(".pt").stat().st_size / 1024
+    features = "\n".join(f"* **{m}**: {', '.join(names)}" for m, names in FEATURES.items())
+    text = f"""# Fusion model card (`{Path(path).with_suffix('.pt').name}`)
+
+A causal GRU over per-modality encoders (``ntt/fusion/model.py``): on every 50 ms tick it
+takes the latest cue of each modality with an availability mask and gives p(directed);
+per-modality heads give each modality's own score (the contributions shown in the
+visualizer). {count_parameters(model.net)} parameters, {size_kb:.0f} KB.
+
+## Inputs (``ntt/fusion/features.py``)
+{features}
+
+## Data
+Simulated household sessions (``ntt simulate``: rendered faces of real photos, espeak-ng
+voices in reverberant, noisy rooms, the device's replies played into the room), recorded
+once through the real front-ends (vision, silero VAD, prosody, {info.get('asr')} ASR, lexical
+model) — ``{info.get('data')}``: {info['train_sessions']} sessions for training,
+{info['calibration_sessions']} held out for calibration ({info['calibration_utterances']}
+utterances). Training ticks: {info['train_ticks']} ({info['train_utterance_ticks']} inside
+utterances).
+
+## Training
+BCE on every tick of a labelled utterance (and the wait for its final decision), the
+device's own voice as negatives; auxiliary per-modality heads; modality dropout (each
+modality kept with p={info['config']['keep_p']}, one modality alone in
+{info['config']['single_modality_p']:.0%} of windows); Adam, {info['config']['epochs']}
+epochs, seed {info['config']['seed']}. CPU, or CUDA when present.
+
+## Calibration and operating point
+Temperature {info['temperature']:.3f} (fitted on the held-out sessions' final decisions);
+threshold {info['threshold']:.3f} for a target false-accept rate of
+{info['target_far']:.0%}. Held-out calibration EER: {info['calibration_eer']}.
+
+## Rebuild
+```
+ntt simulate runs/train --sessions 48 --seed 1000 --scenario mixed --duration 40
+ntt train runs/train --out {path.with_suffix('.pt')}
+```
+Evaluation on sessions simulated with seeds never used here: ``ntt eval`` (see the
+README for the figures).
+"""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

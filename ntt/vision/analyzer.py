@@ -22,6 +22,7 @@ after them is a new track, with an id never used before in this stream).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -62,6 +63,9 @@ class AnalyzerParams:
     eye_radius_mm: float = EYE_ROTATION_RADIUS_MM
     mouth_window_s: float = MOUTH_WINDOW_S
     attending: AttendingParams = field(default_factory=AttendingParams)
+    # A consenting user's gaze calibration (ntt.calibration.gaze.GazeCorrection.apply_vector):
+    # camera-frame gaze unit vector in, corrected unit vector out.
+    gaze_correction: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class FaceAnalyzer:
@@ -176,10 +180,13 @@ class FaceAnalyzer:
             log.debug("track %d: no head pose this frame", tr.id)
             return None
         sig = face_signals(tr.landmarks, pose, camera, self.model, self.params.eye_radius_mm)
-        gaze_yaw, gaze_pitch = direction_angles(sig.gaze)
+        gaze = sig.gaze
+        if self.params.gaze_correction is not None:
+            gaze = self.params.gaze_correction(gaze)
+        gaze_yaw, gaze_pitch = direction_angles(gaze)
         eyes_m = pose.translation_mm / 1000.0
         mm_per_px = float(pose.translation_mm[2]) / float(camera[0, 0])
-        raw = attending_now(eyes_m, sig.gaze, self.geometry, self.params.attending.tolerance_deg)
+        raw = attending_now(eyes_m, gaze, self.geometry, self.params.attending.tolerance_deg)
         x, y, bw, bh = tr.box
         return Face(
             track_id=tr.id,

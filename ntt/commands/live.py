@@ -1,0 +1,78 @@
+"""``ntt live [--camera N] [--mic NAME]``: the full pipeline from the camera and microphone,
+printing each decision (and the engine's replies). Ctrl-C stops. Frames and audio stay in
+the process; nothing is written unless ``--events`` is given."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from contextlib import ExitStack
+
+from ntt.cues import Decision, SourceStatus
+from ntt.jsonout import open_event_log, to_jsonable
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--camera", default="0", help="camera index or video device path")
+    p.add_argument("--no-camera", action="store_true", help="audio only (privacy)")
+    p.add_argument("--mic", default=None, help="microphone name or index (default device)")
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
+    p.add_argument("--device", default="laptop-webcam", help="device profile (calibration/)")
+    p.add_argument("--user", help="apply this user's gaze calibration (if they consented)")
+    p.add_argument("--json", action="store_true", help="JSON lines of decisions on stdout")
+    p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
+    from ntt.pipeline import PipelineOptions, build_pipeline
+
+    camera = None
+    if not args.no_camera:
+        camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
+    mic = MicrophoneReader(int(args.mic) if args.mic and args.mic.isdigit() else args.mic)
+    engine = _engine()
+    with ExitStack() as stack:
+        observers = open_event_log(stack, args.events)
+        from ntt.calibration.gaze import load_user_calibration, user_path
+        from ntt.calibration.profile import load_profile
+
+        gaze = load_user_calibration(user_path(args.user)) if args.user else None
+        options = PipelineOptions(use_video=camera is not None, asr=args.asr,
+                                  device=load_profile(args.device), gaze_correction=gaze)
+        pipeline = build_pipeline(options, observers=observers, engine=engine)
+        source = LiveSource(mic, camera)
+        try:
+            for item in pipeline.run(source):
+                _show(item, args.json)
+        except KeyboardInterrupt:
+            source.stop()
+    return 0
+
+
+def _engine():
+    """The conversation engine, speaking through the default audio device."""
+    try:
+        from ntt.conversation.engine import ConversationEngine
+    except ImportError:
+        return None
+    return ConversationEngine.live()
+
+
+def _show(item, as_json: bool) -> None:
+    if isinstance(item, SourceStatus):
+        log.warning("%s %s", item.kind, item.detail)
+        return
+    name = type(item).__name__
+    if as_json and (isinstance(item, Decision) or name in ("Say", "StopSpeaking")):
+        print(json.dumps(to_jsonable(item)), flush=True)
+    elif isinstance(item, Decision) and item.kind == "final":
+        verdict = "DIRECTED" if item.directed else "not directed"
+        print(f"{item.start_s:7.2f}–{item.end_s:7.2f} s  p={item.p_directed:.2f}  {verdict}",
+              flush=True)
+    elif name == "Say":
+        print(f"  device: {item.text}", file=sys.stdout, flush=True)
