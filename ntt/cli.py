@@ -28,6 +28,7 @@ COMMANDS = {
     "bench": "speed figures: real-time factor, per-stage ms, peak memory",
     "gui": "the Qt visualizer: live or replaying a session",
     "export": "copy a session, optionally with faces blurred",
+    "forget": "erase what the device stored about the household",
 }
 
 

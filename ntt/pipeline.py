@@ -30,9 +30,14 @@ TICK_S = 0.05
 
 @dataclass(frozen=True)
 class Route:
+    """A stage, the item types it takes, and whether its cues may flow back to earlier
+    stages (the engine's context for fusion: live yes; offline the recording's own device
+    turns are the context, so the engine only listens)."""
+
     name: str
     stage: Stage
     accepts: tuple[type, ...]
+    feedback: bool = True
 
 
 @dataclass
@@ -107,16 +112,20 @@ class Pipeline:
             produced += new
             # Cues for stages earlier in the chain wait for the next item.
             earlier = tuple(t for r in self.routes[:index] for t in r.accepts)
-            self._feedback += [c for c in new if earlier and isinstance(c, earlier)]
+            if route.feedback and earlier:
+                self._feedback += [c for c in new if isinstance(c, earlier)]
         return produced
 
     def push(self, item: Any) -> list:
-        """Everything produced by one source item, in the order it was produced."""
+        """Everything produced by one source item, in the order it was produced (a control
+        item itself comes first)."""
         if isinstance(item, AudioChunk):
             self.times.audio_s = max(self.times.audio_s, item.end_s)
         first, self._feedback = self._feedback + [item], []
-        if isinstance(item, SourceStatus):
+        if isinstance(item, SourceStatus):  # sources report changes, so this logs each once
+            log.warning("%s at %.2f s %s", item.kind, item.t_s, item.detail)
             self._emit([item])
+            return [item] + self._run_chain(first)
         return self._run_chain(first)
 
     def flush(self) -> list:
@@ -148,7 +157,7 @@ def build_pipeline(options: PipelineOptions | None = None,
 
     ``device_turns`` (offline) are the device's recorded turns, the source of interaction
     context; live, ``engine`` (the conversation engine) answers decisions and emits that
-    context itself. ``fusion_stage`` replaces the fusion built from ``options``.
+    context itself. Offline the engine still answers, but does not feed context back. ``fusion_stage`` replaces the fusion built from ``options``.
     """
     from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
     from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody
@@ -188,7 +197,7 @@ def build_pipeline(options: PipelineOptions | None = None,
                                                       IntentRecognizer(Home.load())),
                             (AsrResult, PartialHypothesis)))
     routes.append(Route("clock", Clock(options.tick_s), (AudioChunk,)))
-    if engine is None:
+    if engine is None or device_turns:
         routes.append(Route("context", RecordedDeviceContext(device_turns), (Tick,)))
     if fusion_stage is None:
         fusion_stage = build_fusion(options)
@@ -196,7 +205,8 @@ def build_pipeline(options: PipelineOptions | None = None,
         FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody, PartialHypothesis,
         AsrDecoderCue, LexicalCue, DeviceContext, Tick, SourceStatus)))
     if engine is not None:
-        routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick)))
+        routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick),
+                            feedback=not device_turns))
     return Pipeline(routes, observers=observers)
 
 

@@ -189,3 +189,14 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
         for say, u in zip(says, requests, strict=True):
             assert u.end_s < say.t_s < u.end_s + 1.0  # answered at the endpoint, not later
         assert any(isinstance(i, DeviceContext) and i.device_speaking for i in items)
+
+
+def test_live_and_offline_constructors(tmp_path, monkeypatch):
+    monkeypatch.setenv("NTT_DATA_DIR", str(tmp_path))
+    with ConversationEngine.offline() as engine:
+        assert isinstance(engine.speech, TextSpeech)
+        assert engine.store.path.parent == tmp_path
+        engine.push(Turn(2.0, 0.5, 1.7, None, True, 0.9, "turn on the heater"))
+        assert engine.device_turns[0].text == "Turned on the heater."
+    with ConversationEngine.live(speech=TextSpeech()) as engine:
+        assert engine.skills.state("heater")["on"] is True  # same store, survives restarts

@@ -7,31 +7,37 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from apps.visualizer.app import SCREENSHOT_SIZE, application
+from ntt.errors import InputError
 
 TICKS = 150
 FRAME_BUDGET_MS = 1000 / 15
 
 
-def bench_gui(session: str | Path, ticks: int = TICKS) -> dict:
+def bench_gui(session: str | Path, ticks: int = TICKS,
+              pipeline_overrides: dict[str, Any] | None = None) -> dict:
     """Replay ``session`` offscreen, then time ``ticks`` playhead steps of 1/15 s (with the
-    lanes redrawn as often as they are while cues arrive)."""
+    lanes redrawn as often as they are while cues arrive). Raises InputError if the
+    pipeline cannot run (a model missing)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from apps.visualizer.window import LANE_REFRESH_S, UI_FPS, MainWindow
 
     app = application()
-    window = MainWindow()
+    window = MainWindow(pipeline_overrides=pipeline_overrides)
     try:
         window.timer.stop()  # ticks are driven by hand here
         window.resize(*SCREENSHOT_SIZE)
         window.show()
         t0 = time.perf_counter()
         window.open_session(session)
-        window.wait_processed(timeout_s=600.0)
+        done = window.wait_processed(timeout_s=600.0)
         replay_s = time.perf_counter() - t0
+        if not done:
+            raise InputError("pipeline", window.pipeline_error or "replay did not finish")
         duration = window.duration_s
         times = []
         lane_every = max(1, int(LANE_REFRESH_S * UI_FPS))

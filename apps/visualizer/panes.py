@@ -265,10 +265,10 @@ class AnnotatePane(QWidget):
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.directed.toggled.connect(self._mark_changed)
         self.addressee.activated.connect(self._addressee_changed)
-        self.speaker.activated.connect(lambda _i: self._apply(speaker=self.speaker.currentText()))
-        self.start.editingFinished.connect(lambda: self._apply(start_s=self.start.value()))
-        self.end.editingFinished.connect(lambda: self._apply(end_s=self.end.value()))
-        self.text.editingFinished.connect(lambda: self._apply(text=self.text.text()))
+        self.speaker.activated.connect(lambda _i: self.apply(speaker=self.speaker.currentText()))
+        self.start.editingFinished.connect(lambda: self.apply(start_s=self.start.value()))
+        self.end.editingFinished.connect(lambda: self.apply(end_s=self.end.value()))
+        self.text.editingFinished.connect(lambda: self.apply(text=self.text.text()))
         self.add_selection.clicked.connect(self.addFromSelection.emit)
         self.add_vad.clicked.connect(self.addFromVad.emit)
         self.delete.clicked.connect(self._delete)
@@ -334,19 +334,21 @@ class AnnotatePane(QWidget):
     def _mark_changed(self, directed: bool) -> None:
         if self._updating or self.model is None or self.selected is None:
             return
-        self._run(lambda: self.model.mark(self.selected, directed))
+        self.edit(lambda: self.model.mark(self.selected, directed))
 
     def _addressee_changed(self, _index: int) -> None:
         if self._updating or self.selected is None:
             return
-        self._apply(addressee=self.addressee.currentText())
+        self.apply(addressee=self.addressee.currentText())
 
-    def _apply(self, **changes) -> None:
+    def apply(self, **changes) -> None:
+        """Change fields of the selected utterance (errors are shown, not raised)."""
         if self._updating or self.model is None or self.selected is None:
             return
-        self._run(lambda: self.model.update(self.selected, **changes))
+        self.edit(lambda: self.model.update(self.selected, **changes))
 
-    def _run(self, action) -> None:
+    def edit(self, action) -> None:
+        """Run an edit of the model that returns the index to select."""
         from ntt.errors import InputError
 
         try:

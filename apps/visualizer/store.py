@@ -12,6 +12,7 @@ counted and kept.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,7 @@ class CueStore:
         self.prosody: list[Any] = []  # UtteranceProsody-like
         self.lexical: list[Any] = []  # LexicalCue-like: t_s, p_directed, text, final, intent
         self.speech_prob: list[tuple[float, float]] = []
+        self.pitch: list[tuple[float, float]] = []  # (t_s, f0_hz) of voiced prosody frames
         self.status: list[SourceStatus] = []
         self.engine_states: list[EngineState] = []  # the conversation engine's transitions
         self.context_states: list[EngineState] = []  # from DeviceContext (recorded or live)
@@ -126,6 +128,11 @@ class CueStore:
         if name == "AsrDecoderCue":
             self.decoder.append(cue)
             return ASR
+        if name == "ProsodyFrame":
+            f0 = float(getattr(cue, "f0_hz", float("nan")))
+            if getattr(cue, "voiced", False) and not math.isnan(f0):
+                self.pitch.append((float(cue.t_s), f0))
+            return SPEECH
         if name == "UtteranceProsody":
             self.prosody.append(cue)
             return SCORES

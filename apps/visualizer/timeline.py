@@ -21,6 +21,7 @@ from ntt.cues import SAMPLE_RATE_HZ, Decision
 from ntt.io.session import Utterance
 
 ENVELOPE_BIN_S = 0.01
+PITCH_RANGE_HZ = (60.0, 400.0)
 DEFAULT_WINDOW_S = 12.0
 PLAYHEAD_FRACTION = 0.7  # the playhead sits this far across the visible window
 AXIS_WIDTH_PX = 70
@@ -84,7 +85,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.follow = True
         self._setting_range = False
         self.lanes: dict[str, pg.PlotItem] = {}
-        names = [("wave", "audio · VAD", 2.0), ("asr", "ASR", 1.0), ("scores", "scores", 2.4),
+        names = [("wave", "audio · VAD · F0", 2.0), ("asr", "ASR", 1.0), ("scores", "scores", 2.4),
                  ("engine", "engine", 0.8), ("truth", "truth", 1.2)]
         for row, (name, label, stretch) in enumerate(names):
             plot: pg.PlotItem = self.addPlot(row=row, col=0)
@@ -132,6 +133,9 @@ class Timeline(pg.GraphicsLayoutWidget):
             self.lanes["wave"].addItem(curve)
         self.vad_prob = pg.PlotDataItem(pen=pg.mkPen((0, 130, 0), width=1))
         self.lanes["wave"].addItem(self.vad_prob)
+        # Voiced F0 (prosody) on a log scale across the lane: PITCH_RANGE_HZ spans -1..1.
+        self.pitch = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(230, 120, 0))
+        self.lanes["wave"].addItem(self.pitch)
         self._wave = (np.zeros(0), np.zeros(0), np.zeros(0))
 
         # ASR text
@@ -248,6 +252,11 @@ class Timeline(pg.GraphicsLayoutWidget):
         if store.speech_prob:
             t, p = zip(*store.speech_prob, strict=True)
             self.vad_prob.setData(np.asarray(t), 2 * np.asarray(p) - 1)
+        if store.pitch:
+            t, f0 = (np.asarray(a) for a in zip(*store.pitch, strict=True))
+            lo, hi = np.log(PITCH_RANGE_HZ[0]), np.log(PITCH_RANGE_HZ[1])
+            y = np.clip(2 * (np.log(f0) - lo) / (hi - lo) - 1, -1, 1)
+            self.pitch.setData(t, y)
 
     def update_asr(self, store: CueStore) -> None:
         plot = self.lanes["asr"]

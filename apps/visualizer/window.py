@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QImage
+from PyQt6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -63,6 +63,7 @@ LANE_REFRESH_S = 0.25  # changed lanes are redrawn at most this often
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 LIVE_HISTORY_S = 300.0  # waveform kept on screen in live mode
 ANNOTATION_DEFAULT_S = 1.5
+SEEK_STEP_S = 1.0  # left/right arrow keys
 RECORDINGS_DIR = Path.home() / "ntt-recordings"
 DEFAULT_MIC = "default microphone"
 
@@ -214,6 +215,10 @@ class MainWindow(QMainWindow):
         self.annotate.addFromSelection.connect(self.add_annotation_at_playhead)
         self.annotate.addFromVad.connect(self._add_vad_segments)
         self.chat.conversationToggled.connect(self.set_conversation_mode)
+        for key, action in ((Qt.Key.Key_Space, self.toggle_play),
+                            (Qt.Key.Key_Left, lambda: self.seek(self.t_s - SEEK_STEP_S)),
+                            (Qt.Key.Key_Right, lambda: self.seek(self.t_s + SEEK_STEP_S))):
+            QShortcut(QKeySequence(key), self, activated=action)
 
     # --- sources -------------------------------------------------------------------------
 
@@ -391,7 +396,7 @@ class MainWindow(QMainWindow):
         self.pipeline_error = message
         self.statusBar().showMessage(f"pipeline failed: {message}")
         self.progress_label.setText("pipeline failed")
-        log.error("pipeline failed: %s", message)
+        log.debug("pipeline failed: %s", message)
 
     # --- transport -----------------------------------------------------------------------
 
@@ -663,7 +668,7 @@ class MainWindow(QMainWindow):
         if self.annotations is None or self.annotate.selected is None:
             return
         start, end = self.timeline.selection.getRegion()
-        self.annotate._apply(start_s=round(float(start), 3), end_s=round(float(end), 3))
+        self.annotate.apply(start_s=round(float(start), 3), end_s=round(float(end), 3))
 
     def add_annotation_at_playhead(self) -> None:
         if self.annotations is None:
@@ -671,7 +676,7 @@ class MainWindow(QMainWindow):
         seg = self.store.segment_at(self.t_s)
         start, end = seg if seg else (self.t_s, self.t_s + ANNOTATION_DEFAULT_S)
         end = min(end, self.duration_s)
-        self.annotate._run(lambda: self.annotations.add(start, end))
+        self.annotate.edit(lambda: self.annotations.add(start, end))
 
     def _add_vad_segments(self) -> None:
         if self.annotations is None:

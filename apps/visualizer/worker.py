@@ -23,6 +23,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from apps.visualizer.store import DEFAULT_THRESHOLD
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, VideoFrame
+from ntt.errors import InputError
 from ntt.io.audio_file import read_audio
 from ntt.io.sources import CHUNK_SAMPLES, CameraReader
 from ntt.pipeline import Pipeline
@@ -124,6 +125,9 @@ class PipelineWorker(QObject):
             self.rtf = pipeline.times.rtf()
             self._send(pending, media, processed)
             self.finished = not self._stop.is_set()
+        except InputError as exc:  # a missing model or device: the message says it all
+            self.failed.emit(str(exc))
+            return
         except Exception as exc:  # any failure must reach the user, not kill a thread silently
             log.exception("pipeline worker failed")
             self.failed.emit(str(exc) or type(exc).__name__)

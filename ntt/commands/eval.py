@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ntt.errors import InputError
+from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
 
 
@@ -19,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="fusion model (default models/fusion.pt)")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
     p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
-    p.add_argument("--workers", type=int, default=0)
+    add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
+                              "in --cache)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
 
     model = FusionModel.load(args.model or DEFAULT_MODEL)
     paths = find_sessions(args.sessions)
-    records = record_all(paths, asr=args.asr, cache=Path(args.cache), workers=args.workers,
-                         progress=sys.stderr.isatty())
-    labelled = [(r, s.labels) for r, s in records if s.labels is not None]
+    with executor_from_args(args) as executor:
+        recorded = record_all(paths, asr=args.asr, cache=Path(args.cache), executor=executor,
+                              resume=args.resume, progress=sys.stderr.isatty())
+    labelled = [(r, s.labels) for r, s in recorded.records if s.labels is not None]
     if not labelled:
         raise InputError(args.sessions, "no labelled sessions to evaluate")
     threshold = model.calibration.threshold
@@ -43,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         return lambda: FusionStage(model, masked=masked)
 
     fused = evaluate_variant(labelled, variant(VARIANTS["fused"]), threshold)
-    result = {"overall": fused["overall"], "by_scenario": fused["by_scenario"]}
+    result = {"overall": fused["overall"], "by_scenario": fused["by_scenario"],
+              "failed": recorded.failed_json()}
     scored = {"fused": fused["scored"]}
     if args.ablate:
         result["ablation"] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 
@@ -56,11 +57,27 @@ def _overlaps_turn(d: Decision, turns) -> bool:
     return any(min(t.end_s, d.end_s) - max(t.start_s, d.start_s) > 0 for t in turns)
 
 
+def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
+    """Directed user turns (with what the recognizer heard) and the device's replies."""
+    lines = []
+    for d in decisions:
+        if d.kind != "final" or not d.directed:
+            continue
+        text = next((r.text for r in heard if type(r).__name__ == "AsrResult"
+                     and min(r.end_s, d.end_s) - max(r.start_s, d.start_s) > 0), "")
+        who = f"user{d.speaker_track}" if d.speaker_track is not None else "user"
+        lines.append({"t_s": round(d.start_s, 2), "who": who, "text": text})
+    for say in heard:
+        if type(say).__name__ == "Say":
+            lines.append({"t_s": round(say.t_s, 2), "who": "device", "text": say.text})
+    return sorted(lines, key=lambda line: line["t_s"])
+
+
 def run_session(session: Session, options: PipelineOptions, realtime: bool = False,
-                observers=()) -> tuple[list[Decision], dict[str, float], float]:
+                observers=(), engine=None) -> tuple[list[Decision], dict[str, float], float]:
     """Decisions, per-stage real-time factors and wall seconds for one session."""
     turns = session.labels.device_turns if session.labels else ()
-    pipeline = build_pipeline(options, observers=observers, device_turns=turns)
+    pipeline = build_pipeline(options, observers=observers, device_turns=turns, engine=engine)
     source = SessionSource(session, use_video=options.use_video, realtime=realtime)
     t0 = time.perf_counter()
     decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
@@ -74,9 +91,24 @@ def run(args: argparse.Namespace) -> int:
     options = PipelineOptions(use_video=not args.no_video, asr=args.asr,
                               fusion="rule" if args.rule else "model",
                               fusion_model=args.model, device=profile_for_session(session))
+    heard: list = []  # what the engine said and what the recognizer heard, for the transcript
+
+    def keep(item) -> None:
+        if type(item).__name__ in ("Say", "AsrResult"):
+            heard.append(item)
+
     with ExitStack() as stack:
-        observers = open_event_log(stack, args.events)
-        decisions, rtf, wall_s = run_session(session, options, args.realtime, observers)
+        observers = open_event_log(stack, args.events) + [keep]
+        engine = None
+        if args.asr != "none":
+            from ntt.conversation.engine import ConversationEngine
+
+            # Offline runs leave the household's stored data alone.
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ntt-run-"))
+            engine = ConversationEngine.offline(data_dir=data_dir)
+            stack.callback(engine.close)
+        decisions, rtf, wall_s = run_session(session, options, args.realtime, observers, engine)
+    transcript = _transcript(decisions, heard)
     labels = session.labels.utterances if session.labels else ()
     turns = session.labels.device_turns if session.labels else ()
     finals = [d for d in decisions if d.kind == "final"]
@@ -92,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
                                 "speaker": t.speaker, "addressee": t.addressee}}
                            for d, t in rows],
             "agreement": {"correct": correct, "labelled": len(labels)} if labels else None,
+            "transcript": transcript,
             "rtf": rtf, "wall_s": wall_s,
         })
         return 0
@@ -112,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
         elif _overlaps_turn(d, turns):
             line += "  [the device's own voice]"
         out.write(line + "\n")
+    if transcript:
+        out.write("transcript:\n")
+        for line in transcript:
+            out.write(f"  {line['t_s']:6.2f} s  {line['who']:>6}: {line['text']}\n")
     summary = f"{len(finals)} utterances, {sum(d.directed for d in finals)} directed"
     if labels:
         summary += f"; {correct}/{len(labels)} labelled utterances decided correctly"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ntt.errors import InputError
+from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=60.0, metavar="SECONDS")
     p.add_argument("--text-split", default="train", choices=["train", "test"],
                    help="language corpus split the lines come from (test for held-out sets)")
-    p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
+    add_executor_arguments(p, "skip sessions already written in OUT")
     p.add_argument("--stats", action="store_true",
                    help="print the behaviour rates of all sessions in OUT afterwards")
     p.add_argument("--json", action="store_true", help="stats as JSON")
@@ -60,22 +59,26 @@ def run(args: argparse.Namespace) -> int:
             from None
     jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out))
             for i in range(args.sessions)]
-    workers = args.workers or min(len(jobs), os.cpu_count() or 1) or 1
+    if args.resume:
+        jobs = [j for j in jobs if not _written(args.out / session_name(j[0], j[1]))]
+        log.info("resuming: %d of %d sessions left to render", len(jobs), args.sessions)
+    failed = 0
     t0 = time.perf_counter()
-    if workers == 1 or len(jobs) <= 1:
-        results = map(render_one, jobs)
-        for path, secs in results:
+    with executor_from_args(args) as executor:
+        for result in executor.map_unordered(render_one, jobs):
+            if not result.ok:
+                failed += 1
+                name = session_name(result.job[0], result.job[1])
+                print(f"{name}: failed: {result.error}", file=sys.stderr)
+                continue
+            path, secs = result.value
             log.info("%s rendered in %.1f s", path, secs)
             print(path, file=sys.stderr)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for path, secs in pool.map(render_one, jobs):
-                log.info("%s rendered in %.1f s", path, secs)
-                print(path, file=sys.stderr)
+        workers = executor.workers or "all"
     wall = time.perf_counter() - t0
     if jobs:
-        print(f"{len(jobs)} sessions of {args.duration:g} s in {wall:.1f} s "
-              f"({workers} workers)", file=sys.stderr)
+        print(f"{len(jobs) - failed} sessions of {args.duration:g} s in {wall:.1f} s "
+              f"({workers} {args.executor} workers)", file=sys.stderr)
     if args.stats:
         from ntt.sim.stats import simulation_stats
 
@@ -86,4 +89,15 @@ def run(args: argparse.Namespace) -> int:
         else:
             for key, value in stats.items():
                 print(f"{key:28} {value}")
-    return 0
+    return 1 if failed else 0
+
+
+def _written(session_dir: Path) -> bool:
+    """A session an earlier run finished (sessions are moved into place whole)."""
+    from ntt.io.session import load_session
+
+    try:
+        load_session(session_dir)
+    except InputError:
+        return False
+    return True

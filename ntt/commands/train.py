@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 from ntt.errors import InputError
+from ntt.executors import add_executor_arguments, executor_from_args
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="false-accept rate the threshold is chosen for")
     p.add_argument("--calibration-share", type=float, default=0.2)
     p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
-    p.add_argument("--workers", type=int, default=0)
+    add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
+                              "in --cache)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from ntt.fusion.train import TrainConfig, fit_fusion
 
     paths = find_sessions(args.data)
-    records = record_all(paths, asr=args.asr, cache=Path(args.cache), workers=args.workers,
-                         progress=sys.stderr.isatty())
-    pairs = [(r.cues, s.labels, s.name) for r, s in records if s.labels is not None]
+    with executor_from_args(args) as executor:
+        recorded = record_all(paths, asr=args.asr, cache=Path(args.cache), executor=executor,
+                              resume=args.resume, progress=sys.stderr.isatty())
+    pairs = [(r.cues, s.labels, s.name) for r, s in recorded.records if s.labels is not None]
     if len(pairs) < 2:
         raise InputError(args.data, "need at least two labelled sessions")
 

@@ -139,6 +139,23 @@ class ConversationEngine:
         self.teacher = Teacher(self.phrases, recognizer, self.store)
         self._init_session()
 
+    @classmethod
+    def live(cls, recognizer: IntentRecognizer | None = None, **kwargs: Any
+             ) -> ConversationEngine:
+        """The device's engine: the bundled home, espeak-ng on the default audio device (text
+        only where there is none), the store in the user's data directory, wall-clock time."""
+        from ntt.conversation.speech import default_speech
+
+        kwargs.setdefault("speech", default_speech(live=True))
+        return cls(recognizer or _default_recognizer(), **kwargs)
+
+    @classmethod
+    def offline(cls, recognizer: IntentRecognizer | None = None, **kwargs: Any
+                ) -> ConversationEngine:
+        """For a recorded session: replies are text (``device_turns``), nothing is played."""
+        kwargs.setdefault("speech", TextSpeech())
+        return cls(recognizer or _default_recognizer(), **kwargs)
+
     def _init_session(self) -> None:
         self.transitions: list[Transition] = []
         self.device_turns: list[DeviceTurn] = []
@@ -616,3 +633,9 @@ class ConversationEngine:
                      missed.p_directed, turn.text)
             self._ignored.remove(missed)
             return
+
+
+def _default_recognizer() -> IntentRecognizer:
+    from ntt.language.intents import Home
+
+    return IntentRecognizer(Home.load())

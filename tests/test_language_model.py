@@ -1,0 +1,101 @@
+"""The compact lexical model: features, the numpy twin of the torch net, files, training."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from ntt.errors import InputError
+from ntt.language.corpus import Example
+from ntt.language.model import (
+    FeatureConfig,
+    LexicalModel,
+    bucket_ids,
+    features,
+    load_model,
+    make_net,
+)
+from ntt.language.noise import Confuser
+from ntt.language.train import TrainConfig, auc, fit
+
+SMALL = FeatureConfig(buckets=1 << 12)
+
+
+def test_features_cover_words_bigrams_edges_and_characters():
+    feats = features("turn on", SMALL)
+    assert {"w:turn", "w:on", "w2:<s> turn", "w2:turn on", "w2:on </s>", "c:<tu", "len:2"} \
+        <= set(feats)
+
+
+def test_empty_text_has_its_own_feature():
+    assert "empty" in features("", SMALL)
+
+
+def test_bucket_ids_are_deterministic_and_in_range():
+    ids = bucket_ids("set a timer for ten minutes", SMALL)
+    assert np.array_equal(ids, bucket_ids("set a timer for ten minutes", SMALL))
+    assert ids.min() >= 0 and ids.max() < SMALL.buckets
+
+
+def _net_ids(texts):
+    ids = [torch.from_numpy(bucket_ids(t, SMALL)) for t in texts]
+    offsets = torch.tensor(np.cumsum([0] + [len(i) for i in ids[:-1]]))
+    return torch.cat(ids), offsets
+
+
+def test_numpy_model_reproduces_the_torch_net():
+    torch.manual_seed(0)
+    net = make_net(SMALL, dim=8, hidden=4)
+    with torch.no_grad():  # the shipped weights are float16: compare like with like
+        net.wide.weight.normal_(0, 0.5)
+        for p in net.parameters():
+            p.copy_(p.half().float())
+    texts = ["turn on the kitchen light", "did you call your mother", "yeah"]
+    with torch.no_grad():
+        expected = net(*_net_ids(texts)).numpy()
+    model = net.to_numpy_model()
+    got = np.array([model.logit(t) for t in texts])
+    assert np.allclose(got, expected, atol=1e-4)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    torch.manual_seed(1)
+    model = make_net(SMALL, dim=8, hidden=4).to_numpy_model(meta={"seed": 1})
+    path = model.save(tmp_path / "m.npz")
+    loaded = LexicalModel.load(path)
+    assert loaded.meta == {"seed": 1}
+    assert loaded.cfg == SMALL
+    for text in ("what time is it", "pass the salt"):
+        assert loaded.predict(text) == pytest.approx(model.predict(text), abs=1e-6)
+
+
+def test_load_model_of_a_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="ntt train --lexical"):
+        load_model(tmp_path / "missing.npz")
+
+
+def test_load_model_of_a_foreign_file_is_an_input_error(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.zeros(3))
+    with pytest.raises(InputError, match="cannot read lexical model"):
+        load_model(path)
+
+
+def test_fit_learns_to_separate_requests_from_talk():
+    rng = random.Random(0)
+    directed = [f"turn {s} the {d} light" for s in ("on", "off") for d in
+                ("kitchen", "hall", "desk", "porch", "bedroom")] + \
+        [f"set a timer for {n} minutes" for n in ("one", "two", "five", "ten", "twenty")]
+    talk = [f"did you {v} the {o}" for v in ("see", "buy", "like", "find") for o in
+            ("cake", "film", "keys", "car")]
+    train = [Example(t, True, "x", "train") for t in directed] + \
+        [Example(t, False, "x", "train") for t in talk]
+    rng.shuffle(train)
+    model = fit(train, [], Confuser({}), seed=0,
+                tc=TrainConfig(dim=8, hidden=8, epochs=30, batch=8, buckets=1 << 12))
+    held_out = [("turn on the garage light", 1), ("set a timer for three minutes", 1),
+                ("did you see the dog", 0), ("did you buy the bread", 0)]
+    labels = np.array([y for _, y in held_out])
+    scores = np.array([model.predict(t) for t, _ in held_out])
+    assert auc(labels, scores) == 1.0

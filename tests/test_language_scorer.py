@@ -1,0 +1,105 @@
+"""The language stage with the shipped model: scores, n-best, the push/flush/reset contract."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from ntt.cues import Tick
+from ntt.language.intents import Home, IntentRecognizer
+from ntt.language.model import DEFAULT_MODEL_PATH, load_model
+from ntt.language.scorer import NEUTRAL_P, LexicalCue, LexicalScorer
+from ntt.language.train import auc, read_heldout
+
+
+@dataclass(frozen=True)
+class Hyp:
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Recognition:
+    t_s: float
+    hypotheses: tuple
+    final: bool = True
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(DEFAULT_MODEL_PATH)
+
+
+@pytest.fixture(scope="module")
+def scorer(model):
+    return LexicalScorer(model, IntentRecognizer(Home.load()))
+
+
+def test_shipped_model_fits_the_size_budget(model):
+    assert model.size_bytes <= 5 * 1024 * 1024
+    assert DEFAULT_MODEL_PATH.stat().st_size <= 5 * 1024 * 1024
+
+
+def test_shipped_model_separates_the_handwritten_held_out_lines(model):
+    items = read_heldout()
+    labels = np.array([i.directed for i in items])
+    scores = np.array([model.predict(i.text) for i in items])
+    assert auc(labels, scores) >= 0.9
+
+
+def test_device_request_outscores_talk_between_people(scorer):
+    assert scorer.score("turn off the lights in the kitchen") > \
+        scorer.score("did you have a good day at school")
+    assert scorer.score("set a timer for ten minutes") > scorer.score("mm hmm yeah")
+
+
+def test_empty_text_is_neutral(scorer):
+    assert scorer.score("") == NEUTRAL_P
+    assert scorer.score_nbest([]) == NEUTRAL_P
+    assert scorer.score_nbest([("  ", 0.9)]) == NEUTRAL_P
+
+
+def test_nbest_is_a_confidence_weighted_mean(scorer):
+    a, b = "turn on the kitchen light", "did you feed the cat"
+    mixed = scorer.score_nbest([(a, 0.75), (b, 0.25)])
+    assert mixed == pytest.approx(0.75 * scorer.score(a) + 0.25 * scorer.score(b))
+
+
+def test_nbest_with_zero_confidences_weighs_hypotheses_equally(scorer):
+    a, b = "turn on the kitchen light", "did you feed the cat"
+    assert scorer.score_nbest([(a, 0.0), (b, 0.0)]) == \
+        pytest.approx((scorer.score(a) + scorer.score(b)) / 2)
+
+
+def test_push_of_a_recognition_result_gives_a_timed_cue_with_intent(scorer):
+    result = Recognition(12.5, (Hyp("turn on the kitchen light", 0.8),
+                                Hyp("turn on the kitchen night", 0.2)))
+    (cue,) = scorer.push(result)
+    assert isinstance(cue, LexicalCue)
+    assert cue.t_s == 12.5 and cue.final
+    assert cue.text == "turn on the kitchen light"
+    assert cue.intent is not None and cue.intent.name == "HassTurnOn"
+    assert cue.p_directed == pytest.approx(scorer.score_nbest(
+        [("turn on the kitchen light", 0.8), ("turn on the kitchen night", 0.2)]))
+
+
+def test_partial_results_are_scored_but_not_parsed(scorer):
+    (cue,) = scorer.push(Recognition(3.0, (Hyp("turn on the", 1.0),), final=False))
+    assert cue.final is False and cue.intent is None
+
+
+def test_push_accepts_plain_text(scorer):
+    (cue,) = scorer.push("can you pass the salt")
+    assert cue.t_s == 0.0 and cue.intent is None
+
+
+def test_push_ignores_items_that_are_not_recognition_results(scorer):
+    assert scorer.push(Tick(1.0)) == []
+
+
+def test_reset_forgets_the_last_cue(model):
+    scorer = LexicalScorer(model)
+    scorer.push("what time is it")
+    assert scorer.last is not None
+    scorer.reset()
+    assert scorer.last is None and scorer.flush() == []
