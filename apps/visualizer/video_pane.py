@@ -27,13 +27,16 @@ class VideoPane(QWidget):
         self.composite: QImage | None = None
         self.boxes_drawn = 0
         self.camera_off = False
+        self.privacy = True
         self.recording_s: float | None = None
         self.caption = ""
 
     def show_frame(self, image_bgr: np.ndarray | None, cue: FacesCue | None, *,
                    speaker_track: int | None, threshold: float, camera_off: bool,
-                   caption: str = "") -> None:
+                   caption: str = "", privacy: bool = True) -> None:
+        """``camera_off`` with ``privacy`` False means the camera was lost, not switched off."""
         self.camera_off = camera_off
+        self.privacy = privacy
         self.caption = caption
         if camera_off or image_bgr is None:
             self.composite = None
@@ -109,8 +112,10 @@ class VideoPane(QWidget):
         font.setBold(False)
         painter.setFont(font)
         painter.setPen(QColor(200, 200, 200))
+        note = ("privacy: no picture is read, shown or recorded" if self.privacy else
+                "the camera is not delivering pictures (unplugged or in use?)")
         painter.drawText(QRectF(0, cy + 78, self.width(), 24), Qt.AlignmentFlag.AlignCenter,
-                         "privacy: no picture is read, shown or recorded")
+                         note)
 
     def _rec_badge(self, painter: QPainter) -> None:
         painter.setPen(QPen(REC_COLOUR, 4))

@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
     def open_session(self, path: str | Path) -> None:
         """Replay a recorded session (raises InputError if it does not validate)."""
         session = load_session(path)
+        self.stop_live()  # saves a recording in progress
         self._stop_sources()
         self.session = session
         self.mode = "replay"
@@ -533,7 +534,7 @@ class MainWindow(QMainWindow):
                         f"{'DIRECTED' if decision.directed else 'not directed'}")
         self.video.show_frame(image, cue, speaker_track=speaker,
                               threshold=self.store.threshold, camera_off=camera_off,
-                              caption=caption)
+                              caption=caption, privacy=self.privacy)
         self.timeline.follow = self.toggles["follow"].isChecked()
         self.timeline.set_playhead(t)
         self.slider.blockSignals(True)
