@@ -157,7 +157,8 @@ def build_pipeline(options: PipelineOptions | None = None,
 
     ``device_turns`` (offline) are the device's recorded turns, the source of interaction
     context; live, ``engine`` (the conversation engine) answers decisions and emits that
-    context itself. Offline the engine still answers, but does not feed context back. ``fusion_stage`` replaces the fusion built from ``options``.
+    context itself. Offline the engine still answers, but does not feed context back.
+    ``fusion_stage`` replaces the fusion built from ``options``.
     """
     from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
     from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody

@@ -281,7 +281,7 @@ def test_simulate_resume_renders_only_missing_sessions(sessions, tmp_path):
     shutil.copytree(present, tmp_path / present.name)
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / present.name).iterdir()}
     assert main(["simulate", str(tmp_path), "--sessions", "2", "--seed", "1", "--duration",
-                 "8", "--scenario", "two-people", "--resume"]) == 0
+                 "5", "--scenario", "two-people", "--resume"]) == 0
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / present.name).iterdir()}
     assert after == before  # left as it was
     assert sorted(p.name for p in tmp_path.iterdir()) == [present.name, "two-people-00002"]

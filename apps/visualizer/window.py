@@ -43,7 +43,12 @@ from apps.visualizer.recorder import SessionRecorder
 from apps.visualizer.store import CueStore
 from apps.visualizer.timeline import Timeline
 from apps.visualizer.video_pane import VideoPane
-from apps.visualizer.wiring import EngineAdapter, make_engine, make_pipeline
+from apps.visualizer.wiring import (
+    make_engine,
+    make_pipeline,
+    pipeline_options,
+    set_conversation_mode,
+)
 from apps.visualizer.worker import (
     AudioOut,
     FileAudioReader,
@@ -75,7 +80,7 @@ class MainWindow(QMainWindow):
                  pipeline_overrides: dict[str, Any] | None = None):
         super().__init__(parent)
         self.pipeline_overrides = dict(pipeline_overrides or {})
-        self._engine_holder: dict[str, EngineAdapter | None] = {"engine": None}
+        self._engine_holder: dict[str, Any] = {"engine": None}
         self.pipeline_error: str | None = None
         self.setWindowTitle("NTT — natural turn-taking visualizer")
         self.resize(1400, 900)
@@ -268,9 +273,25 @@ class MainWindow(QMainWindow):
         source = SessionSource(session, use_video=use_video)
         turns = session.labels.device_turns if session.labels else ()
         overrides = self.pipeline_overrides
-        self.worker = PipelineWorker(
-            lambda obs: make_pipeline(obs, use_video=use_video, overrides=overrides,
-                                      device_turns=turns), source)
+        # Like ``ntt run``: the engine answers only where there is recognised text.
+        with_engine = pipeline_options(use_video, overrides).asr != "none"
+        holder: dict[str, Any] = {"engine": None, "dispose": None}
+
+        def build(observers):  # on the worker thread, like everything the engine does
+            if with_engine:
+                holder["engine"], holder["dispose"] = make_engine(live=False)
+            return make_pipeline(observers, use_video=use_video, overrides=overrides,
+                                 device_turns=turns, engine=holder["engine"])
+
+        self._start_worker(build, source, holder)
+
+    def _start_worker(self, build, source, holder: dict[str, Any], **kwargs) -> None:
+        def cleanup() -> None:
+            if holder["dispose"] is not None:
+                holder["dispose"]()
+
+        self._engine_holder = holder
+        self.worker = PipelineWorker(build, source, cleanup=cleanup, **kwargs)
         self._connect_worker(self.worker)
         self.worker.start()
 
@@ -298,22 +319,14 @@ class MainWindow(QMainWindow):
         overrides = self.pipeline_overrides
         speak = self.chat.speak.isChecked()
 
-        holder: dict[str, EngineAdapter | None] = {"engine": None}
+        holder: dict[str, Any] = {"engine": None, "dispose": None}
 
         def build(observers):  # on the worker thread, like everything the engine does
-            holder["engine"] = make_engine(speak)
+            holder["engine"], holder["dispose"] = make_engine(live=True, speak=speak)
             return make_pipeline(observers, use_video=True, overrides=overrides,
                                  engine=holder["engine"])
 
-        def cleanup() -> None:
-            if holder["engine"] is not None:
-                holder["engine"].close()
-
-        self._engine_holder = holder
-        self.worker = PipelineWorker(build, source, forward_media=True,
-                                     taps=[self.recorder.tap], cleanup=cleanup)
-        self._connect_worker(self.worker)
-        self.worker.start()
+        self._start_worker(build, source, holder, forward_media=True, taps=[self.recorder.tap])
         self.playing = True
         self._set_transport_enabled(False)
         self.record_box.setEnabled(True)
@@ -573,11 +586,11 @@ class MainWindow(QMainWindow):
         if self.mode != "live" or engine is None or self.worker is None:
             self.statusBar().showMessage("conversation mode applies to the live engine")
             return
-        if not callable(getattr(engine.engine, "set_conversation_mode", None)):
+        if not callable(getattr(engine, "set_conversation_mode", None)):
             self.statusBar().showMessage("this engine is switched by voice only "
                                          "(\"let's have a conversation\")")
             return
-        self.worker.call_soon(lambda: engine.set_conversation_mode(on))
+        self.worker.call_soon(lambda: set_conversation_mode(engine, on))
 
     # --- privacy and recording -----------------------------------------------------------
 

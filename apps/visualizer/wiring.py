@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from ntt.cues import Decision, Tick
 from ntt.pipeline import Pipeline, PipelineOptions, build_pipeline
 
 log = logging.getLogger(__name__)
@@ -45,57 +45,35 @@ def make_pipeline(observers: list[Callable[[Any], None]], *, use_video: bool,
     return build_pipeline(pipeline_options(use_video, overrides), observers=observers, **extra)
 
 
-class EngineAdapter:
-    """The conversation engine as one stage of the live pipeline: decisions and recognised
-    text are joined into turns (``TurnJoiner``) and, with the clock, fed to the engine."""
-
-    def __init__(self, engine: Any, joiner: Any):
-        self.engine = engine
-        self.joiner = joiner
-
-    def push(self, item: Any) -> list:
-        out = []
-        if isinstance(item, Decision):
-            out += self.engine.push(item)
-        for turn in self.joiner.push(item):
-            out += self.engine.push(turn)
-        if isinstance(item, Tick):
-            out += self.engine.tick(item.t_s)
-        return out
-
-    def flush(self) -> list:
-        out = []
-        for turn in self.joiner.flush():
-            out += self.engine.push(turn)
-        return out + self.engine.flush()
-
-    def reset(self) -> None:
-        self.joiner.reset()
-        self.engine.reset()
-
-    def set_conversation_mode(self, on: bool) -> bool:
-        """Ask the engine to enter or leave conversation mode; False if it cannot be told."""
-        setter = getattr(self.engine, "set_conversation_mode", None)
-        if not callable(setter):
-            return False
-        setter(on)
-        return True
-
-    def close(self) -> None:
-        close = getattr(self.engine, "close", None)
-        if callable(close):
-            close()
-
-
-def make_engine(speak: bool) -> EngineAdapter | None:
-    """The live demo's conversation engine (None where this build has none): replies are
-    spoken with espeak-ng when ``speak`` and an audio output exist, else text only."""
+def make_engine(live: bool, speak: bool = False) -> tuple[Any, Callable[[], None]]:
+    """The conversation engine and how to dispose of it, or (None, no-op) where this build
+    has none. Live: the household's store, replies spoken when ``speak`` (espeak-ng, where an
+    audio output exists). Replay: text replies and a temporary store, as ``ntt run`` does,
+    so replaying a recording leaves the household's data alone. Call on the thread that
+    will run the pipeline (the store is SQLite)."""
     try:
-        from ntt.conversation import ConversationEngine, TextSpeech, TurnJoiner, default_speech
-        from ntt.language.intents import Home, IntentRecognizer
+        from ntt.conversation import ConversationEngine, TextSpeech
     except ImportError as exc:
         log.info("no conversation engine: %s", exc)
-        return None
-    speech = default_speech(live=True) if speak else TextSpeech()
-    engine = ConversationEngine(IntentRecognizer(Home.load()), speech=speech)
-    return EngineAdapter(engine, TurnJoiner(keep_without_text=True))
+        return None, lambda: None
+    if live:
+        engine = ConversationEngine.live() if speak else ConversationEngine.live(
+            speech=TextSpeech())
+        return engine, engine.close
+    tmp = tempfile.TemporaryDirectory(prefix="ntt-gui-")
+    engine = ConversationEngine.offline(data_dir=tmp.name)
+
+    def dispose() -> None:
+        engine.close()
+        tmp.cleanup()
+
+    return engine, dispose
+
+
+def set_conversation_mode(engine: Any, on: bool) -> bool:
+    """Ask the engine to enter or leave conversation mode; False if it cannot be told."""
+    setter = getattr(engine, "set_conversation_mode", None)
+    if not callable(setter):
+        return False
+    setter(on)
+    return True

@@ -59,6 +59,8 @@ def _overlaps_turn(d: Decision, turns) -> bool:
 
 def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
     """Directed user turns (with what the recognizer heard) and the device's replies."""
+    if not heard:  # no recognizer, no engine: nothing to transcribe
+        return []
     lines = []
     for d in decisions:
         if d.kind != "final" or not d.directed:

@@ -117,7 +117,7 @@ class RecordJob:
     scenario: str | None
 
 
-def _record(job: RecordJob) -> tuple[SessionRecord, Session, str]:
+def record_one(job: RecordJob) -> tuple[SessionRecord, Session, str]:
     """In a worker: one session's record (from the store when this worker can see it) and
     its content key."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -228,14 +228,14 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
     if resumed:
         log.info("resuming: %d of %d sessions already recorded", resumed, len(refs))
     todo = [i for i in range(len(refs)) if i not in done]
-    jobs = [RecordJob(str(refs[i].path), asr, config, str(cache) if cache else None,
-                      refs[i].scenario) for i in todo]
+    where = str(Path(cache).resolve()) if cache else None
+    jobs = [RecordJob(str(refs[i].path), asr, config, where, refs[i].scenario) for i in todo]
     own = executor is None
     executor = executor or LocalExecutor(workers)
     bar = tqdm(total=len(refs), initial=resumed, desc="sessions", unit="session",
                disable=not progress)
     try:
-        for result in executor.map_unordered(_record, jobs):
+        for result in executor.map_unordered(record_one, jobs):
             i = todo[result.index]
             if result.ok:
                 record, session, key = result.value

@@ -19,7 +19,7 @@ from ntt.cues import Decision, FacesCue, SourceStatus, SpeechEvent, Tick
 class RuleConfig:
     threshold: float = 0.5
     prior: float = 0.3
-    early_after_s: float = 0.35
+    early_after_s: float = 0.3
     final_wait_s: float = 0.3
     history_s: float = 30.0
 
@@ -52,12 +52,17 @@ class RuleFusion:
                 self._faces.popleft()
             return []
         if isinstance(item, SpeechEvent):
+            out = []
             if item.kind == "speech_start":
+                if self._start_s is not None and self._end is not None:
+                    # The next utterance began before the last one's recognition came in.
+                    out.append(self._decide("final", item.t_s, self._start_s,
+                                            self._end.boundary_s))
                 self._start_s, self._end, self._lexical = item.boundary_s, None, None
                 self._early_sent = False
             elif self._start_s is not None:
                 self._end = item
-            return []
+            return out
         if type(item).__name__ == "LexicalCue" and getattr(item, "final", True):
             if self._start_s is not None:
                 self._lexical = float(item.p_directed)

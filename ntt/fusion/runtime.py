@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ntt.cues import Decision, FacesCue, SourceStatus, SpeechEvent, Tick
+from ntt.cues import Decision, SpeechEvent, Tick
 from ntt.errors import InputError
 from ntt.fusion.features import MODALITIES, SLICES, VISION, FeatureTracker, TickFeatures
 from ntt.fusion.model import FusionNet
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
-EARLY_AFTER_S = 0.35
+EARLY_AFTER_S = 0.3
 FINAL_WAIT_S = 0.3
 
 
@@ -102,6 +102,11 @@ class FusionStage:
     def push(self, item) -> list[Decision]:
         if isinstance(item, Tick):
             return self._tick(item)
+        out: list[Decision] = []
+        if isinstance(item, SpeechEvent) and item.kind == "speech_start" and \
+                self._end is not None:
+            # The next utterance began before the last one's recognition came in.
+            out.append(self._decide("final", item.t_s, self.last_features))
         self.tracker.observe(item)
         if isinstance(item, SpeechEvent):
             if item.kind == "speech_start":
@@ -111,9 +116,7 @@ class FusionStage:
                 self._end = item
         elif type(item).__name__ == "LexicalCue" and getattr(item, "final", True):
             self._final_text_in = True
-        elif isinstance(item, (FacesCue, SourceStatus)):
-            pass
-        return []
+        return out
 
     def flush(self) -> list[Decision]:
         if self._start_s is not None and self._end is not None:
