@@ -10,8 +10,7 @@ import pytest
 import torch
 
 from ntt.cues import DeviceContext, Face, FacesCue, SourceStatus, SpeechEvent, Tick
-from ntt.fusion.features import MODALITIES, N_FEATURES, N_MODALITIES, SLICES, VISION, \
-    FeatureTracker
+from ntt.fusion.features import MODALITIES, N_FEATURES, N_MODALITIES, SLICES, VISION, FeatureTracker
 from ntt.fusion.model import FusionNet, count_parameters
 
 

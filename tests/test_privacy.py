@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
 from conftest import SAMPLE
+
 from ntt.cli import main
 from ntt.cues import VideoFrame
 from ntt.io.session import load_session

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from conftest import SAMPLE
+
 from ntt.cues import AudioChunk, Decision, FacesCue, SourceStatus
 from ntt.io.faults import Fault, FaultySource
 from ntt.io.session import load_session
