@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, SAMPLE
+from conftest import SAMPLE
 
-from ntt.cues import AudioChunk, Decision, Face, FacesCue, SourceStatus, SpeechEvent, VideoFrame
-from ntt.errors import InputError
-from ntt.io.session import LABELS_FILE, load_session
-from ntt.io.video_file import iter_video_frames
-
-if str(REPO) not in sys.path:  # apps/ is run from the repository, not installed
-    sys.path.insert(0, str(REPO))
-
-from apps.visualizer.annotations import Annotations  # noqa: E402
-from apps.visualizer.derive import (  # noqa: E402
+from apps.visualizer.annotations import Annotations
+from apps.visualizer.derive import (
     FOLLOW_UP,
     LISTENING,
     SPEAKING,
@@ -28,8 +19,12 @@ from apps.visualizer.derive import (  # noqa: E402
     chat_entries,
     verdicts,
 )
-from apps.visualizer.recorder import SessionRecorder  # noqa: E402
-from apps.visualizer.store import STALE_FACES_S, CueStore  # noqa: E402
+from apps.visualizer.recorder import SessionRecorder
+from apps.visualizer.store import STALE_FACES_S, CueStore
+from ntt.cues import AudioChunk, Decision, Face, FacesCue, SourceStatus, SpeechEvent, VideoFrame
+from ntt.errors import InputError
+from ntt.io.session import LABELS_FILE, load_session
+from ntt.io.video_file import iter_video_frames
 
 
 def _face(track: int, mouth: float = 0.0, attending: float = 0.5) -> Face:

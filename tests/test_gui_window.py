@@ -5,29 +5,25 @@ from __future__ import annotations
 
 import inspect
 import shutil
-import sys
 import time
 
 import numpy as np
 import pytest
-from conftest import REPO, SAMPLE
+from conftest import SAMPLE
 
 pytest.importorskip("PyQt6")
 pytest.importorskip("pyqtgraph")
-if str(REPO) not in sys.path:  # apps/ is run from the repository, not installed
-    sys.path.insert(0, str(REPO))
+from PyQt6.QtCore import QPoint, QPointF, Qt
+from PyQt6.QtGui import QColor, QImage
+from PyQt6.QtTest import QTest
 
-from PyQt6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PyQt6.QtGui import QColor, QImage  # noqa: E402
-from PyQt6.QtTest import QTest  # noqa: E402
-
-from apps.visualizer.app import application  # noqa: E402
-from apps.visualizer.derive import verdicts  # noqa: E402
-from apps.visualizer.overlay import SPEAKER_COLOUR, track_colour  # noqa: E402
-from apps.visualizer.window import MainWindow  # noqa: E402
-from ntt.io.session import load_session  # noqa: E402
-from ntt.io.video_file import iter_video_frames  # noqa: E402
-from ntt.pipeline import build_pipeline  # noqa: E402
+from apps.visualizer.app import application
+from apps.visualizer.derive import verdicts
+from apps.visualizer.overlay import SPEAKER_COLOUR, track_colour
+from apps.visualizer.window import MainWindow
+from ntt.io.session import load_session
+from ntt.io.video_file import iter_video_frames
+from ntt.pipeline import build_pipeline
 
 SIZE = (1400, 900)
 # The GUI is tested on a fixed, fast pipeline: vision + VAD + the hand-set fusion rule.

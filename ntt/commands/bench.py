@@ -25,8 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--session", default=str(SAMPLE), help="session for the pipeline RTF")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
-    p.add_argument("--skip", nargs="*", default=[], choices=["faces", "asr"],
-                   help="leave out the per-frame vision or the ASR WER benchmark")
+    p.add_argument("--skip", nargs="*", default=[],
+                   choices=["faces", "asr", "gui", "conversation", "fusion"],
+                   help="leave out some of the benchmarks")
 
 
 def machine() -> str:
@@ -64,6 +65,26 @@ def pipeline_rtf(session_path: str, asr: str) -> dict[str, float]:
     return out
 
 
+def fusion_tick_ms(ticks: int = 2000) -> float:
+    """Milliseconds per fusion step (one GRU step and the feature vector) on the CPU."""
+    import time
+
+    from ntt.cues import Tick
+    from ntt.fusion.runtime import DEFAULT_MODEL, Calibration, FusionModel, FusionStage
+
+    if DEFAULT_MODEL.is_file():
+        model = FusionModel.load(DEFAULT_MODEL)
+    else:
+        from ntt.fusion.model import FusionNet
+
+        model = FusionModel(FusionNet().eval(), Calibration(), {})
+    stage = FusionStage(model)
+    t0 = time.perf_counter()
+    for i in range(ticks):
+        stage.push(Tick(i * 0.05))
+    return round((time.perf_counter() - t0) / ticks * 1000, 4)
+
+
 def run(args: argparse.Namespace) -> int:
     result: dict = {"machine": machine()}
     result["rtf"] = pipeline_rtf(args.session, args.asr)
@@ -73,6 +94,16 @@ def run(args: argparse.Namespace) -> int:
         asr = _load_benchmark("bench_asr").bench_asr()
         result["asr_wer"] = asr["wer"]
         result["asr_rtf"] = asr["rtf"]
+    if "fusion" not in args.skip:
+        result["fusion_ms_per_tick"] = fusion_tick_ms()
+    if "conversation" not in args.skip:
+        from ntt.conversation.bench import bench as bench_conversation
+
+        result["conversation"] = bench_conversation()
+    if "gui" not in args.skip:
+        from apps.visualizer.bench import bench_gui
+
+        result["gui"] = bench_gui(SAMPLE, pipeline_overrides={"asr": "none"})
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.json:
         print_json(result)
