@@ -33,6 +33,24 @@ def test_model_is_causal_and_streams_like_the_batch():
     assert torch.allclose(torch.stack(steps), full[0], atol=1e-5)
 
 
+def test_numpy_step_equals_the_torch_model():
+    from ntt.fusion.model import NumpyStep
+
+    torch.manual_seed(1)
+    net = FusionNet().eval()
+    x = torch.randn(1, 40, N_FEATURES)
+    m = (torch.rand(1, 40, N_MODALITIES) > 0.3).float()
+    with torch.no_grad():
+        full, mods, _ = net(x, m)
+    step = NumpyStep(net)
+    h = step.initial_state()
+    for t in range(40):
+        logit, scores, h = step(x[0, t].numpy().astype(np.float64),
+                                m[0, t].numpy().astype(np.float64), h)
+        assert logit == pytest.approx(float(full[0, t]), abs=1e-5)
+        assert np.allclose(scores, mods[0, t].numpy(), atol=1e-5)
+
+
 def test_model_is_small():
     net = FusionNet()
     buffer = io.BytesIO()

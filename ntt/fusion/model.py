@@ -8,6 +8,7 @@ runtime and training see exactly the same function. The per-modality heads give 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -41,6 +42,48 @@ class FusionNet(nn.Module):
         z = torch.cat(embeddings + [mask], dim=-1)
         out, h = self.gru(z, h0)
         return self.head(out).squeeze(-1), torch.cat(scores, dim=-1), h
+
+
+class NumpyStep:
+    """The same network as one numpy step per tick: for batch 1 and a single time step,
+    torch's per-call overhead costs more than the arithmetic, so the runtime uses this
+    (``test_fusion`` checks it equals the torch forward pass)."""
+
+    def __init__(self, net: FusionNet):
+        def w(t: torch.Tensor) -> np.ndarray:
+            return t.detach().cpu().numpy().astype(np.float64)
+
+        self.encoders = [(w(e.weight), w(e.bias)) for e in net.encoders]
+        self.heads = [(w(h.weight)[0], float(w(h.bias)[0])) for h in net.modality_heads]
+        self.w_ih, self.w_hh = w(net.gru.weight_ih_l0), w(net.gru.weight_hh_l0)
+        self.b_ih, self.b_hh = w(net.gru.bias_ih_l0), w(net.gru.bias_hh_l0)
+        self.head_w, self.head_b = w(net.head.weight)[0], float(w(net.head.bias)[0])
+        self.hidden = net.hidden
+        self.slices = [SLICES[m] for m in MODALITIES]
+
+    def initial_state(self) -> np.ndarray:
+        return np.zeros(self.hidden)
+
+    def __call__(self, x: np.ndarray, mask: np.ndarray, h: np.ndarray
+                 ) -> tuple[float, np.ndarray, np.ndarray]:
+        """(fused logit, modality logits, new hidden state) for one tick."""
+        embeddings, scores = [], np.empty(len(self.slices))
+        for i, sl in enumerate(self.slices):
+            weight, bias = self.encoders[i]
+            xi = np.append(x[sl] * mask[i], mask[i])
+            e = np.tanh(weight @ xi + bias) * mask[i]
+            embeddings.append(e)
+            hw, hb = self.heads[i]
+            scores[i] = hw @ e + hb
+        z = np.concatenate(embeddings + [mask])
+        gi = self.w_ih @ z + self.b_ih
+        gh = self.w_hh @ h + self.b_hh
+        n = self.hidden
+        r = 1 / (1 + np.exp(-(gi[:n] + gh[:n])))
+        u = 1 / (1 + np.exp(-(gi[n:2 * n] + gh[n:2 * n])))
+        c = np.tanh(gi[2 * n:] + r * gh[2 * n:])
+        h = (1 - u) * c + u * h
+        return float(self.head_w @ h + self.head_b), scores, h
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -19,7 +19,7 @@ import torch
 from ntt.cues import Decision, SpeechEvent, Tick
 from ntt.errors import InputError
 from ntt.fusion.features import MODALITIES, SLICES, VISION, FeatureTracker, TickFeatures
-from ntt.fusion.model import FusionNet
+from ntt.fusion.model import FusionNet, NumpyStep
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
 EARLY_AFTER_S = 0.3
@@ -86,12 +86,12 @@ class FusionStage:
         self.early_after_s = early_after_s
         self.final_wait_s = final_wait_s
         self.tracker = FeatureTracker()
-        torch.set_grad_enabled(False)
+        self.step = NumpyStep(model.net)
         self.reset()
 
     def reset(self) -> None:
         self.tracker.reset()
-        self._h: torch.Tensor | None = None
+        self._h = self.step.initial_state()
         self._start_s: float | None = None
         self._end: SpeechEvent | None = None
         self._early_sent = False
@@ -125,13 +125,11 @@ class FusionStage:
 
     def _tick(self, tick: Tick) -> list[Decision]:
         feats = self.tracker.tick(tick)
-        x = torch.from_numpy(feats.values)[None, None]
-        mask = torch.from_numpy(feats.mask * self.keep)[None, None]
-        logit, mod_logits, self._h = self.model.net(x, mask, self._h)
-        temperature = self.model.calibration.temperature
-        self.last_p = _sigmoid(float(logit[0, 0]) / temperature)
-        self._mod = {m: _sigmoid(float(mod_logits[0, 0, i]))
-                     for i, m in enumerate(MODALITIES) if float(mask[0, 0, i]) > 0}
+        mask = feats.mask * self.keep
+        logit, mod_logits, self._h = self.step(feats.values, mask, self._h)
+        self.last_p = _sigmoid(logit / self.model.calibration.temperature)
+        self._mod = {m: _sigmoid(float(mod_logits[i]))
+                     for i, m in enumerate(MODALITIES) if mask[i] > 0}
         self.last_features = feats
         out = []
         if self._start_s is None:

@@ -31,7 +31,7 @@ import yaml
 from hassil import Intents, Sentence, SlotList, TextSlotList, parse_sentence
 from hassil.intents import IntentData
 
-from ntt.language.grammar import WildValues, sample
+from ntt.language.grammar import sample
 from ntt.language.text import normalize
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,6 @@ SKIP_WORD_SHARE = 0.2           # HA samples wrapped in "please", "can you" ...
 MAX_TRIES_FACTOR = 4            # sampling attempts per wanted unique sentence
 LANGUAGE = "en"
 WILDCARD_EXAMPLES = 200        # distinct-ish values drawn for each wildcard list
-WILD_SHARE = 0.15              # training values replaced by random dictionary words
-WILD_WORD_LENGTHS = (3, 9)
-HA_FREE_LISTS = ("name", "area", "floor")   # HA lists whose values are names, not grammar
 
 
 @dataclass(frozen=True)
@@ -88,23 +85,11 @@ def _rules(raw: dict[str, str] | None) -> dict[str, Sentence]:
     return {name: parse_sentence(body) for name, body in (raw or {}).items()}
 
 
-def wild_values(split: Split, list_names: Iterable[str]) -> WildValues | None:
-    """Random-word stand-ins for training values (none for the test split)."""
-    if split != "train":
-        return None
-    from ntt.language.noise import read_cmudict
-
-    lo, hi = WILD_WORD_LENGTHS
-    words = sorted(w for w in read_cmudict() if lo <= len(w) <= hi and "'" not in w)
-    return WildValues(words, WILD_SHARE, frozenset(list_names))
-
-
 def _unique_samples(sentence: Sentence, n: int, rng: random.Random,
-                    slot_lists: dict[str, SlotList], rules: dict[str, Sentence],
-                    wild: WildValues | None = None) -> list[str]:
+                    slot_lists: dict[str, SlotList], rules: dict[str, Sentence]) -> list[str]:
     seen: dict[str, None] = {}
     for _ in range(n * MAX_TRIES_FACTOR):
-        text = normalize(sample(sentence.expression, rng, slot_lists, rules, wild=wild))
+        text = normalize(sample(sentence.expression, rng, slot_lists, rules))
         if text:
             seen.setdefault(text, None)
         if len(seen) >= n:
@@ -118,7 +103,6 @@ def template_examples(file_name: str, directed: bool, split: Split, rng: random.
     doc = _load_yaml(file_name)
     lists = lexicon_lists(split)
     rules = _rules(doc.get("rules"))
-    wild = wild_values(split, lists)
     kind = "directed" if directed else "talk"
     out = []
     for category, templates in doc["categories"].items():
@@ -126,7 +110,7 @@ def template_examples(file_name: str, directed: bool, split: Split, rng: random.
             if split_of(template) != split:
                 continue
             sentence = parse_sentence(template)
-            for text in _unique_samples(sentence, per_template, rng, lists, rules, wild):
+            for text in _unique_samples(sentence, per_template, rng, lists, rules):
                 out.append(Example(text, directed, f"{kind}:{category}", split))
     return out
 
@@ -168,8 +152,6 @@ def ha_examples(split: Split, rng: random.Random, per_sentence: int) -> list[Exa
     intents = Intents.from_dict(doc)
     names, lists = _ha_slot_lists(split, rng)
     skip_words = doc.get("skip_words", [])
-    wild_names = [*HA_FREE_LISTS, *_load_yaml("ha_values.yaml")["wildcards"]]
-    wild = wild_values(split, wild_names)
     out = []
     for intent_name, intent in intents.intents.items():
         for data in intent.data:
@@ -179,8 +161,7 @@ def ha_examples(split: Split, rng: random.Random, per_sentence: int) -> list[Exa
                 key = f"{intent_name}:{sentence.text or sentence.expression}"
                 if split_of(key) != split:
                     continue
-                for text in _unique_samples(sentence, per_sentence, rng, slot_lists, rules,
-                                            wild):
+                for text in _unique_samples(sentence, per_sentence, rng, slot_lists, rules):
                     if skip_words and rng.random() < SKIP_WORD_SHARE:
                         word = rng.choice(skip_words)
                         text = f"{word} {text}" if rng.random() < 0.5 else f"{text} {word}"

@@ -40,26 +40,8 @@ class GrammarError(ValueError):
     """A template names a list or rule that the sampler was not given."""
 
 
-class WildValues:
-    """Stand-in slot values: with probability ``share`` a list value is replaced by 1-3 random
-    words from ``words``, so a model trained on the samples learns the frame ("play ___",
-    "have you seen my ___") rather than the particular values the lists happen to hold. Only
-    the named ``lists`` (names, places, items) are replaced, not grammar words like on/off."""
-
-    def __init__(self, words: list[str], share: float, lists: frozenset[str]):
-        self.words = words
-        self.share = share
-        self.lists = lists
-
-    def __call__(self, list_name: str, rng: random.Random) -> str | None:
-        if list_name not in self.lists or not self.words or rng.random() >= self.share:
-            return None
-        return " ".join(rng.choice(self.words) for _ in range(rng.randint(1, 3)))
-
-
 def sample(expression: Expression, rng: random.Random, slot_lists: Mapping[str, SlotList],
-           rules: Mapping[str, Sentence], depth: int = 0, wild: WildValues | None = None
-           ) -> str:
+           rules: Mapping[str, Sentence], depth: int = 0) -> str:
     """One random expansion of ``expression``.
 
     Wildcard lists (``{search_query}``) have no values of their own: the caller passes a
@@ -71,39 +53,36 @@ def sample(expression: Expression, rng: random.Random, slot_lists: Mapping[str, 
     if isinstance(expression, TextChunk):
         return expression.original_text
     if isinstance(expression, Alternative):
-        return sample(rng.choice(expression.items), rng, slot_lists, rules, depth + 1, wild)
+        return sample(rng.choice(expression.items), rng, slot_lists, rules, depth + 1)
     if isinstance(expression, Permutation):
         items = list(expression.items)
         rng.shuffle(items)
-        parts = [sample(i, rng, slot_lists, rules, depth + 1, wild) for i in items]
+        parts = [sample(i, rng, slot_lists, rules, depth + 1) for i in items]
         return " " + normalize_whitespace(" ".join(parts)).strip() + " "
     if isinstance(expression, (SequenceExpr, Group)):
-        parts = [sample(i, rng, slot_lists, rules, depth + 1, wild)
+        parts = [sample(i, rng, slot_lists, rules, depth + 1)
                  for i in expression.items]
         return normalize_whitespace("".join(parts))
     if isinstance(expression, RuleReference):
         rule = rules.get(expression.rule_name)
         if rule is None:
             raise GrammarError(f"missing rule <{expression.rule_name}>")
-        return sample(rule.expression, rng, slot_lists, rules, depth + 1, wild)
+        return sample(rule.expression, rng, slot_lists, rules, depth + 1)
     if isinstance(expression, ListReference):
-        return _sample_list(expression.list_name, rng, slot_lists, rules, depth, wild)
+        return _sample_list(expression.list_name, rng, slot_lists, rules, depth)
     raise GrammarError(f"unexpected expression {type(expression).__name__}")
 
 
 def _sample_list(name: str, rng: random.Random, slot_lists: Mapping[str, SlotList],
-                 rules: Mapping[str, Sentence], depth: int, wild: WildValues | None) -> str:
+                 rules: Mapping[str, Sentence], depth: int) -> str:
     slot_list = slot_lists.get(name)
     if slot_list is None or isinstance(slot_list, WildcardSlotList):
         raise GrammarError(f"missing values for list {{{name}}}")
     if isinstance(slot_list, TextSlotList):
         if not slot_list.values:
             raise GrammarError(f"list {{{name}}} is empty")
-        stand_in = wild(name, rng) if wild is not None else None
-        if stand_in is not None:
-            return stand_in
         value = rng.choice(slot_list.values)
-        return sample(value.text_in, rng, slot_lists, rules, depth + 1, wild)
+        return sample(value.text_in, rng, slot_lists, rules, depth + 1)
     if isinstance(slot_list, RangeSlotList):
         steps = (slot_list.stop - slot_list.start) // slot_list.step
         number: float = slot_list.start + slot_list.step * rng.randint(0, steps)
