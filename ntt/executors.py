@@ -51,6 +51,7 @@ class JobResult:
     error: str | None = None
     detail: str = ""  # the worker's traceback, for the debug log
     run_s: float = 0.0  # seconds the job ran inside its worker
+    cpu_s: float = 0.0  # CPU seconds its worker process spent on it (all threads)
     worker: str = ""  # host:pid of the process that ran it
 
     @property
@@ -64,6 +65,7 @@ class _Outcome:
     error: str | None
     detail: str
     run_s: float
+    cpu_s: float
     worker: str
 
 
@@ -78,13 +80,14 @@ def error_reason(exc: BaseException) -> str:
 def _call(fn: Callable[[Any], Any], job: Any) -> _Outcome:
     """Run one job in a worker; its exception becomes its result instead of the run's end."""
     where = f"{socket.gethostname()}:{os.getpid()}"
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         value = fn(job)
     except Exception as exc:  # any failure of one job is reported, the others go on
         return _Outcome(None, error_reason(exc), traceback.format_exc(),
-                        time.perf_counter() - t0, where)
-    return _Outcome(value, None, "", time.perf_counter() - t0, where)
+                        time.perf_counter() - t0, time.process_time() - c0, where)
+    return _Outcome(value, None, "", time.perf_counter() - t0, time.process_time() - c0,
+                    where)
 
 
 def _init_worker() -> None:
@@ -95,7 +98,7 @@ def _result(index: int, job: Any, outcome: _Outcome) -> JobResult:
     if outcome.error is not None:
         log.debug("job %d failed on %s:\n%s", index, outcome.worker, outcome.detail)
     return JobResult(index, job, outcome.value, outcome.error, outcome.detail, outcome.run_s,
-                     outcome.worker)
+                     outcome.cpu_s, outcome.worker)
 
 
 class Executor(ABC):

@@ -1,10 +1,9 @@
 """The language stage with the shipped model: scores, n-best, the push/flush/reset contract."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
+from ntt.asr.types import AsrResult, Hypothesis, PartialHypothesis
 from ntt.cues import Tick
 from ntt.language.intents import Home, IntentRecognizer
 from ntt.language.model import DEFAULT_MODEL_PATH, load_model
@@ -12,17 +11,10 @@ from ntt.language.scorer import NEUTRAL_P, LexicalCue, LexicalScorer
 from ntt.language.train import auc, read_heldout
 
 
-@dataclass(frozen=True)
-class Hyp:
-    text: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Recognition:
-    t_s: float
-    hypotheses: tuple
-    final: bool = True
+def _result(t_s, *texts_posteriors):
+    hyps = tuple(Hypothesis(text, confidence=p, posterior=p, log_score=0.0)
+                 for text, p in texts_posteriors)
+    return AsrResult(t_s=t_s, start_s=t_s - 1.0, end_s=t_s, backend="test", hypotheses=hyps)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +64,8 @@ def test_nbest_with_zero_confidences_weighs_hypotheses_equally(scorer):
 
 
 def test_push_of_a_recognition_result_gives_a_timed_cue_with_intent(scorer):
-    result = Recognition(12.5, (Hyp("turn on the kitchen light", 0.8),
-                                Hyp("turn on the kitchen night", 0.2)))
+    result = _result(12.5, ("turn on the kitchen light", 0.8),
+                     ("turn on the kitchen night", 0.2))
     (cue,) = scorer.push(result)
     assert isinstance(cue, LexicalCue)
     assert cue.t_s == 12.5 and cue.final
@@ -84,8 +76,15 @@ def test_push_of_a_recognition_result_gives_a_timed_cue_with_intent(scorer):
 
 
 def test_partial_results_are_scored_but_not_parsed(scorer):
-    (cue,) = scorer.push(Recognition(3.0, (Hyp("turn on the", 1.0),), final=False))
-    assert cue.final is False and cue.intent is None
+    partial = PartialHypothesis(t_s=3.0, start_s=2.0, text="turn on the lights", stability=1.0)
+    (cue,) = scorer.push(partial)
+    assert cue.t_s == 3.0 and cue.final is False and cue.intent is None
+    assert cue.p_directed == pytest.approx(scorer.score("turn on the lights"))
+
+
+def test_final_result_without_words_is_neutral(scorer):
+    (cue,) = scorer.push(_result(5.0))
+    assert cue.p_directed == NEUTRAL_P and cue.text == "" and cue.intent is None
 
 
 def test_push_accepts_plain_text(scorer):

@@ -1,9 +1,11 @@
 """The language stage: recognizer hypotheses in, lexical directedness (and intent) cues out.
 
-Until the ASR cue types land, ``push`` accepts anything shaped like a recognition result: an
-object with ``t_s`` and ``hypotheses`` (items with ``text`` and ``confidence``, best first)
-or ``text``; optional ``final``/``is_final`` (partials are scored but get no intent). A bare
-string or a list of ``(text, confidence)`` pairs works too, stamped ``t_s = 0``.
+``push`` takes anything shaped like a recognition result, so it needs no import of the ASR
+stage: a final n-best (``ntt.asr.types.AsrResult``: ``t_s`` and ``hypotheses`` whose items
+have ``text`` and ``posterior`` or ``confidence``, best first), a running partial
+(``PartialHypothesis``: ``t_s`` and ``text`` only; scored, never parsed into an intent), a
+bare string or a list of ``(text, confidence)`` pairs (final, stamped ``t_s = 0``). An
+explicit ``final``/``is_final`` attribute wins over these rules.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def _hypotheses(item: Any) -> list[tuple[str, float]]:
         return [(str(t), float(c)) for t, c in item]
     hyps = getattr(item, "hypotheses", None) or getattr(item, "nbest", None)
     if hyps:
-        return [(str(h.text), float(getattr(h, "confidence", 1.0))) for h in hyps]
+        # The posterior (share of the n-best mass) is the weight an n-best mean wants; a
+        # plain confidence stands in where the recognizer gives no posterior.
+        return [(str(h.text), float(getattr(h, "posterior", getattr(h, "confidence", 1.0))))
+                for h in hyps]
     text = getattr(item, "text", None)
     return [(str(text), 1.0)] if text is not None else []
 
@@ -84,13 +89,16 @@ class LexicalScorer:
         if not _is_recognition(item):
             return []
         hyps = _hypotheses(item)
-        final = bool(getattr(item, "final", getattr(item, "is_final", True)))
+        final = getattr(item, "final", getattr(item, "is_final", None))
+        if final is None:
+            final = isinstance(item, (str, Sequence)) or hasattr(item, "hypotheses") or \
+                hasattr(item, "nbest")
         text = hyps[0][0] if hyps else ""
         intent = None
         if final and self.recognizer is not None and text:
             intent = self.recognizer.recognize(text)
         cue = LexicalCue(t_s=float(getattr(item, "t_s", 0.0)), p_directed=self.score_nbest(hyps),
-                         text=text, final=final, intent=intent)
+                         text=text, final=bool(final), intent=intent)
         self.last = cue
         return [cue]
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ntt.language.asr_corpus import read_asr_file
 from ntt.language.corpus import DATA_DIR, Example, build_corpus
-from ntt.language.model import FeatureConfig, LexicalModel, bucket_ids, make_net
+from ntt.language.model import MODELS_DIR, FeatureConfig, LexicalModel, bucket_ids, make_net
 from ntt.language.noise import Confuser, word_error_rate
 from ntt.language.text import normalize
 
@@ -205,7 +205,7 @@ def test_sets(test: list[Example], asr_test: dict[str, list[LabelledText]],
     return sets
 
 
-def train_lexical(out_dir: str | Path, seed: int = 0,
+def train_lexical(out_dir: str | Path = MODELS_DIR, seed: int = 0,
                   tc: TrainConfig = DEFAULT_TRAIN) -> dict:
     """Build the corpus, train, evaluate on every held-out set, and write
     ``out_dir/lexical.npz`` (the model) and ``out_dir/lexical.json`` (data and metrics).
@@ -265,3 +265,24 @@ def _count_sources(examples: list[Example]) -> dict[str, int]:
     counts = Counter(("ha" if e.source.startswith("ha:") else e.source) + ("+" if e.directed
                      else "-") for e in examples)
     return dict(sorted(counts.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ntt.language.train [--out models] [--seed 0]`` (what ``ntt train --lexical``
+    runs)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="train the lexical directedness model")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    doc = train_lexical(args.out, args.seed)
+    sys.stdout.write(json.dumps({k: round(v["auc"], 4) for k, v in doc["metrics"].items()})
+                     + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
