@@ -37,6 +37,9 @@ DEFAULT_MAX_RETRIES = 2  # runs after a worker died: a job gets 3 tries in all
 START_METHOD = "spawn"
 THREADS_PER_WORKER = "1"  # one core per worker: N workers use N cores, as Ray's tasks do
 RAY_INSTALL_HINT = "pip install -e '.[ray]'"
+# Ray sends a token only to a cluster it found itself, never to an address it was given.
+RAY_AUTH_HINT = ("if the cluster uses token authentication, set RAY_AUTH_MODE=token and "
+                 "RAY_AUTH_TOKEN (from 'ray get-auth-token' on its head)")
 # Ray tasks queued per worker slot when the cluster decides the concurrency.
 RAY_QUEUE_PER_CPU = 2
 
@@ -222,9 +225,9 @@ class RayExecutor(Executor):
             try:
                 ray.init(**options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise InputError(address or "--executor ray",
-                                 f"cannot start or reach a Ray cluster ({error_reason(exc)})"
-                                 ) from None
+                hint = f"; {RAY_AUTH_HINT}" if address else ""
+                raise InputError(address or "--executor ray", f"cannot start or reach a Ray "
+                                 f"cluster ({error_reason(exc)}){hint}") from None
         # Ray reruns a task whose worker died; the job's own exceptions never reach it.
         self._remote = ray.remote(_call).options(num_cpus=1, max_retries=max_retries,
                                                  retry_exceptions=False)
