@@ -115,7 +115,8 @@ def bench_executors(data: str | Path | None = None, sessions: int = SESSIONS,
             from ntt.executors import RayExecutor
 
             t0 = time.perf_counter()
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            ray.init(address="local", num_cpus=2, include_dashboard=False,
+                     log_to_driver=False)
             result["ray_start_s"] = round(time.perf_counter() - t0, 2)
             try:
                 result["ray"] = compare(RayExecutor, jobs, repeats)

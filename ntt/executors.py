@@ -37,6 +37,7 @@ DEFAULT_MAX_RETRIES = 2  # runs after a worker died: a job gets 3 tries in all
 START_METHOD = "spawn"
 THREADS_PER_WORKER = "1"  # one core per worker: N workers use N cores, as Ray's tasks do
 RAY_INSTALL_HINT = "pip install -e '.[ray]'"
+RAY_ADDRESS_ENV = "RAY_ADDRESS"
 # Ray sends a token only to a cluster it found itself, never to an address it was given.
 RAY_AUTH_HINT = ("if the cluster uses token authentication, set RAY_AUTH_MODE=token and "
                  "RAY_AUTH_TOKEN (from 'ray get-auth-token' on its head)")
@@ -200,8 +201,9 @@ class LocalExecutor(Executor):
 
 class RayExecutor(Executor):
     """Tasks on a Ray cluster: the one at ``address`` (``auto``: the cluster started on this
-    machine with ``ray start``), else a new local one with ``workers`` CPUs. When Ray is
-    already initialised in this process, that cluster is used and left running."""
+    machine with ``ray start``) or in ``RAY_ADDRESS``, else a new private one with ``workers``
+    CPUs. When Ray is already initialised in this process, that cluster is used and left
+    running."""
 
     name = "ray"
 
@@ -217,10 +219,13 @@ class RayExecutor(Executor):
         self._owned = not ray.is_initialized()
         if self._owned:
             verbose = log.isEnabledFor(logging.INFO)
+            # No address: Ray's own RAY_ADDRESS, else a private cluster ("local"), never
+            # whatever cluster `ray start` left on this machine.
+            target = address or os.environ.get(RAY_ADDRESS_ENV) or "local"
             options: dict[str, Any] = {
-                "address": address, "include_dashboard": False, "log_to_driver": verbose,
+                "address": target, "include_dashboard": False, "log_to_driver": verbose,
                 "logging_level": logging.INFO if verbose else logging.WARNING}
-            if address is None and workers:
+            if target == "local" and workers:
                 options["num_cpus"] = workers
             try:
                 ray.init(**options)
@@ -286,7 +291,8 @@ def add_executor_arguments(p: argparse.ArgumentParser, resume_help: str) -> None
                    help="parallel workers (default: all cores, or the Ray cluster's CPUs)")
     p.add_argument("--address", metavar="ADDR",
                    help="an existing Ray cluster (host:port, or 'auto' for the one started "
-                        "on this machine by 'ray start'); default: a new local one")
+                        "on this machine by 'ray start'); default: $RAY_ADDRESS, else a new "
+                        "private one on this machine")
     p.add_argument("--resume", action="store_true", help=resume_help)
 
 

@@ -196,7 +196,7 @@ def test_a_corrupt_session_is_reported_while_the_others_finish(sessions, local_r
 def ray_cluster():
     ray = pytest.importorskip("ray")
     cloudpickle = pytest.importorskip("ray.cloudpickle")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     # Ray's workers cannot import this test module; send its job functions by value.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield ray
@@ -281,7 +281,7 @@ def test_simulate_resume_renders_only_missing_sessions(sessions, tmp_path):
     shutil.copytree(present, tmp_path / present.name)
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / present.name).iterdir()}
     assert main(["simulate", str(tmp_path), "--sessions", "2", "--seed", "1", "--duration",
-                 "5", "--scenario", "two-people", "--resume"]) == 0
+                 "8", "--scenario", "two-people", "--resume"]) == 0
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / present.name).iterdir()}
     assert after == before  # left as it was
     assert sorted(p.name for p in tmp_path.iterdir()) == [present.name, "two-people-00002"]

@@ -46,7 +46,6 @@ class TrainConfig:
     wer_max: float = 0.5            # simulated word error rate drawn from U(0.05, wer_max)
     test_wer: tuple[float, ...] = (0.15, 0.3)
     buckets: int = 1 << 16
-    label_smoothing: float = 0.0    # targets pulled to s/2 and 1 - s/2
 
 
 DEFAULT_TRAIN = TrainConfig()
@@ -170,7 +169,6 @@ def fit(train: list[Example], asr_train: list[LabelledText], confuser: Confuser,
         total = 0.0
         for ids, offsets, y in _batches(texts, labels, cfg, tc.batch, rng):
             opt.zero_grad()
-            y = y * (1 - tc.label_smoothing) + tc.label_smoothing / 2
             loss = loss_fn(net(ids, offsets), y)
             loss.backward()
             opt.step()

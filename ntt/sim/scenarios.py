@@ -40,6 +40,7 @@ REPLIES = {
 GENERIC_REPLIES = ("Okay.", "Sure, done.", "Here is what I found about that.",
                    "I can help with that. One moment.", "All right, I've taken care of it.",
                    "Let me check. It looks like the answer is yes.")
+ENTER_MIN_SESSION_S = 9.0  # shorter sessions start with everyone in the picture
 SCENARIOS = ("single-user", "two-people", "family-tv", "follow-up", "barge-in", "camera-off",
              "dark-room", "far-field", "mixed")
 MIXED_WEIGHTS = {"single-user": 0.15, "two-people": 0.2, "family-tv": 0.15, "follow-up": 0.12,
@@ -156,9 +157,9 @@ def make_script(scenario: str, seed: int, duration_s: float = 60.0,
     for i in range(n_vis + n_off):
         visible = i < n_vis
         enter = float(rng.uniform(2.0, duration_s / 3)) if visible and i > 0 and \
-            rng.random() < setting.p_enter else 0.0
+            duration_s >= ENTER_MIN_SESSION_S and rng.random() < setting.p_enter else 0.0
         occ = ()
-        if visible and rng.random() < setting.p_occlusion:
+        if visible and duration_s > 4 and rng.random() < setting.p_occlusion:
             a = float(rng.uniform(0, duration_s - 3))
             occ = ((a, a + float(rng.uniform(1.0, 3.0))),)
         persons.append(Person(
