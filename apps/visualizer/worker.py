@@ -8,7 +8,6 @@ stages allow; live runs at the devices' pace.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -196,22 +195,15 @@ class FileAudioReader:
         self._pos = len(self._audio)
 
 
-class FileCamera:
+class FileCamera(CameraReader):
     """A video file played as a camera at its own frame rate, with ``CameraReader``'s
     interface (demos without a camera, tests). At the end of the file the camera is lost."""
 
     DEFAULT_FPS = 15.0
 
     def __init__(self, path: str | Path, max_queued: int = 4):
+        super().__init__(str(path), max_queued)
         self.path = Path(path)
-        self._frames: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=max_queued)
-        self._status: queue.Queue[str] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="file-camera", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         cap = cv2.VideoCapture(str(self.path))
@@ -227,26 +219,10 @@ class FileCamera:
                 delay = t0 + index / fps - time.monotonic()
                 if delay > 0 and self._stop.wait(delay):
                     return
-                if self._frames.full():
-                    with contextlib.suppress(queue.Empty):
-                        self._frames.get_nowait()
-                self._frames.put((time.monotonic(), frame))
+                self._offer(frame)
                 index += 1
         finally:
             cap.release()
-
-    def drain(self) -> tuple[list[tuple[float, np.ndarray]], list[str]]:
-        frames, status = [], []
-        while not self._frames.empty():
-            frames.append(self._frames.get_nowait())
-        while not self._status.empty():
-            status.append(self._status.get_nowait())
-        return frames, status
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
 
 
 def open_camera(device: int | str):

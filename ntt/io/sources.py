@@ -169,14 +169,18 @@ class CameraReader:
                 if online is False:
                     self._status.put("camera_back")
                 online = True
-            if self._frames.full():
-                try:
-                    self._frames.get_nowait()
-                except queue.Empty:
-                    pass
-            self._frames.put((time.monotonic(), frame))
+            self._offer(frame)
         if cap is not None:
             cap.release()
+
+    def _offer(self, frame: np.ndarray) -> None:
+        """Queue a frame with its capture time, dropping the oldest when the queue is full."""
+        if self._frames.full():
+            try:
+                self._frames.get_nowait()
+            except queue.Empty:
+                pass
+        self._frames.put((time.monotonic(), frame))
 
     def drain(self) -> tuple[list[tuple[float, np.ndarray]], list[str]]:
         frames, status = [], []
