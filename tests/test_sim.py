@@ -150,6 +150,9 @@ def test_no_single_cue_gives_it_away(mixed_scripts):
 
 
 def test_mixed_blends_scenarios(mixed_scripts):
+    from ntt.commands.simulate import SCENARIOS as COMMAND_SCENARIOS
+
+    assert COMMAND_SCENARIOS == SCENARIOS  # the command lists them without importing the sim
     names = {s.scenario for s in mixed_scripts}
     assert len(names) >= 6 and names <= set(SCENARIOS)
 

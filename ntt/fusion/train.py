@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 AFTER_END_S = 0.5  # ticks this long after a labelled end still belong to the utterance
 CHUNK_TICKS = 400  # 20 s training windows
-KEEP_P = 0.75  # each modality survives dropout with this probability
-SINGLE_MODALITY_P = 0.2  # share of windows that keep one sensing modality only
+KEEP_P = 0.85  # each modality survives dropout with this probability
+SINGLE_MODALITY_P = 0.1  # share of windows that keep one sensing modality only
+FINAL_WEIGHT = 3.0  # ticks where the final decision is read out count this much more
 CONTEXT_NOISE_P = 0.1  # previous-decision context flipped, as the model's own errors would
 
 
@@ -44,6 +45,8 @@ class TrainConfig:
     batch: int = 16
     seed: int = 0
     aux_weight: float = 0.3
+    weight_decay: float = 1e-3
+    hidden: int = 16
     target_far: float = 0.03
 
 
@@ -91,6 +94,7 @@ def features_from_cues(cues: list, labels, rng: np.random.Generator) -> Sequence
         sel = (t >= u.start_s) & (t <= u.end_s + AFTER_END_S)
         y[sel] = float(u.directed)
         w[sel] = 1.0
+        w[sel & (t >= u.end_s)] = FINAL_WEIGHT
     in_speech = np.array([x[SLICES["audio"].start] > 0 for x in rows_x]) if rows_x else \
         np.zeros(0, bool)
     for turn in turns:
@@ -146,11 +150,11 @@ def train_net(train: list[Sequence], config: TrainConfig = TrainConfig()) -> Fus
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    net = FusionNet().to(device)
+    net = FusionNet(hidden=config.hidden).to(device)
     chunks = _chunks(train)
     if not chunks:
         raise ValueError("no labelled utterances to train on")
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     bce = nn.BCEWithLogitsLoss(reduction="none")
     for epoch in range(config.epochs):
         order = rng.permutation(len(chunks))
@@ -167,7 +171,7 @@ def train_net(train: list[Sequence], config: TrainConfig = TrainConfig()) -> Fus
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
         if epoch % 10 == 0 or epoch == config.epochs - 1:
             log.info("epoch %d loss %.4f", epoch, total)
     return net.cpu().eval()
@@ -178,7 +182,7 @@ def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
     eps = 1e-6
     logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
     best_t, best_nll = 1.0, math.inf
-    for temp in np.exp(np.linspace(np.log(0.25), np.log(4.0), 81)):
+    for temp in np.exp(np.linspace(np.log(0.25), np.log(16.0), 121)):
         q = 1 / (1 + np.exp(-logits / temp))
         nll = -np.mean(labels * np.log(q + eps) + (1 - labels) * np.log(1 - q + eps))
         if nll < best_nll:
@@ -236,6 +240,7 @@ def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, obj
         "calibration_eer": float(equal_error_rate(cal, ys)) if len(set(ys)) == 2 else None,
         "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
         "config": {"epochs": config.epochs, "lr": config.lr, "batch": config.batch,
+                   "weight_decay": config.weight_decay, "final_weight": FINAL_WEIGHT,
                    "seed": config.seed, "aux_weight": config.aux_weight,
                    "keep_p": KEEP_P, "single_modality_p": SINGLE_MODALITY_P},
     }
