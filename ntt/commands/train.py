@@ -20,7 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "manifest)")
     p.add_argument("--out", default="models/fusion.pt", help="where to write the model")
     p.add_argument("--lexical", action="store_true", help="rebuild models/lexical.* instead")
-    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
+    p.add_argument("--asr", default="pocketsphinx,whisper",
+                   help="recognizer(s) whose cue streams to train on, comma-separated: one "
+                   "model then works behind either backend")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target-far", type=float, default=0.03,
@@ -43,10 +45,17 @@ def run(args: argparse.Namespace) -> int:
     from ntt.fusion.train import TrainConfig, fit_fusion
 
     paths = find_sessions(args.data)
+    backends = [b.strip() for b in args.asr.split(",") if b.strip()]
+    if not backends or set(backends) - {"pocketsphinx", "whisper"}:
+        raise InputError("--asr", "give pocketsphinx, whisper, or both comma-separated")
+    pairs = []
     with executor_from_args(args) as executor:
-        recorded = record_all(paths, asr=args.asr, cache=Path(args.cache), executor=executor,
-                              resume=args.resume, progress=sys.stderr.isatty())
-    pairs = [(r.cues, s.labels, s.name) for r, s in recorded.records if s.labels is not None]
+        for backend in backends:
+            recorded = record_all(paths, asr=backend, cache=Path(args.cache),
+                                  executor=executor, resume=args.resume,
+                                  progress=sys.stderr.isatty())
+            pairs += [(r.cues, s.labels, s.name) for r, s in recorded.records
+                      if s.labels is not None]
     if len(pairs) < 2:
         raise InputError(args.data, "need at least two labelled sessions")
 
