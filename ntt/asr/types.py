@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ntt.wordmatch import lcs_length
+
 
 @dataclass(frozen=True)
 class WordTiming:
@@ -137,10 +139,4 @@ def word_overlap(a: str, b: str) -> float:
     wa, wb = a.split(), b.split()
     if not wa:
         return 1.0 if not wb else 0.0
-    prev = [0] * (len(wb) + 1)
-    for x in wa:
-        cur = [0]
-        for j, y in enumerate(wb):
-            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1] / len(wa)
+    return lcs_length(wa, wb) / len(wa)

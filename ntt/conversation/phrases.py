@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ntt.errors import InputError
+from ntt.wordmatch import lcs_length
 
 DEFAULT_PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
 
@@ -42,13 +43,7 @@ def contained_fraction(a: str, b: str) -> float:
     wa, wb = words(a), words(b)
     if not wa:
         return 0.0
-    prev = [0] * (len(wb) + 1)
-    for x in wa:
-        cur = [0]
-        for j, y in enumerate(wb):
-            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1] / len(wa)
+    return lcs_length(wa, wb) / len(wa)
 
 
 def similarity(a: str, b: str) -> float:
