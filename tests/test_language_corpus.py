@@ -64,3 +64,19 @@ def test_talk_templates_are_labelled_not_directed():
 def test_corpus_text_is_normalized(corpus):
     assert all(e.text == e.text.lower() and not any(c.isdigit() for c in e.text)
                for e in corpus)
+
+
+def test_real_chitchat_lines_are_split_by_conversation():
+    from ntt.language.corpus import CHITCHAT_WORDS, chitchat_examples
+
+    train = chitchat_examples("train", random.Random(0), 100_000)
+    test = chitchat_examples("test", random.Random(0), 100_000)
+    assert len(train) > 20_000 and len(test) > 4_000
+    assert not any(e.directed for e in train + test)
+    lo, hi = CHITCHAT_WORDS
+    assert all(lo <= len(e.text.split()) <= hi for e in test)
+    # Whole conversations go one way, so a test conversation's lines never reach training
+    # (short stock lines such as "how are you" occur in many conversations, both sides).
+    long_train = {e.text for e in train if len(e.text.split()) >= 8}
+    long_test = [e.text for e in test if len(e.text.split()) >= 8]
+    assert sum(t in long_train for t in long_test) / len(long_test) < 0.01

@@ -183,3 +183,21 @@ def test_cli_usage_error_is_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["run"])
     assert exit_info.value.code == 2
+
+
+def test_trained_fusion_decides_early_within_400_ms_of_onset(make_session):
+    """Issue 7's early-decision target on real speech through the real VAD: the shipped model
+    gives an early decision for the request within 400 ms of its labelled onset, and the
+    final one after its end."""
+    from ntt.commands.run import run_session
+    from ntt.io.session import load_session
+    from ntt.pipeline import PipelineOptions
+
+    session = load_session(make_session("early", with_video=False))
+    decisions, _, _ = run_session(session, PipelineOptions(use_video=False, asr="none"))
+    (u,) = session.labels.utterances
+    early = [d for d in decisions if d.kind == "early"]
+    final = [d for d in decisions if d.kind == "final"]
+    assert early and final
+    assert u.start_s <= early[0].t_s <= u.start_s + 0.4
+    assert u.end_s <= final[-1].t_s

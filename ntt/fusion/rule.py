@@ -19,7 +19,7 @@ from ntt.cues import Decision, FacesCue, SourceStatus, SpeechEvent, Tick
 class RuleConfig:
     threshold: float = 0.5
     prior: float = 0.3
-    early_after_s: float = 0.3
+    early_after_s: float = 0.1
     final_wait_s: float = 0.3
     history_s: float = 30.0
 

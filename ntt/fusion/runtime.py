@@ -22,7 +22,7 @@ from ntt.fusion.features import MODALITIES, SLICES, VISION, FeatureTracker, Tick
 from ntt.fusion.model import FusionNet, NumpyStep
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
-EARLY_AFTER_S = 0.3
+EARLY_AFTER_S = 0.1
 FINAL_WAIT_S = 0.3
 
 

@@ -5,15 +5,15 @@ intent, random slot values) and our own templates of open questions, follow-ups 
 assistant requests (data/directed.yaml). Non-directed side: our household-talk templates
 (data/talk.yaml: chit-chat, plans, questions and requests to people, self-talk, fragments,
 narration, talk about the device, phone calls, TV/radio lines) and the device's own replies
-(home-assistant-intents responses) as heard back. No installed package ships conversational
-English text (searched: site-packages, /usr/share; pocketsphinx's language model can only be
-dumped to bigrams here, whose samples are word salad), so the talk side is written for this
-project; the model card says so.
+(home-assistant-intents responses) as heard back, and real talk between people: the
+Chit-Chat Challenge corpus (``chitchat-dataset`` on PyPI, MIT; 7,168 conversations between
+students, cut into sentences). Chat is typed, not spoken, so the templates stay for spoken
+kinds the corpus lacks (requests to a person, TV lines, fragments).
 
 Held-out test text differs from training text by template and by slot value: a stable hash
 sends about one template and one list value in five to the test split, and test sentences
 are rendered only from test templates with test values (lists shorter than
-``MIN_SPLIT_LIST`` are shared).
+``MIN_SPLIT_LIST`` are shared). Chit-chat is split by conversation.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import yaml
 from hassil import Intents, Sentence, SlotList, TextSlotList, parse_sentence
 from hassil.intents import IntentData
 
+from ntt.errors import InputError
 from ntt.language.grammar import sample
 from ntt.language.text import normalize
 
@@ -46,6 +47,10 @@ DIRECTED_PER_LINE = {"train": 14, "test": 5}
 SKIP_WORD_SHARE = 0.2           # HA samples wrapped in "please", "can you" ...
 MAX_TRIES_FACTOR = 4            # sampling attempts per wanted unique sentence
 LANGUAGE = "en"
+CHITCHAT_LINES = {"train": 5000, "test": 300}
+CHITCHAT_WORDS = (2, 20)        # spoken-length sentences only
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NOT_SPOKEN = re.compile(r"https?:|www\.|[^\x00-\x7f]|[:;]-?[()pd]\b", re.IGNORECASE)
 WILDCARD_EXAMPLES = 200        # distinct-ish values drawn for each wildcard list
 
 
@@ -201,6 +206,35 @@ def reply_examples(split: Split, rng: random.Random) -> list[Example]:
     return out
 
 
+def chitchat_examples(split: Split, rng: random.Random, count: int) -> list[Example]:
+    """Sentences people typed to each other in the Chit-Chat Challenge (real, unscripted
+    talk between people), split by conversation so no test conversation is seen in
+    training. Lines with links or emoji, and lines too short or long to be one spoken
+    turn, are skipped."""
+    try:
+        import chitchat_dataset
+    except ImportError as exc:
+        raise InputError("ntt train --lexical", "the corpus needs the chitchat-dataset "
+                         "package: pip install -e '.[corpora]'") from exc
+
+    conversations = chitchat_dataset.Dataset()
+    lines = []
+    for conv_id in sorted(conversations):
+        if split_of(f"chitchat:{conv_id}") != split:
+            continue
+        for turn in conversations[conv_id]["messages"]:
+            for message in turn:
+                for sentence in _SENTENCE_END.split(message["text"]):
+                    if _NOT_SPOKEN.search(sentence):
+                        continue
+                    text = normalize(sentence)
+                    if CHITCHAT_WORDS[0] <= len(text.split()) <= CHITCHAT_WORDS[1]:
+                        lines.append(text)
+    unique = sorted(set(lines))
+    picked = rng.sample(unique, min(count, len(unique)))
+    return [Example(text, False, "talk:chitchat_corpus", split) for text in picked]
+
+
 def build_corpus(seed: int = 0, splits: Iterable[Split] = ("train", "test")) -> list[Example]:
     """Every clean example of the given splits, deterministic for a seed; a text that
     appears in training is dropped from the test split."""
@@ -211,6 +245,7 @@ def build_corpus(seed: int = 0, splits: Iterable[Split] = ("train", "test")) -> 
         out += template_examples("directed.yaml", True, split, rng, DIRECTED_PER_LINE[split])
         out += template_examples("talk.yaml", False, split, rng, TEMPLATE_PER_LINE[split])
         out += reply_examples(split, rng)
+        out += chitchat_examples(split, rng, CHITCHAT_LINES[split])
     return _dedupe(out)
 
 
