@@ -18,7 +18,10 @@ alternating, best of ``--repeats``:
 ``ray_start_s`` is starting the local cluster (once per run); ``load_avg_1m`` the machine's load
 before and after.
 
-Run: ``.venv/bin/python benchmarks/bench_executors.py [--sessions 4] [--no-ray]``.
+Run: ``.venv/bin/python benchmarks/bench_executors.py [--sessions 8] [--repeats 1] [--no-ray]``
+(about 7 minutes with the defaults on a quiet 2-core machine). A fresh worker pays about 8 s
+of imports and model loading before its first session, so short runs understate the speed-up
+of a real evaluation of many sessions.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ from pathlib import Path
 from ntt.eval.sessions import RecordJob, find_sessions, record_config, record_one
 from ntt.executors import Executor, LocalExecutor
 
-SESSIONS = 4  # even, so 2 workers get equal shares
-DURATION_S = 20.0  # long enough that per-worker start-up (imports, models) is not most of it
+SESSIONS = 8  # even, so 2 workers get equal shares
+DURATION_S = 40.0  # long enough that per-worker start-up (imports, models) is not most of it
 SCENARIO = "two-people"
-REPEATS = 2
+REPEATS = 1
 
 
 def simulate(out: Path, sessions: int, duration_s: float) -> list[Path]:

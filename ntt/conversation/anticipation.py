@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ntt.conversation.phrases import normalise
 from ntt.errors import InputError
+from ntt.yamlfile import load_yaml_mapping
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "anticipations.yaml"
 DEFAULT_DECLINE = "OK."
@@ -53,14 +52,9 @@ class Anticipator:
     @classmethod
     def load(cls, path: str | Path = DEFAULT_RULES) -> Anticipator:
         path = Path(path)
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(path, f"cannot read rules ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise InputError(path, f"not valid YAML ({exc})") from None
+        doc = load_yaml_mapping(path, "rules")
         rules = []
-        for i, entry in enumerate((doc or {}).get("rules") or ()):
+        for i, entry in enumerate(doc.get("rules") or ()):
             where = f"{path}: rules[{i}]"
             try:
                 text = entry.get("text")

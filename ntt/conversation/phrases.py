@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ntt.errors import InputError
 from ntt.wordmatch import lcs_length
+from ntt.yamlfile import load_yaml_mapping
 
 DEFAULT_PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
 
@@ -103,14 +102,7 @@ class Phrases:
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PHRASES) -> Phrases:
         path = Path(path)
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(path, f"cannot read phrase book ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise InputError(path, f"not valid YAML ({exc})") from None
-        if not isinstance(doc, dict):
-            raise InputError(path, "expected a mapping")
+        doc = load_yaml_mapping(path, "phrase book")
         try:
             simple = {k: _alternatives(doc[k], f"{path}: {k}") for k in
                       ("yes", "no", "stop", "thanks", "conversation_on", "conversation_off")}

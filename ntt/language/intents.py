@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ntt.errors import InputError
+from ntt.yamlfile import load_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +52,7 @@ class Home:
     def load(cls, path: str | Path = DEFAULT_HOME) -> Home:
         """Read a home file; a missing or malformed one is an InputError naming the field."""
         path = Path(path)
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(path, f"cannot read home file ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise InputError(path, f"not valid YAML ({exc})") from None
-        if not isinstance(doc, dict):
-            raise InputError(path, "expected a mapping with 'areas' and 'entities'")
+        doc = load_yaml_mapping(path, "home file", "a mapping with 'areas' and 'entities'")
         try:
             areas = tuple(_named(a) for a in doc.get("areas") or ())
             floors = tuple(_named(f) for f in doc.get("floors") or ())
