@@ -233,3 +233,18 @@ def test_phrase_book_yes_no_stop_and_modes():
     assert p.mode_request("Set the living room light to study mode.") == (
         "study", "living room light")
     assert p.mode_request("turn on the lights") is None
+
+
+def test_a_broken_weather_fixture_is_one_clear_input_error(tmp_path):
+    from ntt.conversation.skills import load_weather
+    from ntt.errors import InputError
+
+    bad = tmp_path / "weather.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_weather(bad)
+    bad.write_text('{"current": {}}', encoding="utf-8")
+    with pytest.raises(InputError, match="missing 'today'"):
+        load_weather(bad)
+    with pytest.raises(InputError, match="cannot read weather fixture"):
+        load_weather(tmp_path / "absent.json")

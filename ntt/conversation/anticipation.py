@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ntt.conversation.phrases import normalise
+from ntt.datafile import load_mapping
 from ntt.errors import InputError
-from ntt.yamlfile import load_yaml_mapping
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "anticipations.yaml"
 DEFAULT_DECLINE = "OK."
@@ -52,7 +52,7 @@ class Anticipator:
     @classmethod
     def load(cls, path: str | Path = DEFAULT_RULES) -> Anticipator:
         path = Path(path)
-        doc = load_yaml_mapping(path, "rules")
+        doc = load_mapping(path, "rules")
         rules = []
         for i, entry in enumerate(doc.get("rules") or ()):
             where = f"{path}: rules[{i}]"

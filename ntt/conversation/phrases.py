@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ntt.datafile import load_mapping
 from ntt.errors import InputError
 from ntt.wordmatch import lcs_length
-from ntt.yamlfile import load_yaml_mapping
 
 DEFAULT_PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
 
@@ -102,7 +102,7 @@ class Phrases:
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PHRASES) -> Phrases:
         path = Path(path)
-        doc = load_yaml_mapping(path, "phrase book")
+        doc = load_mapping(path, "phrase book")
         try:
             simple = {k: _alternatives(doc[k], f"{path}: {k}") for k in
                       ("yes", "no", "stop", "thanks", "conversation_on", "conversation_off")}

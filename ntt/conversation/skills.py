@@ -8,7 +8,6 @@ wall-clock mapping. Every handler returns the reply the device speaks.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from ntt.conversation.store import Store
 from ntt.conversation.timers import Timer, TimerBank, slot_seconds, spoken_duration
+from ntt.datafile import load_mapping
 from ntt.errors import InputError
 from ntt.language.intents import Entity, Home, Intent
 
@@ -60,13 +60,7 @@ class SkillResult:
 
 
 def load_weather(path: str | Path = DEFAULT_WEATHER) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, f"cannot read weather fixture ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON ({exc})") from None
+    doc = load_mapping(path, "weather fixture")
     for key in ("current", "today", "tomorrow"):
         if not isinstance(doc.get(key), dict):
             raise InputError(path, f"missing '{key}'")

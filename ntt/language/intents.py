@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ntt.datafile import load_mapping
 from ntt.errors import InputError
-from ntt.yamlfile import load_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Home:
     def load(cls, path: str | Path = DEFAULT_HOME) -> Home:
         """Read a home file; a missing or malformed one is an InputError naming the field."""
         path = Path(path)
-        doc = load_yaml_mapping(path, "home file", "a mapping with 'areas' and 'entities'")
+        doc = load_mapping(path, "home file", "a mapping with 'areas' and 'entities'")
         try:
             areas = tuple(_named(a) for a in doc.get("areas") or ())
             floors = tuple(_named(f) for f in doc.get("floors") or ())
