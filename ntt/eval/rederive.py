@@ -81,10 +81,12 @@ def _job(args: tuple[str, str, str, str]) -> str:
     store = RecordStore(Path(cache))
     session = load_session(path)
     digest = session_hash(session)
+    config = record_config(asr)
+    if (store.root / f"{digest}-{config}.pkl").is_file():
+        return path  # done by an earlier run
     record = store.load(f"{digest}-{record_config(source_asr)}")
     if record is None:
         raise InputError(path, f"no {source_asr} record in {cache} (run ntt eval first)")
-    config = record_config(asr)
     store.save(Path(path), config, f"{digest}-{config}", rederive(record, session, asr))
     return path
 
