@@ -105,6 +105,10 @@ def record_config(asr: str) -> str:
             raise InputError(DEFAULT_MODEL_PATH,
                              "lexical model not found (rebuild it: ntt train --lexical)")
         lexical = hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    if asr == "pocketsphinx":
+        from ntt.asr.pocketsphinx_backend import SEARCH_REVISION
+
+        asr = f"{asr}{SEARCH_REVISION}"
     return f"{asr}-v{RECORD_VERSION}-lex{lexical[:MODEL_DIGEST_CHARS]}"
 
 
