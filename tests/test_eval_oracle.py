@@ -37,7 +37,7 @@ def test_a_recorded_session_has_no_ground_truth(make_session, lexical):
 
 
 def test_bound_scores_every_cue_set_on_the_samples():
-    result = oracle_bound([SAMPLES], [SAMPLES])
+    result = oracle_bound(SAMPLES, SAMPLES)
     n = sum(len(load_session(p).labels.utterances) for p in SAMPLES.iterdir() if p.is_dir())
     assert result["test_utterances"] == n
     assert result["all"]["auc"] >= 0.8  # fitted and scored on the same utterances

@@ -10,6 +10,16 @@ BACKENDS = ("pocketsphinx", "whisper")
 DEFAULT_BACKEND = "pocketsphinx"
 
 
+def backend_settings(name: str) -> dict:
+    """The settings a backend recognizes with beyond its model (recorded cue streams depend
+    on them, so they are part of a record's cache key)."""
+    if name == "pocketsphinx":
+        from ntt.asr.pocketsphinx_backend import SEARCH_OPTIONS
+
+        return dict(SEARCH_OPTIONS)
+    return {}
+
+
 def load_recognizer(name: str = DEFAULT_BACKEND, nbest: int = 5, **options):
     """A ready recognizer with its model loaded from installed packages (nothing downloaded).
 

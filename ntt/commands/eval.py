@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ntt.errors import InputError
+from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
 
@@ -19,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also each single modality, all-but-one, no context, the rule")
     p.add_argument("--model", help="fusion model (default models/fusion.pt)")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
-    p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
+    p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
                               "in --cache)")
 

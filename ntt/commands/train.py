@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 from ntt.errors import InputError
+from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-far", type=float, default=0.03,
                    help="false-accept rate the threshold is chosen for")
     p.add_argument("--calibration-share", type=float, default=0.2)
-    p.add_argument("--cache", default=".cache/ntt-records", help="recorded cue streams")
+    p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
                               "in --cache)")
 

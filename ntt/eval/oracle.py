@@ -7,7 +7,8 @@ regression on training sessions and scores held-out ones. Its EER is a floor set
 data: by design some requests are made without a look, some talk to people is worded like a
 request, and no front-end can undo that. Fusion figures are read against it.
 
-Run: ``python -m ntt.eval.oracle TRAIN_DIR HELDOUT_DIR [--json]``.
+Run: ``python -m ntt.eval.oracle TRAIN HELDOUT`` (each a session, a directory of sessions or
+a manifest); prints JSON.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ntt.errors import InputError
-from ntt.io.session import Session, load_session
+from ntt.io.session import TRUTH_FILE, Session, load_session
 
 FEATURES = ("seen_looking", "seen_not_looking", "seen", "lexical_logit", "since_device_s",
             "device_asked")
@@ -32,9 +33,9 @@ SINCE_CAP_S = 10.0
 
 def utterance_rows(session: Session, lexical) -> list[tuple[list[float], bool]]:
     """(perfect-front-end features, directed) per labelled utterance of a simulated session."""
-    truth_path = session.root / "truth.json"
+    truth_path = session.root / TRUTH_FILE
     if not truth_path.is_file():
-        raise InputError(session.root, "no truth.json (only simulated sessions have one)")
+        raise InputError(session.root, f"no {TRUTH_FILE} (only simulated sessions have one)")
     frames = json.loads(truth_path.read_text(encoding="utf-8"))["frames"]
     rows = []
     for u in session.labels.utterances:
@@ -53,19 +54,18 @@ def utterance_rows(session: Session, lexical) -> list[tuple[list[float], bool]]:
     return rows
 
 
-def _rows(dirs: list[Path], lexical) -> tuple[np.ndarray, np.ndarray]:
+def _rows(sessions: Path, lexical) -> tuple[np.ndarray, np.ndarray]:
+    from ntt.eval.sessions import find_sessions
+
     out = []
-    for d in dirs:
-        roots = [d] if (d / "session.json").is_file() else sorted(
-            p for p in d.iterdir() if (p / "session.json").is_file())
-        for root in roots:
-            out += utterance_rows(load_session(root), lexical)
+    for ref in find_sessions(sessions):
+        out += utterance_rows(load_session(ref.path), lexical)
     if not out:
-        raise InputError(", ".join(map(str, dirs)), "no labelled utterances found")
+        raise InputError(sessions, "no labelled utterances found")
     return (np.array([r[0] for r in out], dtype=float), np.array([r[1] for r in out], dtype=int))
 
 
-def oracle_bound(train_dirs: list[Path], test_dirs: list[Path]) -> dict:
+def oracle_bound(train: Path, test: Path) -> dict:
     """AUC and EER on the test sessions for each cue set (all, gaze, text, context)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -73,8 +73,8 @@ def oracle_bound(train_dirs: list[Path], test_dirs: list[Path]) -> dict:
     from ntt.language.model import DEFAULT_MODEL_PATH, LexicalModel
 
     lexical = LexicalModel.load(DEFAULT_MODEL_PATH)
-    x, y = _rows(train_dirs, lexical)
-    xt, yt = _rows(test_dirs, lexical)
+    x, y = _rows(train, lexical)
+    xt, yt = _rows(test, lexical)
     out: dict = {"train_utterances": int(len(y)), "test_utterances": int(len(yt))}
     for name, cues in CUE_SETS.items():
         cols = [FEATURES.index(c) for c in cues]
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("heldout", type=Path)
     args = parser.parse_args(argv)
     try:
-        result = oracle_bound([args.train], [args.heldout])
+        result = oracle_bound(args.train, args.heldout)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

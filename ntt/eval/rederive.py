@@ -22,17 +22,15 @@ from pathlib import Path
 
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.errors import InputError
+from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.eval.record import CueRecorder, SessionRecord, session_hash
 from ntt.eval.sessions import RecordStore, find_sessions, record_config
 from ntt.executors import LocalExecutor
 from ntt.io.session import Session, load_session
 from ntt.io.sources import CHUNK_SAMPLES
 
-log = logging.getLogger(__name__)
-
 # What the recognizer and the lexical scorer emit (read by name, as fusion does).
 AUDIO_PATH_CUES = ("AsrDecoderCue", "PartialHypothesis", "LexicalCue")
-DEFAULT_CACHE = ".cache/ntt-records"
 
 
 def _chunk_end_s(t_s: float) -> float:
@@ -69,9 +67,9 @@ def rederive(record: SessionRecord, session: Session, asr: str) -> SessionRecord
     for _ in pipeline.run(SessionSource(session, use_video=False)):
         pass
     new = [c for c in recorder.items if type(c).__name__ in AUDIO_PATH_CUES]
-    rtf = dict(record.stage_rtf)
+    rtf, audio_path_rtf = dict(record.stage_rtf), pipeline.times.rtf()
     for stage in ("asr", "language"):
-        rtf[stage] = pipeline.times.rtf().get(stage, 0.0)
+        rtf[stage] = audio_path_rtf.get(stage, 0.0)
     rtf["total"] = sum(v for k, v in rtf.items() if k != "total")
     return dataclasses.replace(record, cues=splice(record.cues, new), stage_rtf=rtf, asr=asr)
 
@@ -82,7 +80,7 @@ def _job(args: tuple[str, str, str, str]) -> str:
     session = load_session(path)
     digest = session_hash(session)
     config = record_config(asr)
-    if (store.root / f"{digest}-{config}.pkl").is_file():
+    if store.has(f"{digest}-{config}"):
         return path  # done by an earlier run
     record = store.load(f"{digest}-{record_config(source_asr)}")
     if record is None:
@@ -96,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sessions")
     parser.add_argument("--from", dest="source", default="pocketsphinx")
     parser.add_argument("--to", dest="target", default="whisper")
-    parser.add_argument("--cache", default=DEFAULT_CACHE)
+    parser.add_argument("--cache", default=DEFAULT_CACHE_DIR)
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)

@@ -105,10 +105,12 @@ def record_config(asr: str) -> str:
             raise InputError(DEFAULT_MODEL_PATH,
                              "lexical model not found (rebuild it: ntt train --lexical)")
         lexical = hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
-    if asr == "pocketsphinx":
-        from ntt.asr.pocketsphinx_backend import SEARCH_REVISION
+    from ntt.asr import backend_settings
 
-        asr = f"{asr}{SEARCH_REVISION}"
+    settings = backend_settings(asr)
+    if settings:
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+        asr = f"{asr}.{digest[:MODEL_DIGEST_CHARS]}"
     return f"{asr}-v{RECORD_VERSION}-lex{lexical[:MODEL_DIGEST_CHARS]}"
 
 
@@ -156,6 +158,9 @@ class RecordStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._journal: dict[tuple[str, str], dict] | None = None
+
+    def has(self, key: str) -> bool:
+        return (self.root / f"{key}.pkl").is_file()
 
     def load(self, key: str) -> SessionRecord | None:
         path = self.root / f"{key}.pkl"

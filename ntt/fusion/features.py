@@ -37,6 +37,9 @@ for _name in MODALITIES:
 N_FEATURES = _start
 N_MODALITIES = len(MODALITIES)
 
+# Early decisions come this long after the VAD's onset boundary: enough for a first look at
+# the speaker, and within 400 ms of the true onset once the VAD's own onset lag is added.
+EARLY_AFTER_S = 0.1
 STALE_FACES_S = 0.5  # faces older than this count as missing (camera covered, lagging)
 MOUTH_WINDOW_S = 1.0  # active speaker: mouth activity over the last second of speech
 SINCE_DEVICE_CAP_S = 30.0

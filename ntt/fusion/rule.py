@@ -13,13 +13,14 @@ from collections import deque
 from dataclasses import dataclass
 
 from ntt.cues import Decision, FacesCue, SourceStatus, SpeechEvent, Tick
+from ntt.fusion.features import EARLY_AFTER_S
 
 
 @dataclass(frozen=True)
 class RuleConfig:
     threshold: float = 0.5
     prior: float = 0.3
-    early_after_s: float = 0.1
+    early_after_s: float = EARLY_AFTER_S
     final_wait_s: float = 0.3
     history_s: float = 30.0
 

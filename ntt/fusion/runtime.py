@@ -18,11 +18,17 @@ import torch
 
 from ntt.cues import Decision, SpeechEvent, Tick
 from ntt.errors import InputError
-from ntt.fusion.features import MODALITIES, SLICES, VISION, FeatureTracker, TickFeatures
+from ntt.fusion.features import (
+    EARLY_AFTER_S,
+    MODALITIES,
+    SLICES,
+    VISION,
+    FeatureTracker,
+    TickFeatures,
+)
 from ntt.fusion.model import FusionNet, NumpyStep
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
-EARLY_AFTER_S = 0.1
 FINAL_WAIT_S = 0.3
 
 

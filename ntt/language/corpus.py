@@ -18,6 +18,7 @@ are rendered only from test templates with test values (lists shorter than
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
@@ -206,18 +207,23 @@ def reply_examples(split: Split, rng: random.Random) -> list[Example]:
     return out
 
 
-def chitchat_examples(split: Split, rng: random.Random, count: int) -> list[Example]:
-    """Sentences people typed to each other in the Chit-Chat Challenge (real, unscripted
-    talk between people), split by conversation so no test conversation is seen in
-    training. Lines with links or emoji, and lines too short or long to be one spoken
-    turn, are skipped."""
+@functools.lru_cache(maxsize=1)
+def _chitchat_conversations() -> dict:
+    """The Chit-Chat Challenge conversations (an 8 MB JSON: read once for both splits)."""
     try:
         import chitchat_dataset
     except ImportError as exc:
         raise InputError("ntt train --lexical", "the corpus needs the chitchat-dataset "
                          "package: pip install -e '.[corpora]'") from exc
+    return chitchat_dataset.Dataset()
 
-    conversations = chitchat_dataset.Dataset()
+
+def chitchat_examples(split: Split, rng: random.Random, count: int) -> list[Example]:
+    """Sentences people typed to each other in the Chit-Chat Challenge (real, unscripted
+    talk between people), split by conversation so no test conversation is seen in
+    training. Lines with links or emoji, and lines too short or long to be one spoken
+    turn, are skipped."""
+    conversations = _chitchat_conversations()
     lines = []
     for conv_id in sorted(conversations):
         if split_of(f"chitchat:{conv_id}") != split:
