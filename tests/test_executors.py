@@ -148,7 +148,7 @@ def _metrics(recorded) -> dict:
     from ntt.fusion.runtime import Calibration, FusionModel, FusionStage
 
     torch.manual_seed(0)
-    model = FusionModel(FusionNet(), Calibration(), {})
+    model = FusionModel([FusionNet()], Calibration(), {})
     labelled = [(r, s.labels) for r, s in recorded.records]
     out = {}
     for name, make, threshold in (("model", lambda: FusionStage(model), 0.5),

@@ -3,8 +3,6 @@ is reproducible, decisions with the latency the runtime promises."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 import torch
@@ -33,16 +31,18 @@ def test_model_is_causal_and_streams_like_the_batch():
     assert torch.allclose(torch.stack(steps), full[0], atol=1e-5)
 
 
-def test_numpy_step_equals_the_torch_model():
-    from ntt.fusion.model import NumpyStep
+def test_numpy_ensemble_step_equals_the_mean_of_the_torch_members():
+    from ntt.fusion.model import EnsembleStep
 
     torch.manual_seed(1)
-    net = FusionNet().eval()
+    nets = [FusionNet(hidden=16).eval() for _ in range(3)]
     x = torch.randn(1, 40, N_FEATURES)
     m = (torch.rand(1, 40, N_MODALITIES) > 0.3).float()
     with torch.no_grad():
-        full, mods, _ = net(x, m)
-    step = NumpyStep(net)
+        outs = [net(x, m) for net in nets]
+    full = torch.stack([o[0] for o in outs]).mean(0)
+    mods = torch.stack([o[1] for o in outs]).mean(0)
+    step = EnsembleStep(nets)
     h = step.initial_state()
     for t in range(40):
         logit, scores, h = step(x[0, t].numpy().astype(np.float64),
@@ -51,11 +51,35 @@ def test_numpy_step_equals_the_torch_model():
         assert np.allclose(scores, mods[0, t].numpy(), atol=1e-5)
 
 
-def test_model_is_small():
-    net = FusionNet()
-    buffer = io.BytesIO()
-    torch.save(net.state_dict(), buffer)
-    assert buffer.tell() < 1_000_000 and count_parameters(net) < 50_000
+def test_shipped_ensemble_is_small_and_fast_enough():
+    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel
+
+    model = FusionModel.load(DEFAULT_MODEL)
+    assert len(model.nets) >= 2
+    assert DEFAULT_MODEL.stat().st_size < 1_000_000
+    assert sum(count_parameters(n) for n in model.nets) < 50_000
+
+
+def test_model_round_trip_and_a_stale_model_is_a_clear_error(tmp_path):
+    from ntt.errors import InputError
+    from ntt.fusion.runtime import Calibration, FusionModel
+
+    torch.manual_seed(0)
+    model = FusionModel([FusionNet(hidden=16).eval() for _ in range(2)],
+                        Calibration(2.0, 0.4), {"note": "test"})
+    model.save(tmp_path / "f.pt")
+    back = FusionModel.load(tmp_path / "f.pt")
+    assert len(back.nets) == 2 and back.calibration == Calibration(2.0, 0.4)
+    for a, b in zip(model.nets, back.nets, strict=True):
+        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(),
+                                                     strict=True))
+    # A model saved before the features changed (one input fewer) cannot be loaded.
+    old = FusionNet(hidden=16)
+    old.encoders[0] = torch.nn.Linear(len(VISION), old.embed)  # one vision input short
+    torch.save(torch.nn.ModuleList([old]).state_dict(), tmp_path / "old.pt")
+    (tmp_path / "old.json").write_text('{"members": 1, "embed": 8, "hidden": 16}')
+    with pytest.raises(InputError, match="retrain"):
+        FusionModel.load(tmp_path / "old.pt")
 
 
 def _face(track, attending, mouth, height=100):

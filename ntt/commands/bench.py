@@ -77,7 +77,7 @@ def fusion_tick_ms(ticks: int = 2000) -> float:
     else:
         from ntt.fusion.model import FusionNet
 
-        model = FusionModel(FusionNet().eval(), Calibration(), {})
+        model = FusionModel([FusionNet().eval()], Calibration(), {})
     stage = FusionStage(model)
     t0 = time.perf_counter()
     for i in range(ticks):

@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "model then works behind either backend")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--members", type=int, default=3,
+                   help="ensemble members, trained from seeds SEED, SEED+1, ...")
     p.add_argument("--target-far", type=float, default=0.03,
                    help="false-accept rate the threshold is chosen for")
     p.add_argument("--calibration-share", type=float, default=0.2)
@@ -66,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
     cal = [(c, lab) for c, lab, n in pairs if is_calibration(n)] or [pairs[-1][:2]]
     train = [(c, lab) for c, lab, n in pairs if not is_calibration(n)] or [pairs[0][:2]]
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, target_far=args.target_far)
+    if args.members < 1:
+        raise InputError("--members", "needs at least one member")
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, target_far=args.target_far,
+                         members=args.members)
     model, info = fit_fusion(train, cal, config)
     info["data"] = str(args.data)
     info["asr"] = args.asr
@@ -91,7 +96,8 @@ def write_model_card(path: Path, info: dict, model) -> None:
 A causal GRU over per-modality encoders (``ntt/fusion/model.py``): on every 50 ms tick it
 takes the latest cue of each modality with an availability mask and gives p(directed);
 per-modality heads give each modality's own score (the contributions shown in the
-visualizer). {count_parameters(model.net)} parameters, {size_kb:.0f} KB.
+visualizer). An ensemble of {len(model.nets)} such nets trained from consecutive seeds,
+logits averaged: {sum(count_parameters(n) for n in model.nets)} parameters, {size_kb:.0f} KB.
 
 ## Inputs (``ntt/fusion/features.py``)
 {features}
@@ -110,7 +116,8 @@ BCE on every tick of a labelled utterance (and the wait for its final decision),
 device's own voice as negatives; auxiliary per-modality heads; modality dropout (each
 modality kept with p={info['config']['keep_p']}, one modality alone in
 {info['config']['single_modality_p']:.0%} of windows); Adam, {info['config']['epochs']}
-epochs, seed {info['config']['seed']}. CPU, or CUDA when present.
+epochs, seeds {info['config']['seed']} to
+{info['config']['seed'] + info['config']['members'] - 1}. CPU, or CUDA when present.
 
 ## Calibration and operating point
 Temperature {info['temperature']:.3f} (fitted on the held-out sessions' final decisions);

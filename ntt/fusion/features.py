@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntt.cues import FacesCue, SourceStatus, SpeechEvent, Tick
+from ntt.fusion.speaker import SpeakerAssociation
 
 MODALITIES = ("vision", "audio", "asr", "language", "context")
 VISION = ("attending", "yaw_abs", "pitch", "gaze_angle", "mouth_activity", "eye_open",
-          "other_attending", "n_faces", "speaker_margin", "face_size")
+          "other_attending", "n_faces", "speaker_margin", "face_size", "sync", "sync_known",
+          "sync_margin", "attending_share")
 AUDIO = ("in_speech", "speech_time", "level_z", "snr", "f0_z", "utt_level_z", "utt_rate_z",
          "utt_duration_z", "utt_f0_z", "utt_known")
 ASR = ("confidence", "entropy", "margin", "n_words", "words_per_s", "min_word_conf",
@@ -41,7 +43,6 @@ N_MODALITIES = len(MODALITIES)
 # the speaker, and within 400 ms of the true onset once the VAD's own onset lag is added.
 EARLY_AFTER_S = 0.1
 STALE_FACES_S = 0.5  # faces older than this count as missing (camera covered, lagging)
-MOUTH_WINDOW_S = 1.0  # active speaker: mouth activity over the last second of speech
 SINCE_DEVICE_CAP_S = 30.0
 
 
@@ -86,7 +87,7 @@ class FeatureTracker:
         self._last_p = 0.0
         self._last_directed = False
         self._last_speaker: int | None = None
-        self._mouth: dict[int, list[tuple[float, float]]] = {}
+        self._association = SpeakerAssociation()
         self._speaker: int | None = None
 
     # --- cue intake ----------------------------------------------------------------------
@@ -102,20 +103,17 @@ class FeatureTracker:
         elif isinstance(item, FacesCue):
             self._faces.append((item.t_s, item))
             self._faces = self._faces[-4:]
-            if self._speech_start is not None:
-                for face in item.faces:
-                    self._mouth.setdefault(face.track_id, []).append(
-                        (item.t_s, face.mouth_activity))
+            self._association.observe_faces(item.t_s, item.faces)
         elif isinstance(item, SpeechEvent):
             if item.kind == "speech_start":
                 self._speech_start = item.boundary_s
                 self._utt_prosody = self._partial = self._asr = None
                 self._lexical_partial = self._lexical_final = None
-                self._mouth = {}
             else:
                 self._last_speech_end = item.boundary_s
         elif name == "ProsodyFrame":
             self._prosody = item
+            self._association.observe_level(item.t_s, item.level_dbfs)
         elif name == "UtteranceProsody":
             self._utt_prosody = item
         elif name == "PartialHypothesis":
@@ -165,25 +163,21 @@ class FeatureTracker:
             self._speaker = None
             return
         mask[MODALITIES.index("vision")] = 1.0
-        activity = {}
-        for face in cue.faces:
-            hist = [a for ts, a in self._mouth.get(face.track_id, ()) if t - ts <= MOUTH_WINDOW_S]
-            activity[face.track_id] = float(np.mean(hist)) if hist else face.mouth_activity
-        ranked = sorted(cue.faces, key=lambda f: (-round(activity[f.track_id], 2),
-                                                  -f.box_xywh[3]))
-        spk = ranked[0]
-        self._speaker = spk.track_id
-        others = [f.attending for f in ranked[1:]]
-        margin = activity[spk.track_id] - (activity[ranked[1].track_id] if len(ranked) > 1
-                                           else 0.0)
+        choice = self._association.choose(t, cue.faces, self._speech_start)
+        spk = choice.face
+        self._speaker = spk.track_id if choice.visible else None
+        others = [f.attending for f in cue.faces if f.track_id != spk.track_id]
         height = cue.image_size_wh[1] or 480
         self._put(values, "vision", attending=spk.attending, yaw_abs=abs(spk.yaw_deg) / 45.0,
                   pitch=_clip(spk.pitch_deg / 30.0),
                   gaze_angle=math.hypot(spk.gaze_yaw_deg, spk.gaze_pitch_deg) / 30.0,
-                  mouth_activity=activity[spk.track_id], eye_open=spk.eye_open,
+                  mouth_activity=choice.activity, eye_open=spk.eye_open,
                   other_attending=max(others) if others else 0.0,
-                  n_faces=len(cue.faces) / 4.0, speaker_margin=margin,
-                  face_size=spk.box_xywh[3] / height)
+                  n_faces=len(cue.faces) / 4.0, speaker_margin=choice.activity_margin,
+                  face_size=spk.box_xywh[3] / height,
+                  sync=choice.sync if choice.sync is not None else 0.0,
+                  sync_known=float(choice.sync is not None), sync_margin=choice.sync_margin,
+                  attending_share=choice.attending_share)
 
     def _audio(self, t: float, values: np.ndarray, mask: np.ndarray, in_utt: bool) -> None:
         mask[MODALITIES.index("audio")] = 1.0

@@ -4,6 +4,11 @@ GRU over their embeddings and the availability mask.
 Causal by construction (a unidirectional GRU stepping once per tick), so the streaming
 runtime and training see exactly the same function. The per-modality heads give the
 "contribution" of each modality that the visualizer shows, and single-modality baselines.
+
+A shipped model is a small ensemble: the same net trained from a few seeds, logits averaged.
+On a few hundred training utterances one seed can land far from another (held-out EER 0.32
+to 0.52 across three seeds of the same recipe); the average is steadier than any one seed
+and costs a few kilobytes and a few microseconds a tick per member.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ class FusionNet(nn.Module):
 
 
 class NumpyStep:
-    """The same network as one numpy step per tick: for batch 1 and a single time step,
-    torch's per-call overhead costs more than the arithmetic, so the runtime uses this
+    """One member as one numpy step per tick: for batch 1 and a single time step, torch's
+    per-call overhead costs more than the arithmetic, so the runtime uses this
     (``test_fusion`` checks it equals the torch forward pass)."""
 
     def __init__(self, net: FusionNet):
@@ -84,6 +89,23 @@ class NumpyStep:
         c = np.tanh(gi[2 * n:] + r * gh[2 * n:])
         h = (1 - u) * c + u * h
         return float(self.head_w @ h + self.head_b), scores, h
+
+
+class EnsembleStep:
+    """All members stepped together: the mean of their logits and of their modality scores.
+    The state is one hidden vector per member, stacked."""
+
+    def __init__(self, nets: list[FusionNet]):
+        self.members = [NumpyStep(net) for net in nets]
+
+    def initial_state(self) -> np.ndarray:
+        return np.stack([m.initial_state() for m in self.members])
+
+    def __call__(self, x: np.ndarray, mask: np.ndarray, h: np.ndarray
+                 ) -> tuple[float, np.ndarray, np.ndarray]:
+        outs = [m(x, mask, hm) for m, hm in zip(self.members, h, strict=True)]
+        return (float(np.mean([o[0] for o in outs])), np.mean([o[1] for o in outs], axis=0),
+                np.stack([o[2] for o in outs]))
 
 
 def count_parameters(model: nn.Module) -> int:

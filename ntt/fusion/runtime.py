@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from ntt.cues import Decision, SpeechEvent, Tick
 from ntt.errors import InputError
@@ -26,7 +27,7 @@ from ntt.fusion.features import (
     FeatureTracker,
     TickFeatures,
 )
-from ntt.fusion.model import FusionNet, NumpyStep
+from ntt.fusion.model import EnsembleStep, FusionNet
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
 FINAL_WAIT_S = 0.3
@@ -42,7 +43,10 @@ class Calibration:
 
 @dataclass
 class FusionModel:
-    net: FusionNet
+    """The ensemble's members (``ntt.fusion.model``), its calibration, and what the model
+    card says about it."""
+
+    nets: list[FusionNet]
     calibration: Calibration
     meta: dict
 
@@ -53,20 +57,27 @@ class FusionModel:
         if not path.is_file() or not meta_path.is_file():
             raise InputError(path, "fusion model not found (train one with `ntt train`)")
         meta = json.loads(meta_path.read_text())
-        net = FusionNet(meta.get("embed", 8), meta.get("hidden", 32))
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        net.eval()
+        nets = nn.ModuleList(FusionNet(meta.get("embed", 8), meta.get("hidden", 32))
+                             for _ in range(meta.get("members", 1)))
+        try:
+            nets.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        except (RuntimeError, KeyError) as exc:
+            raise InputError(path, "this fusion model does not fit this version's features "
+                             f"(retrain it with `ntt train`): {str(exc).splitlines()[0]}"
+                             ) from None
+        nets.eval()
         cal = meta.get("calibration", {})
-        return cls(net, Calibration(cal.get("temperature", 1.0), cal.get("threshold", 0.5)),
-                   meta)
+        return cls(list(nets), Calibration(cal.get("temperature", 1.0),
+                                           cal.get("threshold", 0.5)), meta)
 
     def save(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
-        torch.save(self.net.state_dict(), tmp)
+        torch.save(nn.ModuleList(self.nets).state_dict(), tmp)
         tmp.replace(path)
-        meta = dict(self.meta, embed=self.net.embed, hidden=self.net.hidden,
+        meta = dict(self.meta, members=len(self.nets), embed=self.nets[0].embed,
+                    hidden=self.nets[0].hidden,
                     calibration={"temperature": self.calibration.temperature,
                                  "threshold": self.calibration.threshold})
         meta_tmp = path.with_suffix(".json.part")
@@ -92,7 +103,7 @@ class FusionStage:
         self.early_after_s = early_after_s
         self.final_wait_s = final_wait_s
         self.tracker = FeatureTracker()
-        self.step = NumpyStep(model.net)
+        self.step = EnsembleStep(model.nets)
         self.reset()
 
     def reset(self) -> None:

@@ -11,6 +11,7 @@ Runs on the CPU, or on a CUDA GPU when present; seeded and reproducible.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class TrainConfig:
     weight_decay: float = 1e-3
     hidden: int = 16
     target_far: float = 0.03
+    members: int = 3  # ensemble members, seeds seed .. seed + members - 1
 
 
 @dataclass
@@ -192,12 +194,12 @@ def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
 
 
 
-def final_scores(net: FusionNet, cues_and_labels: list[tuple[list, object]]
+def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object]]
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Uncalibrated p of each labelled utterance's final decision, replaying the runtime."""
     from ntt.fusion.runtime import Calibration, FusionModel, FusionStage
 
-    stage = FusionStage(FusionModel(net, Calibration(1.0, 0.5), {}))
+    stage = FusionStage(FusionModel(nets, Calibration(1.0, 0.5), {}))
     ps, ys = [], []
     for cues, labels in cues_and_labels:
         stage.reset()
@@ -225,8 +227,9 @@ def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, obj
 
     rng = np.random.default_rng(config.seed)
     seqs = [features_from_cues(c, lab, rng) for c, lab in train]
-    net = train_net(seqs, config)
-    ps, ys = final_scores(net, calibrate)
+    nets = [train_net(seqs, dataclasses.replace(config, seed=config.seed + k))
+            for k in range(config.members)]
+    ps, ys = final_scores(nets, calibrate)
     temperature = fit_temperature(ps, ys.astype(float)) if len(set(ys)) == 2 else 1.0
     eps = 1e-6
     logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
@@ -241,8 +244,9 @@ def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, obj
         "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
         "config": {"epochs": config.epochs, "lr": config.lr, "batch": config.batch,
                    "weight_decay": config.weight_decay, "final_weight": FINAL_WEIGHT,
-                   "seed": config.seed, "aux_weight": config.aux_weight,
+                   "seed": config.seed, "members": config.members,
+                   "aux_weight": config.aux_weight,
                    "keep_p": KEEP_P, "single_modality_p": SINGLE_MODALITY_P},
     }
-    model = FusionModel(net, Calibration(temperature, threshold), {"training": info})
+    model = FusionModel(nets, Calibration(temperature, threshold), {"training": info})
     return model, info

@@ -1,0 +1,109 @@
+"""Active-speaker association by audio-visual synchrony, on the bundled rendered sessions:
+real video through the real face front-end, real audio through the real prosody stage."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ntt.cues import Face, FacesCue, SpeechEvent
+from ntt.eval.record import record_session
+from ntt.fusion.speaker import MIN_SPEAKER_SYNC, SpeakerAssociation
+from ntt.io.session import TRUTH_FILE, load_session
+
+SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
+
+
+@cache
+def _segments(name: str) -> list[tuple[float, float, object, FacesCue]]:
+    """(start, end, choice at the endpoint, faces then) for each VAD segment of a sample."""
+    record = record_session(load_session(SAMPLES / name), asr="none")
+    assoc = SpeakerAssociation()
+    faces, start, out = None, None, []
+    for cue in record.cues:
+        if isinstance(cue, FacesCue):
+            assoc.observe_faces(cue.t_s, cue.faces)
+            faces = cue
+        elif type(cue).__name__ == "ProsodyFrame":
+            assoc.observe_level(cue.t_s, cue.level_dbfs)
+        elif isinstance(cue, SpeechEvent):
+            if cue.kind == "speech_start":
+                start = cue.boundary_s
+            elif faces is not None and faces.faces:
+                out.append((start, cue.boundary_s, assoc.choose(cue.t_s, faces.faces, start),
+                            faces))
+    return out
+
+
+def _truth_box(name: str, person: str, t_s: float) -> list[int]:
+    frames = json.loads((SAMPLES / name / TRUTH_FILE).read_text())["frames"]
+    frame = min(frames, key=lambda f: abs(f["t"] - t_s))
+    return frame["persons"][person]["box"]
+
+
+def _iou(a, b) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _segment_of(name: str, utterance) -> tuple:
+    segs = [s for s in _segments(name) if min(s[1], utterance.end_s) > max(s[0],
+                                                                          utterance.start_s)]
+    assert len(segs) == 1, f"{utterance.text!r} should be one VAD segment"
+    return segs[0]
+
+
+def test_the_voice_goes_to_the_face_that_speaks_and_not_to_a_listener():
+    """living-room: anna is on camera, ben talks from off camera. Each of anna's lines is
+    hers by synchrony; ben's line is nobody's in view, although anna's face is there."""
+    assert {u.speaker for u in load_session(SAMPLES / "living-room").labels.utterances} == \
+        {"anna", "ben"}
+    labels = load_session(SAMPLES / "living-room").labels
+    for u in labels.utterances:
+        _, _, choice, faces = _segment_of("living-room", u)
+        if u.speaker == "anna":
+            assert choice.visible and choice.sync >= MIN_SPEAKER_SYNC, u.text
+            box = _truth_box("living-room", "anna", faces.t_s)
+            assert _iou(choice.face.box_xywh, box) > 0.3
+            # She looks at the device through her requests and away while talking to ben.
+            assert (choice.attending_share > 0.8) if u.directed else \
+                (choice.attending_share < 0.2), u.text
+        else:
+            assert choice.sync is not None and not choice.visible, u.text
+
+
+def test_synchrony_picks_the_right_one_of_two_faces():
+    """two-people: ben's lines said facing the camera go to ben's face, not anna's."""
+    labels = load_session(SAMPLES / "two-people").labels
+    frontal = [u for u in labels.utterances if u.speaker == "ben" and u.directed]
+    assert len(frontal) == 2
+    for u in frontal:
+        _, _, choice, faces = _segment_of("two-people", u)
+        assert len(faces.faces) == 2
+        assert choice.visible and choice.sync_margin > 0.3
+        assert choice.attending_share > 0.6  # he asks the device, looking at it
+        box = _truth_box("two-people", "ben", faces.t_s)
+        assert _iou(choice.face.box_xywh, box) > 0.3
+
+
+def _face(track: int, mouth_open: float, activity: float = 0.0) -> Face:
+    return Face(track_id=track, box_xywh=(0, 0, 100, 100), yaw_deg=0.0, pitch_deg=0.0,
+                roll_deg=0.0, mouth_open=mouth_open, mouth_activity=activity)
+
+
+def test_before_enough_frames_the_busiest_mouth_stands_in():
+    assoc = SpeakerAssociation()
+    rng = np.random.default_rng(0)
+    for k in range(3):  # 0.2 s of an utterance: too short for a correlation
+        t = 1.0 + k / 15
+        assoc.observe_level(t, -20.0 + rng.normal())
+        assoc.observe_faces(t, (_face(0, 0.1, 0.05), _face(1, 0.4, 0.6)))
+    choice = assoc.choose(1.2, (_face(0, 0.1, 0.05), _face(1, 0.4, 0.6)), since_s=1.0)
+    assert choice.sync is None and choice.visible
+    assert choice.face.track_id == 1 and choice.activity_margin == pytest.approx(0.55)
