@@ -151,6 +151,24 @@ def test_probabilities_per_window(model, stream):
     assert np.allclose(np.diff([p.t_s for p in probs]), 0.032)
 
 
+def test_replayed_probabilities_give_the_live_events(model, stream):
+    """Scores recorded once and replayed through the hysteresis give exactly the events the
+    live VAD gives, for other settings too (what benchmarks/bench_endpoint.py relies on)."""
+
+    class NoModel:
+        def reset_states(self) -> None:
+            pass
+
+    out = run_vad(SileroVad(model, emit_probabilities=True), stream.audio)
+    probs = [(c.t_s, c.p_speech) for c in out if isinstance(c, SpeechProbability)]
+    for config in (VadConfig(), VadConfig(neg_threshold=0.5, hangover_ms=96)):
+        live = [e for e in run_vad(SileroVad(model, config), stream.audio)
+                if isinstance(e, SpeechEvent)]
+        replay = SileroVad(NoModel(), config)
+        replayed = [e for t, p in probs for e in replay.push_probability(t, p)] + replay.flush()
+        assert live and replayed == live
+
+
 def test_tts_sentences_with_a_pause_are_two_utterances(model):
     from ntt.tts import synthesize
 

@@ -122,7 +122,7 @@ class SileroVad:
                 p = float(self.model(torch.from_numpy(window.copy()), SAMPLE_RATE_HZ).item())
             if self.emit_probabilities:
                 out.append(SpeechProbability(t_s, p))
-            out.extend(self._step(t_s, p))
+            out.extend(self.push_probability(t_s, p))
         return out
 
     def _control(self, status: SourceStatus) -> list[SpeechEvent]:
@@ -136,7 +136,11 @@ class SileroVad:
             self._muted = False
         return []
 
-    def _step(self, t_s: float, p: float) -> list[SpeechEvent]:
+    def push_probability(self, t_s: float, p: float) -> list[SpeechEvent]:
+        """The hysteresis alone: one window's speech probability (window start ``t_s``) in,
+        boundary events out. ``push`` calls it for every window it scores; replaying
+        recorded probabilities through it tries other settings without running silero
+        again (``benchmarks/bench_endpoint.py``)."""
         cfg = self.config
         end_s = t_s + WINDOW_S
         self._last_t_s = end_s
