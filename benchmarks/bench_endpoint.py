@@ -32,13 +32,6 @@ GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
         "hangover_ms": (64.0, 96.0, 128.0, 160.0)}
 
 
-class _NoModel:
-    """Stands in for silero when only the hysteresis runs."""
-
-    def reset_states(self) -> None:
-        pass
-
-
 def score_session(model, session) -> list[tuple[float, float]]:
     """Silero's (window start, probability) over the session's audio."""
     audio = read_audio(session.audio_path)
@@ -50,7 +43,7 @@ def score_session(model, session) -> list[tuple[float, float]]:
 def segments(probabilities: list[tuple[float, float]], config: VadConfig
              ) -> list[tuple[float, float, float]]:
     """(start boundary, end boundary, time the end is known) for each VAD utterance."""
-    vad = SileroVad(_NoModel(), config)
+    vad = SileroVad(None, config)
     events = [e for t, p in probabilities for e in vad.push_probability(t, p)] + vad.flush()
     out, start = [], None
     for e in events:

@@ -155,16 +155,12 @@ def test_replayed_probabilities_give_the_live_events(model, stream):
     """Scores recorded once and replayed through the hysteresis give exactly the events the
     live VAD gives, for other settings too (what benchmarks/bench_endpoint.py relies on)."""
 
-    class NoModel:
-        def reset_states(self) -> None:
-            pass
-
     out = run_vad(SileroVad(model, emit_probabilities=True), stream.audio)
     probs = [(c.t_s, c.p_speech) for c in out if isinstance(c, SpeechProbability)]
     for config in (VadConfig(), VadConfig(neg_threshold=0.5, hangover_ms=96)):
         live = [e for e in run_vad(SileroVad(model, config), stream.audio)
                 if isinstance(e, SpeechEvent)]
-        replay = SileroVad(NoModel(), config)
+        replay = SileroVad(None, config)
         replayed = [e for t, p in probs for e in replay.push_probability(t, p)] + replay.flush()
         assert live and replayed == live
 

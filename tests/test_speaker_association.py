@@ -14,6 +14,7 @@ from ntt.cues import Face, FacesCue, SpeechEvent
 from ntt.eval.record import record_session
 from ntt.fusion.speaker import MIN_SPEAKER_SYNC, SpeakerAssociation
 from ntt.io.session import TRUTH_FILE, load_session
+from ntt.vision.tracker import iou
 
 SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
 
@@ -45,13 +46,6 @@ def _truth_box(name: str, person: str, t_s: float) -> list[int]:
     return frame["persons"][person]["box"]
 
 
-def _iou(a, b) -> float:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def _segment_of(name: str, utterance) -> tuple:
     segs = [s for s in _segments(name) if min(s[1], utterance.end_s) > max(s[0],
                                                                           utterance.start_s)]
@@ -70,7 +64,7 @@ def test_the_voice_goes_to_the_face_that_speaks_and_not_to_a_listener():
         if u.speaker == "anna":
             assert choice.visible and choice.sync >= MIN_SPEAKER_SYNC, u.text
             box = _truth_box("living-room", "anna", faces.t_s)
-            assert _iou(choice.face.box_xywh, box) > 0.3
+            assert iou(choice.face.box_xywh, box) > 0.3
             # She looks at the device through her requests and away while talking to ben.
             assert (choice.attending_share > 0.8) if u.directed else \
                 (choice.attending_share < 0.2), u.text
@@ -89,7 +83,7 @@ def test_synchrony_picks_the_right_one_of_two_faces():
         assert choice.visible and choice.sync_margin > 0.3
         assert choice.attending_share > 0.6  # he asks the device, looking at it
         box = _truth_box("two-people", "ben", faces.t_s)
-        assert _iou(choice.face.box_xywh, box) > 0.3
+        assert iou(choice.face.box_xywh, box) > 0.3
 
 
 def _face(track: int, mouth_open: float, activity: float = 0.0) -> Face:

@@ -71,7 +71,8 @@ class SileroVad:
 
     Any chunk size works: samples are regrouped into silero's 32 ms windows. ``mic_lost`` or
     ``privacy_on`` closes a running utterance; audio is ignored until the matching
-    ``mic_back`` / ``privacy_off``.
+    ``mic_back`` / ``privacy_off``. With ``model=None`` only ``push_probability`` works:
+    recorded scores replayed through the hysteresis.
     """
 
     def __init__(self, model, config: VadConfig | None = None, emit_probabilities: bool = False):
@@ -83,7 +84,7 @@ class SileroVad:
         self.reset()
 
     def reset(self) -> None:
-        self.model.reset_states()
+        self._reset_model()
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_t_s = 0.0
         self._speaking = False
@@ -128,13 +129,17 @@ class SileroVad:
     def _control(self, status: SourceStatus) -> list[SpeechEvent]:
         if status.kind in _STOP_LISTENING:
             out = self.flush()
-            self.model.reset_states()
+            self._reset_model()
             self._buffer = np.zeros(0, dtype=np.float32)
             self._muted = True
             return out
         if status.kind in _RESUME_LISTENING:
             self._muted = False
         return []
+
+    def _reset_model(self) -> None:
+        if self.model is not None:
+            self.model.reset_states()
 
     def push_probability(self, t_s: float, p: float) -> list[SpeechEvent]:
         """The hysteresis alone: one window's speech probability (window start ``t_s``) in,

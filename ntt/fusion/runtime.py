@@ -61,7 +61,7 @@ class FusionModel:
                              for _ in range(meta.get("members", 1)))
         try:
             nets.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        except (RuntimeError, KeyError) as exc:
+        except RuntimeError as exc:
             raise InputError(path, "this fusion model does not fit this version's features "
                              f"(retrain it with `ntt train`): {str(exc).splitlines()[0]}"
                              ) from None

@@ -90,7 +90,8 @@ class SpeakerAssociation:
         """The speaker among ``faces`` (not empty) at ``t_s``; ``since_s`` is the start of
         the utterance in progress (None between utterances: no synchrony then)."""
         activity = {f.track_id: self._activity(f, t_s) for f in faces}
-        sync = {f.track_id: self._sync(f.track_id, t_s, since_s) for f in faces}
+        envelope = self._envelope()
+        sync = {f.track_id: self._sync(f.track_id, t_s, since_s, envelope) for f in faces}
         known = {k: v for k, v in sync.items() if v is not None}
         if known:
             ranked = sorted(faces, key=lambda f: (-known.get(f.track_id, -1.0),
@@ -122,16 +123,21 @@ class SpeakerAssociation:
         seen = [a for ts, _, _, a in self._mouths.get(face.track_id, ()) if start <= ts <= t_s]
         return float(np.mean(seen)) if seen else face.attending
 
-    def _sync(self, track: int, t_s: float, since_s: float | None) -> float | None:
-        if since_s is None or not self._levels:
+    def _envelope(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(times, amplitudes) of the audio heard lately; built once per ``choose``."""
+        if not self._levels:
+            return None
+        times, amplitudes = zip(*self._levels, strict=True)
+        return np.array(times), np.array(amplitudes)
+
+    def _sync(self, track: int, t_s: float, since_s: float | None,
+              envelope: tuple[np.ndarray, np.ndarray] | None) -> float | None:
+        if since_s is None or envelope is None:
             return None
         start = max(since_s, t_s - SYNC_WINDOW_S)
         frames = [(ts, m) for ts, m, _, _ in self._mouths.get(track, ())
                   if start <= ts <= t_s]
         if len(frames) < MIN_SYNC_FRAMES:
             return None
-        level_t = np.fromiter((t for t, _ in self._levels), float)
-        level_a = np.fromiter((a for _, a in self._levels), float)
-        frame_t = np.array([ts for ts, _ in frames])
-        envelope = np.interp(frame_t, level_t, level_a)
-        return _correlation(np.array([m for _, m in frames]), envelope)
+        level = np.interp([ts for ts, _ in frames], *envelope)
+        return _correlation(np.array([m for _, m in frames]), level)
