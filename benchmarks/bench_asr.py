@@ -20,9 +20,8 @@ import time
 from ntt.asr import BACKENDS, load_recognizer
 from ntt.asr.evaluation import read_speech_clips, spoken_stream, wer
 from ntt.asr.stage import AsrStage
-from ntt.asr.types import AsrResult
 from ntt.audio.vad import SileroVad, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AsrResult, AudioChunk, SpeechEvent
 from ntt.errors import InputError
 
 CHUNK_SAMPLES = 512

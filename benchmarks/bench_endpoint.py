@@ -20,12 +20,13 @@ import sys
 
 import numpy as np
 
-from ntt.audio.vad import SileroVad, SpeechProbability, VadConfig, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk
+from ntt.audio.vad import SileroVad, load_silero_model
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechProbability
 from ntt.errors import InputError
 from ntt.eval.sessions import find_sessions
 from ntt.io.audio_file import read_audio
 from ntt.io.session import load_session
+from ntt.settings import VadSettings
 
 SPLIT_MARGIN_S = 0.15
 GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
@@ -40,7 +41,7 @@ def score_session(model, session) -> list[tuple[float, float]]:
     return [(c.t_s, c.p_speech) for c in cues if isinstance(c, SpeechProbability)]
 
 
-def segments(probabilities: list[tuple[float, float]], config: VadConfig
+def segments(probabilities: list[tuple[float, float]], config: VadSettings
              ) -> list[tuple[float, float, float]]:
     """(start boundary, end boundary, time the end is known) for each VAD utterance."""
     vad = SileroVad(None, config)
@@ -54,7 +55,7 @@ def segments(probabilities: list[tuple[float, float]], config: VadConfig
     return out
 
 
-def endpoint_figures(sessions: list, config: VadConfig) -> dict:
+def endpoint_figures(sessions: list, config: VadSettings) -> dict:
     lags, split, missed, n = [], 0, 0, 0
     for probabilities, utterances in sessions:
         segs = segments(probabilities, config)
@@ -93,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for threshold, neg, hangover in itertools.product(*GRID.values()):
         if neg <= threshold:
-            config = VadConfig(threshold=threshold, neg_threshold=neg, hangover_ms=hangover)
+            config = VadSettings(threshold=threshold, neg_threshold=neg, hangover_ms=hangover)
             rows.append({"threshold": threshold, "neg_threshold": neg, "hangover_ms": hangover,
-                         "shipped": config == VadConfig(), **endpoint_figures(sessions, config)})
+                         "shipped": config == VadSettings(), **endpoint_figures(sessions, config)})
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 from ntt.cues import AudioChunk, VideoFrame  # noqa: E402
 from ntt.io.session import load_session  # noqa: E402
 from ntt.io.sources import SessionSource  # noqa: E402
-from ntt.pipeline import PipelineOptions, build_pipeline  # noqa: E402
+from ntt.pipeline import build_pipeline  # noqa: E402
+from ntt.settings import Settings  # noqa: E402
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--asr", default="pocketsphinx")
     args = p.parse_args(argv)
     session = load_session(args.session)
-    pipeline = build_pipeline(PipelineOptions(use_video=not args.no_video, asr=args.asr),
+    pipeline = build_pipeline(Settings(use_video=not args.no_video, asr=args.asr),
                               device_turns=())
     blocks, last = [], {}
     start_rss = rss_mb()

@@ -19,13 +19,28 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ntt.cues import AudioChunk, FacesCue, SourceStatus, SpeechEvent, Tick, VideoFrame
+from ntt import paths
+from ntt.cues import (
+    AsrResult,
+    AudioChunk,
+    Decision,
+    LexicalCue,
+    PartialHypothesis,
+    SourceStatus,
+    SpeechEvent,
+    Tick,
+    VideoFrame,
+)
+from ntt.settings import Settings, TimingSettings
 from ntt.stage import Stage
 
+if TYPE_CHECKING:
+    from ntt.calibration.gaze import GazeCorrection
+    from ntt.calibration.profile import DeviceProfile
+
 log = logging.getLogger(__name__)
-TICK_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,7 @@ class StageTimes:
 class Clock:
     """Emits a ``Tick`` every ``tick_s`` of audio time: the fusion clock."""
 
-    def __init__(self, tick_s: float = TICK_S):
+    def __init__(self, tick_s: float = TimingSettings.tick_s):
         self.tick_s = tick_s
         self.reset()
 
@@ -139,90 +154,81 @@ class Pipeline:
         yield from self.flush()
 
 
-@dataclass(frozen=True)
-class PipelineOptions:
-    use_video: bool = True
-    asr: str = "pocketsphinx"  # or "whisper", or "none"
-    fusion: str = "model"  # the trained model, or "rule"
-    fusion_model: str | None = None  # path; default models/fusion.pt
-    tick_s: float = TICK_S
-    device: Any = None  # ntt.calibration.profile.DeviceProfile: camera geometry, threshold
-    gaze_correction: Any = None  # a consenting user's ntt.calibration.gaze.GazeCorrection
-
-
-def build_pipeline(options: PipelineOptions | None = None,
+def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | None = None,
+                   gaze_correction: GazeCorrection | None = None,
                    observers: Iterable[Callable[[Any], None]] = (), device_turns: tuple = (),
                    fusion_stage: Stage | None = None, engine: Stage | None = None) -> Pipeline:
     """The standard NTT pipeline with every model loaded from installed packages.
 
+    ``settings`` is the one settings tree; ``device`` the device profile (camera geometry,
+    calibrated threshold); ``gaze_correction`` a consenting user's gaze calibration.
     ``device_turns`` (offline) are the device's recorded turns, the source of interaction
     context; live, ``engine`` (the conversation engine) answers decisions and emits that
     context itself. Offline the engine still answers, but does not feed context back.
-    ``fusion_stage`` replaces the fusion built from ``options``.
+    ``fusion_stage`` replaces the fusion built from ``settings``.
     """
-    from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
-    from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody
+    from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.cues import Decision, DeviceContext
-    from ntt.fusion.context import RecordedDeviceContext
-    from ntt.language.scorer import LexicalCue
+    from ntt.device_context import RecordedDeviceContext
+    from ntt.fusion.features import FUSION_INPUTS
 
-    options = options or PipelineOptions()
+    settings = settings or Settings()
     routes: list[Route] = []
-    if options.use_video:
+    if settings.use_video:
         from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
         from ntt.vision.detector import FaceDetector
         from ntt.vision.landmarks import FaceMesh
 
-        geometry = options.device.camera_geometry() if options.device is not None else None
+        geometry = device.camera_geometry() if device is not None else None
         params = None
-        if options.gaze_correction is not None:
-            gc = options.gaze_correction
-            params = AnalyzerParams(attending=gc.attending_params(),
-                                    gaze_correction=gc.apply_vector)
+        if gaze_correction is not None:
+            params = AnalyzerParams(attending=gaze_correction.attending_params(),
+                                    gaze_correction=gaze_correction.apply_vector)
         routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(),
                                                    geometry=geometry, params=params),
                             (VideoFrame, SourceStatus)))
-    routes.append(Route("vad", SileroVad(load_silero_model()), (AudioChunk,)))
+    routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad), (AudioChunk,)))
     routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
-    if options.asr != "none":
+    if settings.asr != "none":
         from ntt.asr import load_recognizer
         from ntt.asr.stage import AsrStage
         from ntt.language.intents import Home, IntentRecognizer
         from ntt.language.model import load_model
         from ntt.language.scorer import LexicalScorer
 
-        routes.append(Route("asr", AsrStage(load_recognizer(options.asr)),
+        routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)),
                             (AudioChunk, SpeechEvent, SourceStatus)))
         routes.append(Route("language", LexicalScorer(load_model(),
                                                       IntentRecognizer(Home.load())),
                             (AsrResult, PartialHypothesis)))
-    routes.append(Route("clock", Clock(options.tick_s), (AudioChunk,)))
+    routes.append(Route("clock", Clock(settings.timing.tick_s), (AudioChunk,)))
     if engine is None or device_turns:
-        routes.append(Route("context", RecordedDeviceContext(device_turns), (Tick,)))
+        routes.append(Route("context", RecordedDeviceContext(
+            device_turns, settings.engine.answer_window_s), (Tick,)))
     if fusion_stage is None:
-        fusion_stage = build_fusion(options)
-    routes.append(Route("fusion", fusion_stage, (
-        FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody, PartialHypothesis,
-        AsrDecoderCue, LexicalCue, DeviceContext, Tick, SourceStatus)))
+        fusion_stage = build_fusion(settings, device)
+    routes.append(Route("fusion", fusion_stage, (*FUSION_INPUTS, Tick)))
     if engine is not None:
         routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick),
                             feedback=not device_turns))
     return Pipeline(routes, observers=observers)
 
 
-def build_fusion(options: PipelineOptions) -> Stage:
-    """The trained model (or the hand-set rule), at the device profile's calibrated
-    threshold when it has one (else the model's own operating point)."""
-    from ntt.fusion.rule import RuleConfig, RuleFusion
-    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, FusionStage
+def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Stage:
+    """The trained model (or the hand-set rule) behind the utterance gate, at the threshold
+    the settings name, else the device profile's calibrated one, else the model's own."""
+    from ntt.fusion.rule import rule_fusion
+    from ntt.fusion.runtime import FusionModel, model_fusion
 
-    threshold = options.device.thresholds.override if options.device is not None else None
-    rule = RuleFusion(RuleConfig(threshold=threshold) if threshold is not None else None)
-    if options.fusion == "rule":
+    fusion = settings.fusion
+    threshold = fusion.threshold
+    if threshold is None and device is not None:
+        threshold = device.thresholds.override
+    rule = rule_fusion(fusion.rule, threshold, settings.timing)
+    if fusion.kind == "rule":
         return rule
-    path = Path(options.fusion_model) if options.fusion_model else DEFAULT_MODEL
-    if options.fusion_model is None and not path.is_file():
+    path = Path(fusion.model_path) if fusion.model_path else paths.FUSION_MODEL
+    if fusion.model_path is None and not path.is_file():
         log.warning("no trained fusion model at %s: using the hand-set rule", path)
         return rule
-    return FusionStage(FusionModel.load(path), threshold=threshold)
+    return model_fusion(FusionModel.load(path), threshold=threshold, timing=settings.timing)

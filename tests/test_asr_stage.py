@@ -10,9 +10,17 @@ import pytest
 from ntt.asr.evaluation import read_speech_clips, spoken_stream, wer
 from ntt.asr.pocketsphinx_backend import PocketsphinxRecognizer, load_pocketsphinx_decoder
 from ntt.asr.stage import START_PAD_S, AsrStage
-from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis, Recognition
+from ntt.asr.types import Recognition
 from ntt.audio.vad import SileroVad, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AsrDecoderCue,
+    AsrResult,
+    AudioChunk,
+    PartialHypothesis,
+    SourceStatus,
+    SpeechEvent,
+)
 
 
 class RecordingRecognizer:

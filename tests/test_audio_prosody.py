@@ -10,14 +10,15 @@ import pytest
 
 from ntt.asr.evaluation import read_speech_clips, spoken_stream
 from ntt.audio.pitch import track_pitch
-from ntt.audio.prosody import (
-    ProsodyAnalyzer,
+from ntt.audio.prosody import ProsodyAnalyzer, RunningStats, utterance_features
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AudioChunk,
     ProsodyFrame,
-    RunningStats,
+    SourceStatus,
+    SpeechEvent,
     UtteranceProsody,
-    utterance_features,
 )
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
 from ntt.tts import synthesize
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from ntt.asr.evaluation import read_speech_clips, spoken_stream
 from ntt.asr.pocketsphinx_backend import align_words, load_pocketsphinx_decoder
-from ntt.audio.vad import SileroVad, SpeechProbability, VadConfig, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
+from ntt.audio.vad import SileroVad, load_silero_model
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
+from ntt.settings import VadSettings
 
 ALIGN_CONTEXT_S = 0.5
 
@@ -103,13 +104,13 @@ def test_start_event_comes_after_its_boundary(segments):
 
 
 def test_hangover_is_configurable(model, stream, segments):
-    long = pairs(run_vad(SileroVad(model, VadConfig(hangover_ms=480)), stream.audio))
+    long = pairs(run_vad(SileroVad(model, VadSettings(hangover_ms=480)), stream.audio))
     assert len(long) == len(stream.texts)  # a long hangover bridges every inner pause
     last = [g[-1][1].t_s for g in per_clip(segments, stream)]
     delays = [e.t_s - t for (_, e), t in zip(long, last, strict=True)]
     assert np.allclose(delays, 0.32, atol=0.033)
     # A very short hangover splits utterances at the pauses between sentences.
-    short = pairs(run_vad(SileroVad(model, VadConfig(hangover_ms=32)), stream.audio))
+    short = pairs(run_vad(SileroVad(model, VadSettings(hangover_ms=32)), stream.audio))
     assert len(short) > len(segments)
 
 
@@ -157,7 +158,7 @@ def test_replayed_probabilities_give_the_live_events(model, stream):
 
     out = run_vad(SileroVad(model, emit_probabilities=True), stream.audio)
     probs = [(c.t_s, c.p_speech) for c in out if isinstance(c, SpeechProbability)]
-    for config in (VadConfig(), VadConfig(neg_threshold=0.5, hangover_ms=96)):
+    for config in (VadSettings(), VadSettings(neg_threshold=0.5, hangover_ms=96)):
         live = [e for e in run_vad(SileroVad(model, config), stream.audio)
                 if isinstance(e, SpeechEvent)]
         replay = SileroVad(None, config)
@@ -190,7 +191,7 @@ def test_privacy_closes_the_utterance_and_mutes(model, stream):
 
 
 def test_long_speech_is_cut(model, stream):
-    events = run_vad(SileroVad(model, VadConfig(max_speech_s=1.0)), stream.audio[:6 * 16000])
+    events = run_vad(SileroVad(model, VadSettings(max_speech_s=1.0)), stream.audio[:6 * 16000])
     segs = pairs(events)
     assert len(segs) >= 3
     assert all(e.boundary_s - s.boundary_s <= 1.0 + 0.033 for s, e in segs)

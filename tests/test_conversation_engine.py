@@ -8,19 +8,10 @@ from itertools import pairwise
 
 import pytest
 
-from ntt.conversation import (
-    ConversationEngine,
-    EngineConfig,
-    Say,
-    SkillRun,
-    State,
-    StopSpeaking,
-    Transition,
-    Turn,
-    TurnOutcome,
-)
-from ntt.cues import Decision
+from ntt.conversation import ConversationEngine
+from ntt.cues import Decision, Say, SkillRun, State, StopSpeaking, Transition, Turn, TurnOutcome
 from ntt.language.intents import Home, IntentRecognizer
+from ntt.settings import EngineSettings
 
 BARGE_IN_BUDGET_S = 0.2
 UTTERANCE_S = 1.5
@@ -112,7 +103,7 @@ def test_barge_in_on_an_early_decision_stops_speech_at_the_decision_time(engine)
     assert said(out) == ["Paused the TV."]
     assert not of(out, StopSpeaking)  # already stopped
     assert engine.skills.state("TV")["state"] == "paused"
-    assert engine.context(5.0).partner_track == 2
+    assert engine.partner_track == 2
 
 
 def test_barge_in_without_a_face_stops_at_the_final_directed_decision(engine):
@@ -164,7 +155,7 @@ def test_follow_up_in_the_window_needs_no_re_addressing(engine):
     first = of(engine.push(turn(2.0, "turn on the kitchen lights")), Say)[0]
     window = engine.config.follow_up_window_s
     follow = turn(first.end_s + 2.0, "turn on the lights in the bedroom", directed=False, p=0.45)
-    assert engine.context(follow.start_s).follow_up_open
+    assert engine.follow_up_open(follow.start_s)
     out = engine.push(follow)
     assert outcome(out) == "answered" and said(out) == ["Turned on the lights in the bedroom."]
     second = of(out, Say)[0]
@@ -180,14 +171,14 @@ def test_another_persons_undirected_talk_in_the_window_is_not_answered(engine):
     out = engine.push(turn(first.end_s + 1.5, "turn off the kitchen lights", directed=False,
                            track=2, p=0.45))
     assert said(out) == [] and engine.skills.state("kitchen light")["on"] is True
-    assert engine.context(first.end_s + 1.6).partner_track == 1
+    assert engine.partner_track == 1
 
 
 def test_another_person_can_address_the_device_and_becomes_the_partner(engine):
     first = of(engine.push(turn(2.0, "turn on the kitchen lights", track=1)), Say)[0]
     out = engine.push(turn(first.end_s + 1.0, "what time is it", track=2))
     assert said(out) == ["It's 3:05 PM."]
-    assert engine.context(first.end_s + 1.1).partner_track == 2
+    assert engine.partner_track == 2
     second = of(out, Say)[0]
     out = engine.push(turn(second.end_s + 1.0, "turn off the kitchen lights", directed=False,
                            track=1, p=0.45))
@@ -209,7 +200,7 @@ def test_conversation_mode_on_and_off_by_voice(engine):
     assert said(out)[0].startswith("Conversation mode is on")
     assert engine.conversation_mode
     t = of(out, Say)[0].end_s + 20.0  # well past the ordinary follow-up window
-    assert engine.context(t).follow_up_open
+    assert engine.follow_up_open(t)
     out = engine.push(turn(t, "what time is it", directed=False, p=0.3))
     assert said(out) == ["It's 3:05 PM."]
     t = of(out, Say)[0].end_s + 5.0
@@ -223,7 +214,7 @@ def test_conversation_mode_on_and_off_by_voice(engine):
 
 
 def test_conversation_mode_ends_itself_after_silence(recognizer, tmp_path):
-    config = EngineConfig(conversation_silence_s=12.0)
+    config = EngineSettings(conversation_silence_s=12.0)
     with ConversationEngine(recognizer, data_dir=tmp_path, config=config) as engine:
         reply = of(engine.push(turn(2.0, "let's chat")), Say)[0]
         assert engine.conversation_mode
@@ -266,7 +257,9 @@ def test_anticipated_goal_yes_sets_the_timer(engine):
     out = engine.push(turn(question.end_s + 1.5, "yes please", directed=False, p=0.4))
     assert said(out) == ["Timer set for 5 minutes."]
     assert [t.duration_s for t in engine.timers.timers] == [300.0]
-    assert not engine.context(question.end_s + 2.0).awaiting_answer
+    # The answered question is closed once the device's reply to it is over.
+    reply = of(out, Say)[0]
+    assert not engine.context(reply.end_s).awaiting_answer
     fired = engine.tick(question.end_s + 1.5 + 300.0)
     assert said(fired) == ["Your 5 minute timer is done."]
 
@@ -350,16 +343,17 @@ def test_an_nbest_alternative_is_used_when_the_best_text_is_not_understood(engin
 
 
 def test_context_for_fusion(engine):
-    assert engine.context(0.5).since_device_turn_s is None
+    assert engine.context(0.5).last_device_end_s is None
     question = of(engine.push(turn(2.0, "how long should I steep tea")), Say)[0]
     ctx = engine.context(question.t_s + 0.5)
-    assert ctx.device_speaking and ctx.since_device_turn_s == 0.0
-    assert ctx.state == State.SPEAKING and ctx.partner_track == 1
+    assert ctx.device_speaking and not ctx.awaiting_answer  # asked once it has ended
+    assert engine.state == State.SPEAKING and engine.partner_track == 1
     engine.tick(question.end_s + 1.0)
     ctx = engine.context(question.end_s + 1.0)
-    assert not ctx.device_speaking and ctx.awaiting_answer and ctx.follow_up_open
-    assert ctx.since_device_turn_s == pytest.approx(1.0)
-    assert ctx.state == State.FOLLOW_UP
+    assert not ctx.device_speaking and ctx.awaiting_answer
+    assert engine.follow_up_open(question.end_s + 1.0)
+    assert ctx.last_device_end_s == pytest.approx(question.end_s)
+    assert engine.state == State.FOLLOW_UP
 
 
 def test_skill_runs_are_reported(engine):
@@ -420,7 +414,7 @@ def test_stop_said_over_the_end_of_a_reply_does_not_pause_the_music(engine):
 
 
 def test_final_decisions_and_asr_results_are_joined_in_either_order(engine):
-    from ntt.asr.types import AsrResult, Hypothesis
+    from ntt.cues import AsrResult, Hypothesis
 
     def asr(t_s, start, end, text):
         return AsrResult(t_s, start, end, "pocketsphinx", (Hypothesis(text, 0.9, 1.0, -5.0),))
@@ -449,8 +443,7 @@ def test_device_context_cues_follow_what_the_device_does(engine):
     out = engine.push(turn(2.0, "how long should I steep tea"))
     question = of(out, Say)[0]
     [ctx] = of(out, DeviceContext)
-    assert (ctx.t_s, ctx.device_speaking, ctx.awaiting_answer, ctx.partner_track) == (
-        2.0, True, True, 1)
+    assert (ctx.t_s, ctx.device_speaking, ctx.awaiting_answer) == (2.0, True, False)
     assert engine.tick(2.05) == []  # nothing changed, nothing emitted
     out = engine.tick(question.end_s + 0.05)
     [ctx] = of(out, DeviceContext)
@@ -458,5 +451,5 @@ def test_device_context_cues_follow_what_the_device_does(engine):
     assert ctx.last_device_end_s == question.end_s
     out = engine.tick(question.end_s + engine.config.answer_window_s + 0.1)
     [ctx] = of(out, DeviceContext)
-    assert (ctx.awaiting_answer, ctx.partner_track) == (False, None)
+    assert ctx.awaiting_answer is False and engine.partner_track is None
     assert [t.state for t in engine.transitions][-1] == State.IDLE

@@ -10,18 +10,9 @@ import numpy as np
 import pytest
 from conftest import SAMPLE
 
-from ntt.conversation import (
-    ConversationEngine,
-    EspeakSpeech,
-    Say,
-    State,
-    TextSpeech,
-    Turn,
-    TurnOutcome,
-    default_speech,
-)
+from ntt.conversation import ConversationEngine, EspeakSpeech, TextSpeech, default_speech
 from ntt.conversation.speech import estimate_duration_s
-from ntt.cues import SAMPLE_RATE_HZ, Decision, Tick
+from ntt.cues import SAMPLE_RATE_HZ, Decision, Say, State, Tick, Turn, TurnOutcome
 from ntt.io.session import load_session
 from ntt.jsonout import to_jsonable
 from ntt.language.intents import Home, IntentRecognizer
@@ -151,12 +142,23 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
     pytest.importorskip("faster_whisper")
     from ntt.asr import load_recognizer
     from ntt.asr.stage import AsrStage
-    from ntt.asr.types import AsrDecoderCue, AsrResult, PartialHypothesis
-    from ntt.audio.prosody import ProsodyAnalyzer, ProsodyFrame, UtteranceProsody
+    from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.cues import AudioChunk, DeviceContext, FacesCue, SourceStatus, SpeechEvent, VideoFrame
+    from ntt.cues import (
+        AsrDecoderCue,
+        AsrResult,
+        AudioChunk,
+        DeviceContext,
+        FacesCue,
+        PartialHypothesis,
+        ProsodyFrame,
+        SourceStatus,
+        SpeechEvent,
+        UtteranceProsody,
+        VideoFrame,
+    )
     from ntt.errors import InputError
-    from ntt.fusion.rule import RuleFusion
+    from ntt.fusion.rule import rule_fusion
     from ntt.io.sources import SessionSource
     from ntt.pipeline import Clock, Pipeline, Route
     from ntt.vision.analyzer import FaceAnalyzer
@@ -175,7 +177,7 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
             Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)),
             Route("asr", asr, (AudioChunk, SpeechEvent, SourceStatus)),
             Route("clock", Clock(TICK_S), (AudioChunk,)),
-            Route("fusion", RuleFusion(), (FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody,
+            Route("fusion", rule_fusion(), (FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody,
                                            PartialHypothesis, AsrDecoderCue, DeviceContext, Tick,
                                            SourceStatus)),
             Route("engine", engine, (Decision, AsrResult, Tick)),

@@ -14,8 +14,9 @@ from ntt.conversation.phrases import Phrases
 from ntt.conversation.skills import Skills, load_weather
 from ntt.conversation.store import DATA_DIR_ENV, DB_FILE, Store, default_data_dir
 from ntt.conversation.timers import TimerBank
+from ntt.cues import Intent
 from ntt.errors import InputError
-from ntt.language.intents import Home, Intent, IntentRecognizer
+from ntt.language.intents import Home, IntentRecognizer
 
 CLOCK_ORIGIN = datetime(2025, 3, 4, 9, 30)  # a Tuesday
 

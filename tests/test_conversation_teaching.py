@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ntt.conversation import ConversationEngine, Say, SkillRun, Turn
+from ntt.conversation import ConversationEngine
 from ntt.conversation.phrases import Phrases
 from ntt.conversation.teaching import Target, Teacher
+from ntt.cues import Say, SkillRun, Turn
 from ntt.language.intents import Home, IntentRecognizer
 
 STUDY = "set the living room light to study mode"

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from ntt.asr.types import AsrResult, Hypothesis
 from ntt.conversation.turns import TurnJoiner
-from ntt.cues import Decision, Tick
+from ntt.cues import AsrResult, Decision, Hypothesis, Tick
 
 
 def final(t_s, start, end, directed=True, track=1):

@@ -144,15 +144,15 @@ def _metrics(recorded) -> dict:
 
     from ntt.eval.evaluate import evaluate_variant
     from ntt.fusion.model import FusionNet
-    from ntt.fusion.rule import RuleFusion
-    from ntt.fusion.runtime import Calibration, FusionModel, FusionStage
+    from ntt.fusion.rule import rule_fusion
+    from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
 
     torch.manual_seed(0)
     model = FusionModel([FusionNet()], Calibration(), {})
     labelled = [(r, s.labels) for r, s in recorded.records]
     out = {}
-    for name, make, threshold in (("model", lambda: FusionStage(model), 0.5),
-                                  ("rule", RuleFusion, 0.5)):
+    for name, make, threshold in (("model", lambda: model_fusion(model), 0.5),
+                                  ("rule", rule_fusion, 0.5)):
         r = evaluate_variant(labelled, make, threshold)
         out[name] = {"overall": r["overall"], "by_scenario": r["by_scenario"],
                      "scored": r["scored"]}

@@ -11,7 +11,7 @@ import torch
 from ntt.cli import main
 from ntt.eval.evaluate import replay
 from ntt.eval.record import record_session
-from ntt.fusion.runtime import FusionModel, FusionStage
+from ntt.fusion.runtime import FusionModel, model_fusion
 from ntt.io.session import load_session
 
 SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
@@ -39,7 +39,7 @@ def test_training_is_reproducible_and_ships_a_working_ensemble(tmp_path):
     # The trained model decides on a real session's cue stream: one final per utterance.
     session = load_session(SAMPLES / "living-room")
     record = record_session(session, asr="pocketsphinx", cache_dir=cache)
-    decisions = replay(record, FusionStage(a))
+    decisions = replay(record, model_fusion(a))
     finals = [d for d in decisions if d.kind == "final"]
     assert len(finals) >= len(session.labels.utterances)
     assert all(0.0 <= d.p_directed <= 1.0 and set(d.contributions) for d in finals)

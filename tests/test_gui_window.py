@@ -24,10 +24,11 @@ from apps.visualizer.window import MainWindow
 from ntt.io.session import load_session
 from ntt.io.video_file import iter_video_frames
 from ntt.pipeline import build_pipeline
+from ntt.settings import FusionSettings, Settings
 
 SIZE = (1400, 900)
 # The GUI is tested on a fixed, fast pipeline: vision + VAD + the hand-set fusion rule.
-PIPELINE = {"asr": "none", "fusion": "rule"}
+PIPELINE = Settings(asr="none", fusion=FusionSettings(kind="rule"))
 COLOUR_TOLERANCE = 40
 
 
@@ -63,7 +64,7 @@ def replayed(tmp_path_factory):
     """The sample session (a copy, so annotations can be saved) replayed to the end."""
     root = shutil.copytree(SAMPLE, tmp_path_factory.mktemp("gui") / "living-room")
     application()
-    window = MainWindow(pipeline_overrides=PIPELINE)
+    window = MainWindow(settings=PIPELINE)
     window.timer.stop()  # the tests move the playhead themselves
     window.resize(*SIZE)
     window.show()
@@ -201,7 +202,7 @@ def test_annotating_marks_errors_and_saves_labels(replayed):
 
 def test_privacy_in_replay_shows_the_audio_only_decisions():
     application()
-    window = MainWindow(pipeline_overrides=PIPELINE)
+    window = MainWindow(settings=PIPELINE)
     window.timer.stop()
     window.resize(*SIZE)
     window.show()
@@ -225,7 +226,7 @@ def test_live_session_is_recorded_with_privacy_blanking(tmp_path, monkeypatch):
     """Live from a video file as camera and a WAV as microphone (paced like devices)."""
     monkeypatch.setenv("NTT_DATA_DIR", str(tmp_path / "engine"))  # the engine's store
     application()
-    window = MainWindow(pipeline_overrides=PIPELINE)
+    window = MainWindow(settings=PIPELINE)
     window.chat.speak.setChecked(False)  # a test never talks through the speakers
     window.resize(*SIZE)
     window.show()

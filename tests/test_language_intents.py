@@ -2,8 +2,9 @@
 
 import pytest
 
+from ntt.cues import Intent
 from ntt.errors import InputError
-from ntt.language.intents import Home, Intent, IntentRecognizer
+from ntt.language.intents import Home, IntentRecognizer
 
 
 @pytest.fixture(scope="module")

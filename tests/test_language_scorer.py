@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from ntt.asr.types import AsrResult, Hypothesis, PartialHypothesis
-from ntt.cues import Tick
+from ntt.cues import AsrResult, Hypothesis, LexicalCue, PartialHypothesis, Tick
 from ntt.language.intents import Home, IntentRecognizer
 from ntt.language.model import DEFAULT_MODEL_PATH, load_model
-from ntt.language.scorer import NEUTRAL_P, LexicalCue, LexicalScorer
+from ntt.language.scorer import NEUTRAL_P, LexicalScorer
 from ntt.language.train import auc, read_heldout
 
 
@@ -109,18 +108,16 @@ def test_final_result_without_words_is_neutral(scorer):
     assert cue.p_directed == NEUTRAL_P and cue.text == "" and cue.intent is None
 
 
-def test_push_accepts_plain_text(scorer):
-    (cue,) = scorer.push("can you pass the salt")
-    assert cue.t_s == 0.0 and cue.intent is None
-
-
-def test_push_ignores_items_that_are_not_recognition_results(scorer):
-    assert scorer.push(Tick(1.0)) == []
+@pytest.mark.parametrize("item", ["can you pass the salt", [("what time is it", 1.0)],
+                                  Tick(1.0)])
+def test_push_refuses_what_is_not_a_recognition_cue(scorer, item):
+    with pytest.raises(TypeError, match="AsrResult or PartialHypothesis"):
+        scorer.push(item)
 
 
 def test_reset_forgets_the_last_cue(model):
     scorer = LexicalScorer(model)
-    scorer.push("what time is it")
+    scorer.push(PartialHypothesis(1.0, 0.5, "what time is it", 1.0))
     assert scorer.last is not None
     scorer.reset()
     assert scorer.last is None and scorer.flush() == []

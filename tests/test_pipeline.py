@@ -10,7 +10,7 @@ from conftest import SAMPLE
 
 from ntt.cli import main
 from ntt.cues import AudioChunk, Decision, Face, FacesCue, SpeechEvent, Tick, VideoFrame
-from ntt.fusion.rule import RuleFusion
+from ntt.fusion.rule import rule_fusion
 from ntt.io.session import load_session
 from ntt.io.sources import CameraReader, LiveSource, SessionSource
 from ntt.pipeline import Clock, Pipeline, Route
@@ -40,7 +40,7 @@ def _face(track: int, attending: float, size: int = 100) -> Face:
 
 
 def test_rule_fusion_decides_per_utterance():
-    fusion = RuleFusion()
+    fusion = rule_fusion()
     out = []
     out += fusion.push(SpeechEvent(1.1, "speech_start", 1.0))
     for k in range(10):
@@ -60,7 +60,7 @@ def test_rule_fusion_decides_per_utterance():
 
 
 def test_rule_fusion_without_faces_is_unsure():
-    fusion = RuleFusion()
+    fusion = rule_fusion()
     fusion.push(SpeechEvent(1.1, "speech_start", 1.0))
     fusion.push(SpeechEvent(2.3, "speech_end", 2.0))
     (d,) = fusion.push(Tick(2.7))
@@ -191,10 +191,10 @@ def test_trained_fusion_decides_early_within_400_ms_of_onset(make_session):
     final one after its end."""
     from ntt.commands.run import run_session
     from ntt.io.session import load_session
-    from ntt.pipeline import PipelineOptions
+    from ntt.settings import Settings
 
     session = load_session(make_session("early", with_video=False))
-    decisions, _, _ = run_session(session, PipelineOptions(use_video=False, asr="none"))
+    decisions, _, _ = run_session(session, Settings(use_video=False, asr="none"))
     (u,) = session.labels.utterances
     early = [d for d in decisions if d.kind == "early"]
     final = [d for d in decisions if d.kind == "final"]

@@ -12,7 +12,8 @@ from ntt.cues import AudioChunk, Decision, FacesCue, SourceStatus
 from ntt.io.faults import Fault, FaultySource
 from ntt.io.session import load_session
 from ntt.io.sources import SessionSource
-from ntt.pipeline import PipelineOptions, build_pipeline
+from ntt.pipeline import build_pipeline
+from ntt.settings import FusionSettings, Settings
 
 SECONDS = 9.0  # the first request and the start of the side talk
 
@@ -20,7 +21,7 @@ SECONDS = 9.0  # the first request and the start of the side talk
 def _run(faults):
     session = load_session(SAMPLE)
     source = itertools.takewhile(lambda item: item.t_s < SECONDS, SessionSource(session))
-    pipeline = build_pipeline(PipelineOptions(asr="none", fusion="rule"),
+    pipeline = build_pipeline(Settings(asr="none", fusion=FusionSettings(kind="rule")),
                               device_turns=session.labels.device_turns)
     return list(pipeline.run(FaultySource(source, faults, seed=1)))
 

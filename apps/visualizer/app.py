@@ -10,9 +10,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from ntt.errors import InputError
+from ntt.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,12 @@ def application():
 
 def render_screenshot(session: str | Path, out: str | Path, at_s: float,
                       size: tuple[int, int] = SCREENSHOT_SIZE,
-                      pipeline_overrides: dict[str, Any] | None = None) -> Path:
+                      settings: Settings | None = None) -> Path:
     """Replay ``session`` offscreen up to ``at_s`` and save the window as a PNG."""
     from apps.visualizer.window import MainWindow
 
     application()
-    window = MainWindow(pipeline_overrides=pipeline_overrides)
+    window = MainWindow(settings=settings)
     try:
         window.resize(*size)
         window.open_session(session)
@@ -78,12 +78,12 @@ def render_screenshot(session: str | Path, out: str | Path, at_s: float,
 
 def run_gui(session: str | Path | None = None, *, screenshot: str | Path | None = None,
             at_s: float = 0.0, camera: int | str | None = None, mic: str | int | None = None,
-            pipeline_overrides: dict[str, Any] | None = None) -> int:
+            settings: Settings | None = None) -> int:
     """``ntt gui``: a screenshot (headless) or the interactive window."""
     if screenshot is not None:
         if not has_display():
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        render_screenshot(session, screenshot, at_s, pipeline_overrides=pipeline_overrides)
+        render_screenshot(session, screenshot, at_s, settings=settings)
         return 0
     if not has_display() and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         raise InputError("display", "no display to open a window on (DISPLAY is not set); "
@@ -91,7 +91,7 @@ def run_gui(session: str | Path | None = None, *, screenshot: str | Path | None 
     from apps.visualizer.window import MainWindow
 
     app = application()
-    window = MainWindow(pipeline_overrides=pipeline_overrides)
+    window = MainWindow(settings=settings)
     if session is not None:
         window.open_session(session)
         if at_s:

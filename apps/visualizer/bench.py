@@ -7,19 +7,19 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from apps.visualizer.app import SCREENSHOT_SIZE, application
 from ntt.errors import InputError
+from ntt.settings import Settings
 
 TICKS = 150
 FRAME_BUDGET_MS = 1000 / 15
 
 
 def bench_gui(session: str | Path, ticks: int = TICKS,
-              pipeline_overrides: dict[str, Any] | None = None) -> dict:
+              settings: Settings | None = None) -> dict:
     """Replay ``session`` offscreen, then time ``ticks`` playhead steps of 1/15 s (with the
     lanes redrawn as often as they are while cues arrive). Raises InputError if the
     pipeline cannot run (a model missing)."""
@@ -27,7 +27,7 @@ def bench_gui(session: str | Path, ticks: int = TICKS,
     from apps.visualizer.window import LANE_REFRESH_S, UI_FPS, MainWindow
 
     app = application()
-    window = MainWindow(pipeline_overrides=pipeline_overrides)
+    window = MainWindow(settings=settings)
     try:
         window.timer.stop()  # ticks are driven by hand here
         window.resize(*SCREENSHOT_SIZE)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from apps.visualizer.store import CueStore, EngineState
-from ntt.cues import Decision
-from ntt.io.session import DeviceTurn, Utterance
+from ntt.cues import Decision, DeviceTurn
+from ntt.io.session import Utterance
 
 # After the device speaks it waits this long for an answer without needing attention cues.
 FOLLOW_UP_S = 4.0

@@ -3,10 +3,7 @@
 The worker runs the pipeline ahead of the playhead; the window asks this store what was
 known at the playhead. Seeking back reads stored results and never re-runs a stage.
 
-Cue types from front-ends that are still being built (ASR, prosody, language, the
-conversation engine) are recognised by class name and duck-typed fields, so the visualizer
-neither imports those modules nor breaks when one is missing or changes; anything unknown is
-counted and kept.
+Cues are told apart by type (``ntt.cues``); a type the store does not draw is counted.
 """
 
 from __future__ import annotations
@@ -17,7 +14,25 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ntt.cues import Decision, Face, FacesCue, SourceStatus, SpeechEvent
+from ntt.cues import (
+    AsrDecoderCue,
+    AsrResult,
+    Decision,
+    DeviceContext,
+    Face,
+    FacesCue,
+    LexicalCue,
+    PartialHypothesis,
+    ProsodyFrame,
+    Say,
+    SkillRun,
+    SourceStatus,
+    SpeechEvent,
+    SpeechProbability,
+    Transition,
+    TurnOutcome,
+    UtteranceProsody,
+)
 
 # A FacesCue older than this at the playhead is not drawn (camera stalled or privacy on).
 STALE_FACES_S = 0.3
@@ -115,57 +130,46 @@ class CueStore:
         if isinstance(cue, SourceStatus):
             self.status.append(cue)
             return STATUS
-        return self._add_by_name(cue)
-
-    def _add_by_name(self, cue: Any) -> str:
-        name = type(cue).__name__
-        if name == "PartialHypothesis":
+        if isinstance(cue, PartialHypothesis):
             self.partials.append(cue)
             return ASR
-        if name == "AsrResult":
+        if isinstance(cue, AsrResult):
             self.asr_finals.append(cue)
             return ASR
-        if name == "AsrDecoderCue":
+        if isinstance(cue, AsrDecoderCue):
             self.decoder.append(cue)
             return ASR
-        if name == "ProsodyFrame":
-            f0 = float(getattr(cue, "f0_hz", float("nan")))
-            if getattr(cue, "voiced", False) and not math.isnan(f0):
-                self.pitch.append((float(cue.t_s), f0))
+        if isinstance(cue, ProsodyFrame):
+            if cue.voiced and not math.isnan(cue.f0_hz):
+                self.pitch.append((float(cue.t_s), float(cue.f0_hz)))
             return SPEECH
-        if name == "UtteranceProsody":
+        if isinstance(cue, UtteranceProsody):
             self.prosody.append(cue)
             return SCORES
-        if name == "SpeechProbability":
+        if isinstance(cue, SpeechProbability):
             self.speech_prob.append((float(cue.t_s), float(cue.p_speech)))
             return SCORES
-        if name == "LexicalCue":
+        if isinstance(cue, LexicalCue):
             self.lexical.append(cue)
             return SCORES
-        if name == "Transition":
+        if isinstance(cue, Transition):
             self._state(self.engine_states, cue.t_s, str(cue.to_state))
             return ENGINE
-        if name == "DeviceContext":
+        if isinstance(cue, DeviceContext):
             state = ("speaking" if cue.device_speaking else
                      "follow_up" if cue.awaiting_answer else "listening")
             self._state(self.context_states, cue.t_s, state)
             return ENGINE
-        if name == "Say" or ("Reply" in name and isinstance(getattr(cue, "text", None), str)):
-            end = getattr(cue, "end_s", None)
-            self.replies.append(Reply(float(cue.t_s), cue.text,
-                                      float(end) if end is not None else None))
+        if isinstance(cue, Say):
+            self.replies.append(Reply(float(cue.t_s), cue.text, float(cue.end_s)))
             return ENGINE
-        if name == "TurnOutcome":
+        if isinstance(cue, TurnOutcome):
             self.outcomes.append(cue)
             return ENGINE
-        if name == "SkillRun":
+        if isinstance(cue, SkillRun):
             self.skills.append(cue)
             return ENGINE
-        state = getattr(cue, "state", None)
-        if isinstance(state, str) and hasattr(cue, "t_s"):  # EngineContext and the like
-            self._state(self.engine_states, cue.t_s, str(state))
-            return ENGINE
-        self.other_counts[name] += 1
+        self.other_counts[type(cue).__name__] += 1
         return OTHER
 
     @staticmethod

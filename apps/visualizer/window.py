@@ -43,12 +43,7 @@ from apps.visualizer.recorder import SessionRecorder
 from apps.visualizer.store import CueStore
 from apps.visualizer.timeline import Timeline
 from apps.visualizer.video_pane import VideoPane
-from apps.visualizer.wiring import (
-    make_engine,
-    make_pipeline,
-    pipeline_options,
-    set_conversation_mode,
-)
+from apps.visualizer.wiring import make_engine, make_pipeline
 from apps.visualizer.worker import (
     AudioOut,
     FileAudioReader,
@@ -60,6 +55,7 @@ from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, VideoFrame
 from ntt.errors import InputError
 from ntt.io.session import Session, load_session
 from ntt.io.sources import LiveSource, MicrophoneReader, SessionSource
+from ntt.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +70,12 @@ DEFAULT_MIC = "default microphone"
 
 
 class MainWindow(QMainWindow):
-    """``pipeline_overrides``: ``PipelineOptions`` fields to set (e.g. ``{"asr": "none"}``)."""
+    """``settings``: the pipeline's settings (default ``ntt.settings.Settings()``)."""
 
     def __init__(self, parent: QWidget | None = None,
-                 pipeline_overrides: dict[str, Any] | None = None):
+                 settings: Settings | None = None):
         super().__init__(parent)
-        self.pipeline_overrides = dict(pipeline_overrides or {})
+        self.settings = settings or Settings()
         self._engine_holder: dict[str, Any] = {"engine": None}
         self.pipeline_error: str | None = None
         self.setWindowTitle("NTT — natural turn-taking visualizer")
@@ -272,15 +268,15 @@ class MainWindow(QMainWindow):
         self._dirty = {cat.FACES, cat.SPEECH, cat.DECISIONS, cat.ASR, cat.SCORES, cat.ENGINE}
         source = SessionSource(session, use_video=use_video)
         turns = session.labels.device_turns if session.labels else ()
-        overrides = self.pipeline_overrides
+        settings = self.settings
         # Like ``ntt run``: the engine answers only where there is recognised text.
-        with_engine = pipeline_options(use_video, overrides).asr != "none"
+        with_engine = settings.asr != "none"
         holder: dict[str, Any] = {"engine": None, "dispose": None}
 
         def build(observers):  # on the worker thread, like everything the engine does
             if with_engine:
                 holder["engine"], holder["dispose"] = make_engine(live=False)
-            return make_pipeline(observers, use_video=use_video, overrides=overrides,
+            return make_pipeline(observers, settings, use_video=use_video,
                                  device_turns=turns, engine=holder["engine"])
 
         self._start_worker(build, source, holder)
@@ -316,14 +312,14 @@ class MainWindow(QMainWindow):
         if self.privacy:
             self.camera.set_privacy(True)
         source = LiveSource(reader, self.camera)
-        overrides = self.pipeline_overrides
+        settings = self.settings
         speak = self.chat.speak.isChecked()
 
         holder: dict[str, Any] = {"engine": None, "dispose": None}
 
         def build(observers):  # on the worker thread, like everything the engine does
             holder["engine"], holder["dispose"] = make_engine(live=True, speak=speak)
-            return make_pipeline(observers, use_video=True, overrides=overrides,
+            return make_pipeline(observers, settings, use_video=True,
                                  engine=holder["engine"])
 
         self._start_worker(build, source, holder, forward_media=True, taps=[self.recorder.tap])
@@ -586,11 +582,7 @@ class MainWindow(QMainWindow):
         if self.mode != "live" or engine is None or self.worker is None:
             self.statusBar().showMessage("conversation mode applies to the live engine")
             return
-        if not callable(getattr(engine, "set_conversation_mode", None)):
-            self.statusBar().showMessage("this engine is switched by voice only "
-                                         "(\"let's have a conversation\")")
-            return
-        self.worker.call_soon(lambda: set_conversation_mode(engine, on))
+        self.worker.call_soon(lambda: engine.set_conversation_mode(on))
 
     # --- privacy and recording -----------------------------------------------------------
 

@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from apps.visualizer.store import DEFAULT_THRESHOLD
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, VideoFrame
 from ntt.errors import InputError
 from ntt.io.audio_file import read_audio
@@ -148,16 +147,8 @@ class PipelineWorker(QObject):
 
 
 def fusion_threshold(pipeline: Pipeline) -> float:
-    """The fusion stage's decision threshold, wherever this pipeline keeps it."""
-    fusion = getattr(pipeline, "fusion", None)
-    if fusion is None and callable(getattr(pipeline, "stage", None)):
-        try:
-            fusion = pipeline.stage("fusion")
-        except (StopIteration, KeyError):
-            fusion = None
-    config = getattr(fusion, "config", None)
-    threshold = getattr(config, "threshold", getattr(fusion, "threshold", DEFAULT_THRESHOLD))
-    return float(threshold)
+    """The fusion stage's decision threshold (the model's and the rule's alike)."""
+    return float(pipeline.stage("fusion").threshold)
 
 
 class FileAudioReader:

@@ -14,7 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ntt.asr.types import Hypothesis, Recognition, nbest_posteriors
+from ntt.asr.types import Recognition, nbest_posteriors
+from ntt.cues import Hypothesis
 
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w' ]+")

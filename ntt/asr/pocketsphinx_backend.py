@@ -14,8 +14,8 @@ import re
 import numpy as np
 
 from ntt.asr.base import build_nbest, clean_text, empty_recognition
-from ntt.asr.types import Hypothesis, Recognition, WordTiming
-from ntt.cues import SAMPLE_RATE_HZ
+from ntt.asr.types import Recognition
+from ntt.cues import SAMPLE_RATE_HZ, Hypothesis, WordTiming
 
 FRAME_RATE_HZ = 100  # pocketsphinx's default -frate
 # Path scores are integers in log base 1.0001, shifted right by 10 bits (SENSCR_SHIFT).

@@ -15,16 +15,16 @@ import time
 import numpy as np
 
 from ntt.asr.base import Recognizer
-from ntt.asr.types import (
+from ntt.asr.types import Recognition, nbest_entropy, word_overlap
+from ntt.audio.history import AudioHistory
+from ntt.cues import (
     AsrDecoderCue,
     AsrResult,
+    AudioChunk,
     PartialHypothesis,
-    Recognition,
-    nbest_entropy,
-    word_overlap,
+    SourceStatus,
+    SpeechEvent,
 )
-from ntt.audio.history import AudioHistory
-from ntt.cues import AudioChunk, SourceStatus, SpeechEvent
 
 START_PAD_S = 0.2  # audio before the VAD's start boundary given to the recognizer
 HISTORY_S = 2.0  # enough for the VAD's start delay plus the pad

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ntt.asr.base import build_nbest, clean_text, empty_recognition
-from ntt.asr.types import Hypothesis, Recognition, WordTiming
-from ntt.cues import SAMPLE_RATE_HZ
+from ntt.asr.types import Recognition
+from ntt.cues import SAMPLE_RATE_HZ, Hypothesis, WordTiming
 from ntt.errors import InputError
 
 INSTALL_HINT = "pip install -e '.[whisper]'"

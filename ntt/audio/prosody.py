@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import find_peaks
 
 from ntt.audio.history import AudioHistory
 from ntt.audio.pitch import frame_length, track_pitch, yin_frames
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AudioChunk,
+    ProsodyFrame,
+    SourceStatus,
+    SpeechEvent,
+    UtteranceProsody,
+)
 
 WINDOW_SAMPLES = 512  # the pipeline's chunk and silero's window: 32 ms
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
@@ -105,56 +111,6 @@ LEVEL_PRIOR_DBFS = (-28.0, 6.0)
 F0_PRIOR_SEMITONES = (8.0, 5.0)  # about 160 Hz, spanning male and female voices
 RATE_PRIOR_SYL_PER_S = (4.0, 1.2)
 DURATION_PRIOR_S = (2.0, 1.5)
-
-
-@dataclass(frozen=True)
-class ProsodyFrame:
-    """One 32 ms window. ``snr_db`` is the window level over the tracked noise floor;
-    ``f0_hz`` is NaN when the window is unvoiced; z-scores are against this session's speech
-    windows (NaN where the value itself is missing)."""
-
-    t_s: float
-    level_dbfs: float
-    noise_floor_dbfs: float
-    snr_db: float
-    f0_hz: float
-    voiced: bool
-    in_speech: bool
-    level_z: float
-    f0_z: float
-
-
-@dataclass(frozen=True)
-class UtteranceProsody:
-    """One utterance between VAD boundaries ``start_s``..``end_s``; ``t_s`` is when it is known
-    (the ``speech_end`` event). F0 fields are NaN when nothing was voiced. The ``*_z`` fields
-    compare this utterance with the earlier ones of the session."""
-
-    t_s: float
-    start_s: float
-    end_s: float
-    duration_s: float
-    level_dbfs: float
-    peak_dbfs: float
-    noise_floor_dbfs: float
-    snr_db: float
-    f0_median_hz: float
-    f0_mean_hz: float
-    f0_p5_hz: float
-    f0_p95_hz: float
-    f0_std_semitones: float
-    f0_range_semitones: float
-    f0_final_slope_semitones_per_s: float
-    voiced_fraction: float
-    syllables: int
-    speaking_rate_syl_per_s: float
-    level_z: float
-    f0_z: float
-    rate_z: float
-    duration_z: float
-    f0_hop_s: float = 0.01
-    f0_contour_hz: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
-                                      repr=False)
 
 
 def band_envelope_db(x: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ,

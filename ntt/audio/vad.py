@@ -10,12 +10,11 @@ falls, which on real read speech is 30-140 ms after the last word ends: with the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
+from ntt.settings import VadSettings
 
 WINDOW_SAMPLES = 512  # silero-vad's window at 16 kHz (32 ms)
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
@@ -36,31 +35,6 @@ def load_silero_model():
     return load_silero_vad(onnx=True)
 
 
-@dataclass(frozen=True)
-class VadConfig:
-    threshold: float = 0.5
-    # Below this a window counts as silence (hysteresis keeps words from splitting).
-    neg_threshold: float = 0.35
-    min_speech_ms: float = 96.0
-    # Silence needed to end an utterance. Pauses inside a sentence run up to ~170 ms in read
-    # speech; 160 ms (5 windows) keeps them and the endpoint within 300 ms of the real end.
-    hangover_ms: float = 160.0
-    # Added before the start and after the end boundary (0: silero's own boundaries are
-    # already within a few tens of ms of word alignments).
-    pad_ms: float = 0.0
-    # A single utterance never runs longer than this: it is cut and a new one starts
-    # (a television talking for minutes must not become one utterance).
-    max_speech_s: float = 20.0
-
-
-@dataclass(frozen=True)
-class SpeechProbability:
-    """Per-window speech probability (a cue for fusion and the visualizer)."""
-
-    t_s: float
-    p_speech: float
-
-
 def _windows(n_ms: float) -> int:
     """Whole windows needed to cover ``n_ms`` (at least one)."""
     return max(1, int(np.ceil(n_ms / 1000 / WINDOW_S - 1e-6)))
@@ -75,9 +49,9 @@ class SileroVad:
     recorded scores replayed through the hysteresis.
     """
 
-    def __init__(self, model, config: VadConfig | None = None, emit_probabilities: bool = False):
+    def __init__(self, model, config: VadSettings | None = None, emit_probabilities: bool = False):
         self.model = model
-        self.config = config or VadConfig()
+        self.config = config or VadSettings()
         self.emit_probabilities = emit_probabilities
         self._min_speech_windows = _windows(self.config.min_speech_ms)
         self._hangover_windows = _windows(self.config.hangover_ms)

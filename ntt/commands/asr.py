@@ -12,8 +12,7 @@ import sys
 import time
 
 from ntt.asr import BACKENDS, DEFAULT_BACKEND
-from ntt.asr.types import AsrResult
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AsrResult, AudioChunk, SpeechEvent
 from ntt.errors import InputError
 from ntt.jsonout import print_json
 
@@ -64,8 +63,9 @@ def segment_json(result: AsrResult) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from ntt.asr import load_recognizer
-    from ntt.audio.vad import SileroVad, VadConfig, load_silero_model
+    from ntt.audio.vad import SileroVad, load_silero_model
     from ntt.io.audio_file import read_audio
+    from ntt.settings import VadSettings
 
     if args.nbest < 1:
         raise InputError("--nbest", "must be at least 1")
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--hangover-ms", "must be positive")
     audio = read_audio(args.wav)
     recognizer = load_recognizer(args.asr, nbest=args.nbest)
-    config = VadConfig() if args.hangover_ms is None else VadConfig(hangover_ms=args.hangover_ms)
+    config = VadSettings() if args.hangover_ms is None else \
+        VadSettings(hangover_ms=args.hangover_ms)
     vad = SileroVad(load_silero_model(), config)
     t0 = time.perf_counter()
     results = transcribe(audio, recognizer, vad)

@@ -55,10 +55,10 @@ def _load_benchmark(name: str):
 def pipeline_rtf(session_path: str, asr: str) -> dict[str, float]:
     from ntt.commands.run import run_session
     from ntt.io.session import load_session
-    from ntt.pipeline import PipelineOptions
+    from ntt.settings import Settings
 
     session = load_session(session_path)
-    _, rtf, _ = run_session(session, PipelineOptions(asr=asr))
+    _, rtf, _ = run_session(session, Settings(asr=asr))
     out = {group: round(sum(rtf.get(s, 0.0) for s in stages), 4)
            for group, stages in STAGE_GROUPS.items()}
     out["total"] = round(rtf.get("total", 0.0), 4)
@@ -70,7 +70,7 @@ def fusion_tick_ms(ticks: int = 2000) -> float:
     import time
 
     from ntt.cues import Tick
-    from ntt.fusion.runtime import DEFAULT_MODEL, Calibration, FusionModel, FusionStage
+    from ntt.fusion.runtime import DEFAULT_MODEL, Calibration, FusionModel, model_fusion
 
     if DEFAULT_MODEL.is_file():
         model = FusionModel.load(DEFAULT_MODEL)
@@ -78,7 +78,7 @@ def fusion_tick_ms(ticks: int = 2000) -> float:
         from ntt.fusion.model import FusionNet
 
         model = FusionModel([FusionNet().eval()], Calibration(), {})
-    stage = FusionStage(model)
+    stage = model_fusion(model)
     t0 = time.perf_counter()
     for i in range(ticks):
         stage.push(Tick(i * 0.05))
@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
         result["conversation"] = bench_conversation()
     if "gui" not in args.skip:
         from apps.visualizer.bench import bench_gui
+        from ntt.settings import Settings
 
-        result["gui"] = bench_gui(SAMPLE, pipeline_overrides={"asr": "none"})
+        result["gui"] = bench_gui(SAMPLE, settings=Settings(asr="none"))
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.json:
         print_json(result)

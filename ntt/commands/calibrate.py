@@ -282,7 +282,7 @@ def _threshold(args: argparse.Namespace) -> int:
     from ntt.calibration.threshold import choose_threshold, score_session
     from ntt.commands.run import run_session
     from ntt.io.session import load_session
-    from ntt.pipeline import PipelineOptions
+    from ntt.settings import FusionSettings, Settings
 
     if args.target_fa_per_hour < 0:
         raise InputError("--target-fa-per-hour", "must not be negative")
@@ -296,11 +296,12 @@ def _threshold(args: argparse.Namespace) -> int:
     devices = {s.device for s in labelled if isinstance(s.device, str)}
     spec = args.profile or _one_device(devices, "--profile")
     load_profile(spec)
-    options = PipelineOptions(use_video=not args.no_video, asr=args.asr, fusion=args.fusion)
+    settings = Settings(use_video=not args.no_video, asr=args.asr,
+                        fusion=FusionSettings(kind=args.fusion))
     scored, nondirected_s = [], 0.0
     for s in labelled:
         log.info("running %s", s.root)
-        decisions, _, _ = run_session(s, options)
+        decisions, _, _ = run_session(s, settings)
         items, nd = score_session(s.name, decisions, s.labels.utterances)
         scored += items
         nondirected_s += nd

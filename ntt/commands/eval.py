@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from ntt.eval.evaluate import VARIANTS, evaluate_variant
     from ntt.eval.sessions import find_sessions, record_all
     from ntt.fusion.features import MODALITIES
-    from ntt.fusion.rule import RuleFusion
-    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, FusionStage
+    from ntt.fusion.rule import rule_fusion
+    from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, model_fusion
 
     model = FusionModel.load(args.model or DEFAULT_MODEL)
     paths = find_sessions(args.sessions)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     def variant(keep: tuple[str, ...]):
         masked = tuple(m for m in MODALITIES if m not in keep)
-        return lambda: FusionStage(model, masked=masked)
+        return lambda: model_fusion(model, masked=masked)
 
     fused = evaluate_variant(labelled, variant(VARIANTS["fused"]), threshold)
     result = {"overall": fused["overall"], "by_scenario": fused["by_scenario"],
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             r = evaluate_variant(labelled, variant(keep), threshold)
             result["ablation"][name] = r["overall"]
             scored[name] = r["scored"]
-        r = evaluate_variant(labelled, RuleFusion, 0.5)
+        r = evaluate_variant(labelled, rule_fusion, 0.5)
         result["ablation"]["rule"] = r["overall"]
         scored["rule"] = r["scored"]
     if args.report:

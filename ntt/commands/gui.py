@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     camera = args.camera
     if isinstance(camera, str) and camera.isdigit():
         camera = int(camera)
-    overrides = {k: v for k, v in (("asr", args.asr), ("fusion", args.fusion)) if v is not None}
+    from ntt.settings import FusionSettings, Settings
+
+    settings = Settings(asr=args.asr or Settings.asr,
+                        fusion=FusionSettings(kind=args.fusion or FusionSettings.kind))
     app = _load_app()
     return app.run_gui(args.session, screenshot=args.screenshot, at_s=args.at, camera=camera,
-                       mic=args.mic, pipeline_overrides=overrides)
+                       mic=args.mic, settings=settings)

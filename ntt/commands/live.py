@@ -10,7 +10,7 @@ import logging
 import sys
 from contextlib import ExitStack
 
-from ntt.cues import Decision, SourceStatus
+from ntt.cues import Decision, Say, SourceStatus, StopSpeaking
 from ntt.jsonout import open_event_log, to_jsonable
 
 log = logging.getLogger(__name__)
@@ -28,23 +28,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ntt.conversation.engine import ConversationEngine
     from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
-    from ntt.pipeline import PipelineOptions, build_pipeline
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import Settings
 
     camera = None
     if not args.no_camera:
         camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
     mic = MicrophoneReader(int(args.mic) if args.mic and args.mic.isdigit() else args.mic)
-    engine = _engine()
+    engine = ConversationEngine.live()  # speaks through the default audio device
     with ExitStack() as stack:
         observers = open_event_log(stack, args.events)
         from ntt.calibration.gaze import load_user_calibration, user_path
         from ntt.calibration.profile import load_profile
 
         gaze = load_user_calibration(user_path(args.user)) if args.user else None
-        options = PipelineOptions(use_video=camera is not None, asr=args.asr,
-                                  device=load_profile(args.device), gaze_correction=gaze)
-        pipeline = build_pipeline(options, observers=observers, engine=engine)
+        pipeline = build_pipeline(Settings(use_video=camera is not None, asr=args.asr),
+                                  device=load_profile(args.device), gaze_correction=gaze,
+                                  observers=observers, engine=engine)
         source = LiveSource(mic, camera)
         try:
             for item in pipeline.run(source):
@@ -54,25 +56,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine():
-    """The conversation engine, speaking through the default audio device."""
-    try:
-        from ntt.conversation.engine import ConversationEngine
-    except ImportError:
-        return None
-    return ConversationEngine.live()
-
-
 def _show(item, as_json: bool) -> None:
     if isinstance(item, SourceStatus):
         log.warning("%s %s", item.kind, item.detail)
         return
-    name = type(item).__name__
-    if as_json and (isinstance(item, Decision) or name in ("Say", "StopSpeaking")):
+    if as_json and isinstance(item, Decision | Say | StopSpeaking):
         print(json.dumps(to_jsonable(item)), flush=True)
     elif isinstance(item, Decision) and item.kind == "final":
         verdict = "DIRECTED" if item.directed else "not directed"
         print(f"{item.start_s:7.2f}–{item.end_s:7.2f} s  p={item.p_directed:.2f}  {verdict}",
               flush=True)
-    elif name == "Say":
+    elif isinstance(item, Say):
         print(f"  device: {item.text}", file=sys.stdout, flush=True)

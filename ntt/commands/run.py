@@ -9,11 +9,12 @@ import tempfile
 import time
 from contextlib import ExitStack
 
-from ntt.cues import Decision
+from ntt.cues import AsrResult, Decision, Say
 from ntt.io.session import Session, Utterance, load_session
 from ntt.io.sources import SessionSource
 from ntt.jsonout import open_event_log, print_json, to_jsonable
-from ntt.pipeline import PipelineOptions, build_pipeline
+from ntt.pipeline import build_pipeline
+from ntt.settings import FusionSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +66,24 @@ def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
     for d in decisions:
         if d.kind != "final" or not d.directed:
             continue
-        text = next((r.text for r in heard if type(r).__name__ == "AsrResult"
+        text = next((r.text for r in heard if isinstance(r, AsrResult)
                      and min(r.end_s, d.end_s) - max(r.start_s, d.start_s) > 0), "")
         who = f"user{d.speaker_track}" if d.speaker_track is not None else "user"
         lines.append({"t_s": round(d.start_s, 2), "who": who, "text": text})
     for say in heard:
-        if type(say).__name__ == "Say":
+        if isinstance(say, Say):
             lines.append({"t_s": round(say.t_s, 2), "who": "device", "text": say.text})
     return sorted(lines, key=lambda line: line["t_s"])
 
 
-def run_session(session: Session, options: PipelineOptions, realtime: bool = False,
-                observers=(), engine=None) -> tuple[list[Decision], dict[str, float], float]:
+def run_session(session: Session, settings: Settings, realtime: bool = False,
+                observers=(), engine=None, device=None
+                ) -> tuple[list[Decision], dict[str, float], float]:
     """Decisions, per-stage real-time factors and wall seconds for one session."""
     turns = session.labels.device_turns if session.labels else ()
-    pipeline = build_pipeline(options, observers=observers, device_turns=turns, engine=engine)
-    source = SessionSource(session, use_video=options.use_video, realtime=realtime)
+    pipeline = build_pipeline(settings, device=device, observers=observers, device_turns=turns,
+                              engine=engine)
+    source = SessionSource(session, use_video=settings.use_video, realtime=realtime)
     t0 = time.perf_counter()
     decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
     return decisions, pipeline.times.rtf(), time.perf_counter() - t0
@@ -90,13 +93,13 @@ def run(args: argparse.Namespace) -> int:
     session = load_session(args.session)
     from ntt.calibration.profile import profile_for_session
 
-    options = PipelineOptions(use_video=not args.no_video, asr=args.asr,
-                              fusion="rule" if args.rule else "model",
-                              fusion_model=args.model, device=profile_for_session(session))
+    settings = Settings(use_video=not args.no_video, asr=args.asr,
+                        fusion=FusionSettings(kind="rule" if args.rule else "model",
+                                              model_path=args.model))
     heard: list = []  # what the engine said and what the recognizer heard, for the transcript
 
     def keep(item) -> None:
-        if type(item).__name__ in ("Say", "AsrResult"):
+        if isinstance(item, Say | AsrResult):
             heard.append(item)
 
     with ExitStack() as stack:
@@ -109,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ntt-run-"))
             engine = ConversationEngine.offline(data_dir=data_dir)
             stack.callback(engine.close)
-        decisions, rtf, wall_s = run_session(session, options, args.realtime, observers, engine)
+        decisions, rtf, wall_s = run_session(session, settings, args.realtime, observers, engine,
+                                             device=profile_for_session(session))
     transcript = _transcript(decisions, heard)
     labels = session.labels.utterances if session.labels else ()
     turns = session.labels.device_turns if session.labels else ()

@@ -38,7 +38,7 @@ def bench() -> dict[str, Any]:
     """{"recognizer_build_s", "turn_ms_p50", "turn_ms_p95", "turn_ms_max", "tick_us"}
     measured on this machine (first recognition, which warms hassil's caches, not timed)."""
     from ntt.conversation.engine import ConversationEngine
-    from ntt.conversation.types import Turn
+    from ntt.cues import Turn
     from ntt.language.intents import Home, IntentRecognizer
 
     t0 = time.perf_counter()

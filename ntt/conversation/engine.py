@@ -38,21 +38,27 @@ from ntt.conversation.speech import SpeechOut, TextSpeech
 from ntt.conversation.store import FalseReject, Store
 from ntt.conversation.teaching import Target, Teacher, mode_key, retarget
 from ntt.conversation.timers import TimerBank
-from ntt.conversation.turns import MAX_WAIT_S, TurnJoiner
-from ntt.conversation.types import (
+from ntt.conversation.turns import TurnJoiner
+from ntt.cues import (
+    AsrResult,
+    Decision,
+    DeviceContext,
     DeviceTurn,
-    EngineContext,
+    Intent,
+    LexicalCue,
     Say,
     SayKind,
     SkillRun,
     State,
     StopSpeaking,
+    Tick,
     Transition,
     Turn,
     TurnOutcome,
 )
-from ntt.cues import Decision, DeviceContext, Tick
-from ntt.language.intents import Intent, IntentRecognizer
+from ntt.device_context import device_context
+from ntt.language.intents import IntentRecognizer
+from ntt.settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
@@ -62,28 +68,6 @@ CONVERSATION_ON = ("Conversation mode is on. I'll keep listening until you say "
                    "leave the conversation.")
 CONVERSATION_OFF = "OK, leaving the conversation."
 RECENT_DEVICE_TURNS = 4  # how far back the echo check looks
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Turn-taking policy. Times in seconds on the engine's clock."""
-
-    follow_up_window_s: float = 6.0  # after the device spoke, its partner may go on unaddressed
-    answer_window_s: float = 10.0  # how long a question the device asked waits for an answer
-    conversation_silence_s: float = 30.0  # conversation mode ends after this much silence
-    # A partner's turn that fusion did not call directed is still taken, inside an open window,
-    # at this p_directed (fusion already saw the context; this is the engine's own follow-up
-    # policy, like a "follow-up mode"). None: only directed turns are ever answered.
-    follow_up_p_min: float | None = 0.35
-    conversation_p_min: float | None = 0.25
-    early_barge_in: bool = True  # an early directed decision with a visible speaker stops speech
-    echo_similarity: float = 0.8  # share of a turn's words found in what the device said
-    echo_tail_s: float = 0.5  # reverberation and ASR endpoint slack after the device stops
-    repeat_window_s: float = 10.0  # implicit feedback: a repeat this soon after being ignored
-    repeat_similarity: float = 0.6
-    listen_timeout_s: float = 15.0  # listening with no final decision falls back
-    asr_wait_s: float = MAX_WAIT_S  # a final decision waits this long for its text
-    keep_turns_without_text: bool = False  # else a decision whose text never came is dropped
 
 
 @dataclass
@@ -120,12 +104,12 @@ class ConversationEngine:
     """
 
     def __init__(self, recognizer: IntentRecognizer, *, data_dir: str | Path | None = None,
-                 speech: SpeechOut | None = None, config: EngineConfig | None = None,
+                 speech: SpeechOut | None = None, config: EngineSettings | None = None,
                  clock_origin: datetime | None = None, phrases: Phrases | None = None,
                  anticipator: Anticipator | None = None,
                  weather: str | Path | dict[str, Any] | None = None):
         self.recognizer = recognizer
-        self.config = config or EngineConfig()
+        self.config = config or EngineSettings()
         self.speech = speech or TextSpeech()
         self.store = Store(data_dir)
         self.phrases = phrases or Phrases.load()
@@ -179,21 +163,21 @@ class ConversationEngine:
 
     # --- stage protocol ----------------------------------------------------------------
 
-    def push(self, item: Any) -> list:
-        """Actions caused by one item (``Turn``, ``Decision``, ASR final result, ``Tick``;
-        anything else with a ``t_s`` only moves the clock), in time order, transitions
-        included, then a ``DeviceContext`` if the context changed."""
-        t_s = getattr(item, "t_s", None)
-        if t_s is None:
-            return []
-        out = self._advance(t_s)
+    def push(self, item: Turn | Decision | AsrResult | LexicalCue | Tick) -> list:
+        """Actions caused by one item (a ``Turn``, or the ``Decision``s and ASR finals the
+        engine joins into turns; a ``LexicalCue`` or ``Tick`` only moves the clock), in time
+        order, transitions included, then a ``DeviceContext`` if the context changed."""
+        if not isinstance(item, Turn | Decision | AsrResult | LexicalCue | Tick):
+            raise TypeError("the conversation engine takes Turn, Decision, AsrResult, "
+                            f"LexicalCue or Tick, not {type(item).__name__}")
+        out = self._advance(item.t_s)
         if isinstance(item, Turn):
             out += self._on_turn(item)
         elif isinstance(item, Decision):
             out += self._on_decision(item)
             for turn in self._joiner.push(item):
                 out += self._on_turn(turn)
-        elif isinstance(item, Tick) or hasattr(item, "hypotheses"):
+        elif isinstance(item, Tick | AsrResult):
             for turn in self._joiner.push(item):
                 out += self._on_turn(turn)
         return out + self._context_changed()
@@ -231,6 +215,18 @@ class ConversationEngine:
         self._pending = None
         self._pending_until = None
 
+    def set_conversation_mode(self, on: bool) -> list[Transition]:
+        """Enter or leave conversation mode from outside (the GUI's switch), as the spoken
+        "let's have a conversation" / "leave the conversation" do."""
+        self._conversation = on
+        self._last_activity_s = self._now
+        if on:
+            return []
+        self._follow_up_until = None
+        if self._state == State.FOLLOW_UP and not self._window_open(self._now):
+            return self._go(self._now, State.IDLE, "conversation mode switched off")
+        return []
+
     # --- what fusion and the GUI see ---------------------------------------------------
 
     @property
@@ -247,30 +243,30 @@ class ConversationEngine:
     def _context_changed(self) -> list[DeviceContext]:
         """The fusion-facing context as a cue, when it differs from the last one emitted."""
         ctx = self.context(self._now)
-        key = (ctx.device_speaking, ctx.awaiting_answer, self._last_device_end_s,
-               ctx.partner_track)
+        key = (ctx.device_speaking, ctx.awaiting_answer, ctx.last_device_end_s)
         if key == self._context_key:
             return []
         self._context_key = key
-        return [DeviceContext(ctx.t_s, *key)]
+        return [ctx]
 
-    def context(self, t_s: float) -> EngineContext:
-        """What fusion should know at ``t_s`` (a query: it changes nothing; speech that has
-        ended by ``t_s`` counts as ended even before the engine was ticked past it)."""
-        speaking = self._speaking_at(t_s)
-        last_end, until = self._last_device_end_s, self._follow_up_until
+    def context(self, t_s: float) -> DeviceContext:
+        """What fusion should know at ``t_s``: the one context rule over what the device has
+        said (``ntt.device_context``), exactly as offline over a session's recorded turns."""
+        return device_context(t_s, self.device_turns, self.config.answer_window_s)
+
+    @property
+    def partner_track(self) -> int | None:
+        """The speaker the device is in an exchange with (None when idle or faceless)."""
+        return self._partner if self._in_exchange else None
+
+    def follow_up_open(self, t_s: float) -> bool:
+        """Whether a partner may go on at ``t_s`` without addressing the device again."""
+        until = self._follow_up_until
         if self._speech is not None and t_s >= self._speech.end_s:
-            last_end = self._speech.end_s
-            until = last_end + self.config.follow_up_window_s
-        since = 0.0 if speaking else None if last_end is None else max(0.0, t_s - last_end)
+            until = self._speech.end_s + self.config.follow_up_window_s
         awaiting = self._pending is not None and (self._pending_until is None
                                                   or t_s <= self._pending_until)
-        follow_up = self._conversation or awaiting or (until is not None and t_s <= until)
-        return EngineContext(
-            t_s=t_s, state=self._state, device_speaking=speaking, awaiting_answer=awaiting,
-            since_device_turn_s=since,
-            partner_track=self._partner if self._in_exchange else None,
-            conversation_mode=self._conversation, follow_up_open=follow_up)
+        return self._conversation or awaiting or (until is not None and t_s <= until)
 
     # --- state machine -----------------------------------------------------------------
 

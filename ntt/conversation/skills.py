@@ -17,9 +17,10 @@ from typing import Any
 
 from ntt.conversation.store import Store
 from ntt.conversation.timers import Timer, TimerBank, slot_seconds, spoken_duration
+from ntt.cues import Intent
 from ntt.datafile import load_mapping
 from ntt.errors import InputError
-from ntt.language.intents import Entity, Home, Intent
+from ntt.language.intents import Entity, Home
 
 log = logging.getLogger(__name__)
 

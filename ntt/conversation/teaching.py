@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from ntt.conversation.phrases import Phrases, normalise, similarity
 from ntt.conversation.skills import PLURAL
 from ntt.conversation.store import Routine, Step, Store
-from ntt.language.intents import Home, Intent, IntentRecognizer
+from ntt.cues import Intent
+from ntt.language.intents import Home, IntentRecognizer
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,7 @@
 
 Both describe the same VAD utterance but arrive separately (and in either order), so the
 joiner holds each until its partner comes — matched by time overlap — or until it has waited
-``max_wait_s`` of session time. The ASR result is duck-typed (``start_s``, ``end_s``, ``t_s``,
-``hypotheses`` with ``.text``), so this module does not depend on the ASR package.
+``max_wait_s`` of session time.
 """
 
 from __future__ import annotations
@@ -11,12 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ntt.conversation.types import Turn
-from ntt.cues import Decision, Tick
+from ntt.cues import AsrResult, Decision, Tick, Turn
+from ntt.settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
-MAX_WAIT_S = 3.0
 MIN_OVERLAP = 0.5  # of the shorter span
 
 
@@ -33,13 +31,14 @@ class TurnJoiner:
     never comes is dropped after ``max_wait_s`` (``keep_without_text``: passed on with empty
     text instead, so a directed one gets "Sorry, I didn't catch that.")."""
 
-    def __init__(self, max_wait_s: float = MAX_WAIT_S, keep_without_text: bool = False):
+    def __init__(self, max_wait_s: float = EngineSettings.asr_wait_s,
+                 keep_without_text: bool = False):
         self.max_wait_s = max_wait_s
         self.keep_without_text = keep_without_text
         self._decisions: list[Decision] = []
-        self._texts: list[Any] = []
+        self._texts: list[AsrResult] = []
 
-    def push(self, item: Any) -> list[Turn]:
+    def push(self, item: Decision | AsrResult | Tick) -> list[Turn]:
         if isinstance(item, Decision):
             if item.kind != "final":
                 return []
@@ -51,14 +50,14 @@ class TurnJoiner:
             return self._expire(item.t_s)
         if isinstance(item, Tick):
             return self._expire(item.t_s)
-        if hasattr(item, "hypotheses") and hasattr(item, "start_s"):
+        if isinstance(item, AsrResult):
             match = max(self._decisions, key=lambda d: _overlap(d, item), default=None)
             if match is not None and _overlap(match, item) >= MIN_OVERLAP:
                 self._decisions.remove(match)
                 return [self._join(match, item)] + self._expire(item.t_s)
             self._texts.append(item)
             return self._expire(item.t_s)
-        return []
+        raise TypeError(f"TurnJoiner takes Decision, AsrResult or Tick, not {type(item).__name__}")
 
     def flush(self) -> list[Turn]:
         return self._expire(float("inf"))
@@ -68,10 +67,10 @@ class TurnJoiner:
         self._texts.clear()
 
     @staticmethod
-    def _join(decision: Decision, result: Any) -> Turn:
+    def _join(decision: Decision, result: AsrResult) -> Turn:
         texts = [h.text for h in result.hypotheses]
         turn = Turn.from_decision(decision, texts[0] if texts else "", tuple(texts[1:]))
-        t_s = max(decision.t_s, getattr(result, "t_s", decision.t_s))
+        t_s = max(decision.t_s, result.t_s)
         return Turn(t_s, turn.start_s, turn.end_s, turn.speaker_track, turn.directed,
                     turn.p_directed, turn.text, turn.nbest, turn.addressee, turn.contributions)
 

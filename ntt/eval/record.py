@@ -21,7 +21,7 @@ from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
 
-RECORD_VERSION = "1"  # bump when a front-end changes what it emits
+RECORD_VERSION = "2"  # bump when a front-end changes what it emits (2: cues moved to ntt.cues)
 
 
 @dataclass
@@ -72,7 +72,8 @@ def session_hash(session: Session) -> str:
 def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool = True,
                    cache_dir: Path | None = None) -> SessionRecord:
     from ntt.io.sources import SessionSource
-    from ntt.pipeline import PipelineOptions, build_pipeline
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import Settings
 
     cache = None
     if cache_dir is not None:
@@ -82,9 +83,9 @@ def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool 
             with open(cache, "rb") as f:
                 return pickle.load(f)
     recorder = CueRecorder()
-    options = PipelineOptions(use_video=use_video, asr=asr, fusion="none")
     turns = session.labels.device_turns if session.labels else ()
-    pipeline = build_pipeline(options, device_turns=turns, fusion_stage=recorder)
+    pipeline = build_pipeline(Settings(use_video=use_video, asr=asr), device_turns=turns,
+                              fusion_stage=recorder)
     t0 = time.perf_counter()
     for _ in pipeline.run(SessionSource(session, use_video=use_video)):
         pass

@@ -20,7 +20,7 @@ import math
 import sys
 from pathlib import Path
 
-from ntt.cues import SAMPLE_RATE_HZ
+from ntt.cues import SAMPLE_RATE_HZ, AsrDecoderCue, LexicalCue, PartialHypothesis, Tick
 from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.eval.record import CueRecorder, SessionRecord, session_hash
@@ -29,8 +29,8 @@ from ntt.executors import LocalExecutor
 from ntt.io.session import Session, load_session
 from ntt.io.sources import CHUNK_SAMPLES
 
-# What the recognizer and the lexical scorer emit (read by name, as fusion does).
-AUDIO_PATH_CUES = ("AsrDecoderCue", "PartialHypothesis", "LexicalCue")
+# What the recognizer and the lexical scorer emit.
+AUDIO_PATH_CUES = (AsrDecoderCue, PartialHypothesis, LexicalCue)
 
 
 def _chunk_end_s(t_s: float) -> float:
@@ -42,8 +42,8 @@ def _chunk_end_s(t_s: float) -> float:
 def splice(cues: list, new: list) -> list:
     """``cues`` without its recognizer/lexical cues, with ``new`` ones (in time order) put
     where the pipeline would have emitted them relative to the ticks."""
-    kept = [c for c in cues if type(c).__name__ not in AUDIO_PATH_CUES]
-    ticks = [i for i, c in enumerate(kept) if type(c).__name__ == "Tick"]
+    kept = [c for c in cues if not isinstance(c, AUDIO_PATH_CUES)]
+    ticks = [i for i, c in enumerate(kept) if isinstance(c, Tick)]
     tick_chunk_ends = [_chunk_end_s(kept[i].t_s) for i in ticks]
     inserts: dict[int, list] = {}
     for cue in new:
@@ -59,14 +59,14 @@ def splice(cues: list, new: list) -> list:
 def rederive(record: SessionRecord, session: Session, asr: str) -> SessionRecord:
     """``record`` with its recognizer and lexical cues made again by ``asr``."""
     from ntt.io.sources import SessionSource
-    from ntt.pipeline import PipelineOptions, build_pipeline
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import Settings
 
     recorder = CueRecorder()
-    pipeline = build_pipeline(PipelineOptions(use_video=False, asr=asr, fusion="none"),
-                              fusion_stage=recorder)
+    pipeline = build_pipeline(Settings(use_video=False, asr=asr), fusion_stage=recorder)
     for _ in pipeline.run(SessionSource(session, use_video=False)):
         pass
-    new = [c for c in recorder.items if type(c).__name__ in AUDIO_PATH_CUES]
+    new = [c for c in recorder.items if isinstance(c, AUDIO_PATH_CUES)]
     rtf, audio_path_rtf = dict(record.stage_rtf), pipeline.times.rtf()
     for stage in ("asr", "language"):
         rtf[stage] = audio_path_rtf.get(stage, 0.0)

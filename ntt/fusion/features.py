@@ -2,10 +2,9 @@
 with an availability mask.
 
 ``FeatureTracker`` keeps the state needed to build it (the utterance in progress, the
-active speaker, the latest ASR and lexical evidence, the interaction context). It reads
-cues by type name so that ``ntt.fusion`` imports with torch and numpy alone; the cue types
-come from the front-ends (``ntt.vision``, ``ntt.audio``, ``ntt.asr``, ``ntt.language``) and
-the conversation engine.
+active speaker, the latest ASR and lexical evidence, the interaction context). The cue types
+come from ``ntt.cues``, which needs numpy alone, so ``ntt.fusion`` imports with torch and
+numpy alone.
 """
 
 from __future__ import annotations
@@ -15,9 +14,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ntt.cues import FacesCue, SourceStatus, SpeechEvent, Tick
+from ntt.cues import (
+    AsrDecoderCue,
+    DeviceContext,
+    FacesCue,
+    LexicalCue,
+    PartialHypothesis,
+    ProsodyFrame,
+    SourceStatus,
+    SpeechEvent,
+    Tick,
+    UtteranceProsody,
+)
 from ntt.fusion.speaker import SpeakerAssociation
 
+# What fusion takes besides the Tick that steps it.
+FusionInput = (SourceStatus | FacesCue | SpeechEvent | ProsodyFrame | UtteranceProsody
+               | PartialHypothesis | AsrDecoderCue | LexicalCue | DeviceContext)
+FUSION_INPUTS: tuple[type, ...] = (SourceStatus, FacesCue, SpeechEvent, ProsodyFrame,
+                                   UtteranceProsody, PartialHypothesis, AsrDecoderCue,
+                                   LexicalCue, DeviceContext)
 MODALITIES = ("vision", "audio", "asr", "language", "context")
 VISION = ("attending", "yaw_abs", "pitch", "gaze_angle", "mouth_activity", "eye_open",
           "other_attending", "n_faces", "speaker_margin", "face_size", "sync", "sync_known",
@@ -39,9 +55,6 @@ for _name in MODALITIES:
 N_FEATURES = _start
 N_MODALITIES = len(MODALITIES)
 
-# Early decisions come this long after the VAD's onset boundary: enough for a first look at
-# the speaker, and within 400 ms of the true onset once the VAD's own onset lag is added.
-EARLY_AFTER_S = 0.1
 STALE_FACES_S = 0.5  # faces older than this count as missing (camera covered, lagging)
 SINCE_DEVICE_CAP_S = 30.0
 
@@ -77,13 +90,13 @@ class FeatureTracker:
         self._camera_on = True
         self._speech_start: float | None = None
         self._last_speech_end: float | None = None
-        self._prosody = None
-        self._utt_prosody = None
-        self._partial = None
-        self._asr = None
-        self._lexical_partial = None
-        self._lexical_final = None
-        self._context = None
+        self._prosody: ProsodyFrame | None = None
+        self._utt_prosody: UtteranceProsody | None = None
+        self._partial: PartialHypothesis | None = None
+        self._asr: AsrDecoderCue | None = None
+        self._lexical_partial: LexicalCue | None = None
+        self._lexical_final: LexicalCue | None = None
+        self._context: DeviceContext | None = None
         self._last_p = 0.0
         self._last_directed = False
         self._last_speaker: int | None = None
@@ -92,41 +105,43 @@ class FeatureTracker:
 
     # --- cue intake ----------------------------------------------------------------------
 
-    def observe(self, item) -> None:
-        name = type(item).__name__
-        if isinstance(item, SourceStatus):
-            if item.kind in ("camera_lost", "privacy_on"):
+    def observe(self, item: FusionInput) -> None:
+        """Take one cue; anything that is not a fusion input is a wiring error."""
+        match item:
+            case SourceStatus(kind="camera_lost" | "privacy_on"):
                 self._camera_on = False
                 self._faces.clear()
-            elif item.kind in ("camera_back", "privacy_off"):
+            case SourceStatus(kind="camera_back" | "privacy_off"):
                 self._camera_on = True
-        elif isinstance(item, FacesCue):
-            self._faces.append((item.t_s, item))
-            self._faces = self._faces[-4:]
-            self._association.observe_faces(item.t_s, item.faces)
-        elif isinstance(item, SpeechEvent):
-            if item.kind == "speech_start":
+            case SourceStatus():
+                pass
+            case FacesCue():
+                self._faces.append((item.t_s, item))
+                self._faces = self._faces[-4:]
+                self._association.observe_faces(item.t_s, item.faces)
+            case SpeechEvent(kind="speech_start"):
                 self._speech_start = item.boundary_s
                 self._utt_prosody = self._partial = self._asr = None
                 self._lexical_partial = self._lexical_final = None
-            else:
+            case SpeechEvent():
                 self._last_speech_end = item.boundary_s
-        elif name == "ProsodyFrame":
-            self._prosody = item
-            self._association.observe_level(item.t_s, item.level_dbfs)
-        elif name == "UtteranceProsody":
-            self._utt_prosody = item
-        elif name == "PartialHypothesis":
-            self._partial = item
-        elif name == "AsrDecoderCue":
-            self._asr = item
-        elif name == "LexicalCue":
-            if getattr(item, "final", True):
+            case ProsodyFrame():
+                self._prosody = item
+                self._association.observe_level(item.t_s, item.level_dbfs)
+            case UtteranceProsody():
+                self._utt_prosody = item
+            case PartialHypothesis():
+                self._partial = item
+            case AsrDecoderCue():
+                self._asr = item
+            case LexicalCue(final=True):
                 self._lexical_final = item
-            else:
+            case LexicalCue():
                 self._lexical_partial = item
-        elif name in ("DeviceContext", "EngineContext"):
-            self._context = item
+            case DeviceContext():
+                self._context = item
+            case _:
+                raise TypeError(f"fusion does not take {type(item).__name__}")
 
     def end_utterance(self, p_directed: float, directed: bool) -> None:
         """After the final decision: the utterance is over, remember the outcome."""

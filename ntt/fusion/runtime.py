@@ -1,10 +1,5 @@
-"""Streaming fusion: one GRU step per tick, early and final decisions.
-
-* early — ``early_after_s`` after speech onset, from whatever is known by then (vision,
-  prosody so far, partial hypotheses), so a request is captured from its start;
-* final — once the utterance has ended and its final recognition (lexical cue) is in, or
-  ``final_wait_s`` after the endpoint if recognition is late or absent.
-"""
+"""Streaming fusion: the trained ensemble as a scorer behind the utterance gate, one GRU step
+per tick (``ntt.fusion.gate`` decides when to ask it for a decision)."""
 
 from __future__ import annotations
 
@@ -12,25 +7,27 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from ntt.cues import Decision, SpeechEvent, Tick
+from ntt.cues import Tick
 from ntt.errors import InputError
 from ntt.fusion.features import (
-    EARLY_AFTER_S,
     MODALITIES,
     SLICES,
     VISION,
     FeatureTracker,
+    FusionInput,
     TickFeatures,
 )
+from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.model import EnsembleStep, FusionNet
+from ntt.settings import TimingSettings
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
-FINAL_WAIT_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -89,90 +86,54 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
-class FusionStage:
-    """``push(cue)``: cues update the feature state; each ``Tick`` steps the model and may
-    emit a ``Decision``. ``masked`` modalities are hidden from the model (ablations,
-    baselines); ``threshold`` overrides the model's operating point."""
+class ModelScorer:
+    """The trained model behind the utterance gate. ``masked`` modalities are hidden from the
+    model (ablations, baselines); ``threshold`` overrides the model's operating point."""
 
     def __init__(self, model: FusionModel, masked: tuple[str, ...] = (),
-                 threshold: float | None = None, early_after_s: float = EARLY_AFTER_S,
-                 final_wait_s: float = FINAL_WAIT_S):
+                 threshold: float | None = None):
         self.model = model
         self.keep = np.array([0.0 if m in masked else 1.0 for m in MODALITIES], np.float32)
         self.threshold = model.calibration.threshold if threshold is None else threshold
-        self.early_after_s = early_after_s
-        self.final_wait_s = final_wait_s
         self.tracker = FeatureTracker()
-        self.step = EnsembleStep(model.nets)
+        self.step_model = EnsembleStep(model.nets)
         self.reset()
 
     def reset(self) -> None:
         self.tracker.reset()
-        self._h = self.step.initial_state()
-        self._start_s: float | None = None
-        self._end: SpeechEvent | None = None
-        self._early_sent = False
-        self._final_text_in = False
+        self._h = self.step_model.initial_state()
+        self._mod: dict[str, float] = {}
         self.last_features: TickFeatures | None = None
         self.last_p = 0.0
 
-    def push(self, item) -> list[Decision]:
-        if isinstance(item, Tick):
-            return self._tick(item)
-        out: list[Decision] = []
-        if isinstance(item, SpeechEvent) and item.kind == "speech_start" and \
-                self._end is not None:
-            # The next utterance began before the last one's recognition came in.
-            out.append(self._decide("final", item.t_s, self.last_features))
+    def observe(self, item: FusionInput) -> None:
         self.tracker.observe(item)
-        if isinstance(item, SpeechEvent):
-            if item.kind == "speech_start":
-                self._start_s, self._end = item.boundary_s, None
-                self._early_sent = self._final_text_in = False
-            elif self._start_s is not None:
-                self._end = item
-        elif type(item).__name__ == "LexicalCue" and getattr(item, "final", True):
-            self._final_text_in = True
-        return out
 
-    def flush(self) -> list[Decision]:
-        if self._start_s is not None and self._end is not None:
-            return [self._decide("final", self._end.t_s, self.last_features)]
-        return []
-
-    def _tick(self, tick: Tick) -> list[Decision]:
+    def step(self, tick: Tick) -> None:
         feats = self.tracker.tick(tick)
         mask = feats.mask * self.keep
-        logit, mod_logits, self._h = self.step(feats.values, mask, self._h)
+        logit, mod_logits, self._h = self.step_model(feats.values, mask, self._h)
         self.last_p = _sigmoid(logit / self.model.calibration.temperature)
         self._mod = {m: _sigmoid(float(mod_logits[i]))
                      for i, m in enumerate(MODALITIES) if mask[i] > 0}
         self.last_features = feats
-        out = []
-        if self._start_s is None:
-            return out
-        if not self._early_sent and self._end is None and \
-                tick.t_s - self._start_s >= self.early_after_s:
-            self._early_sent = True
-            out.append(self._decide("early", tick.t_s, feats))
-        if self._end is not None and (self._final_text_in or
-                                      tick.t_s - self._end.t_s >= self.final_wait_s):
-            out.append(self._decide("final", tick.t_s, feats))
-        return out
 
-    def _decide(self, kind: str, t_s: float, feats: TickFeatures | None) -> Decision:
-        p = self.last_p
-        directed = p >= self.threshold
+    def verdict(self, kind: Literal["early", "final"], start_s: float, end_s: float
+                ) -> Verdict:
+        feats = self.last_features
         speaker = feats.speaker_track if feats is not None else None
-        end_s = self._end.boundary_s if kind == "final" and self._end else t_s
-        start_s = self._start_s if self._start_s is not None else t_s
-        n_faces = 0.0
+        n_faces = 0
         if feats is not None and feats.mask[MODALITIES.index("vision")] > 0:
-            n_faces = float(feats.values[SLICES["vision"].start + VISION.index("n_faces")]) * 4
-        addressee = "device" if directed else ("person" if n_faces > 1 else "unknown")
-        decision = Decision(t_s, kind, start_s, end_s, speaker, p, directed, addressee,  # type: ignore[arg-type]
-                            dict(self._mod))
-        if kind == "final":
-            self.tracker.end_utterance(p, directed)
-            self._start_s, self._end = None, None
-        return decision
+            n_faces = round(float(feats.values[SLICES["vision"].start
+                                               + VISION.index("n_faces")]) * 4)
+        return Verdict(self.last_p, speaker, n_faces, dict(self._mod))
+
+    def end_utterance(self, p_directed: float, directed: bool) -> None:
+        self.tracker.end_utterance(p_directed, directed)
+
+
+def model_fusion(model: FusionModel, masked: tuple[str, ...] = (),
+                 threshold: float | None = None,
+                 timing: TimingSettings | None = None) -> UtteranceGate:
+    """The trained model behind the utterance gate: the fusion stage."""
+    return UtteranceGate(ModelScorer(model, masked, threshold), timing)

@@ -197,9 +197,9 @@ def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
 def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object]]
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Uncalibrated p of each labelled utterance's final decision, replaying the runtime."""
-    from ntt.fusion.runtime import Calibration, FusionModel, FusionStage
+    from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
 
-    stage = FusionStage(FusionModel(nets, Calibration(1.0, 0.5), {}))
+    stage = model_fusion(FusionModel(nets, Calibration(1.0, 0.5), {}))
     ps, ys = [], []
     for cues, labels in cues_and_labels:
         stage.reset()

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ntt.cues import SAMPLE_RATE_HZ
+from ntt.cues import SAMPLE_RATE_HZ, DeviceTurn
 from ntt.errors import InputError
 from ntt.io.audio_file import audio_info, read_audio, write_wav
 from ntt.io.video_file import VideoInfo, probe_video
@@ -42,13 +42,6 @@ class Utterance:
     speaker: str
     directed: bool
     addressee: str
-    text: str
-
-
-@dataclass(frozen=True)
-class DeviceTurn:
-    start_s: float
-    end_s: float
     text: str
 
 

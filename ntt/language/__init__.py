@@ -7,9 +7,10 @@ the device?) and intent recognition for the conversation engine.
 * ``train.train_lexical`` — rebuilds ``models/lexical.*`` (``ntt train --lexical``).
 """
 
-from ntt.language.intents import Home, Intent, IntentRecognizer
+from ntt.cues import Intent, LexicalCue
+from ntt.language.intents import Home, IntentRecognizer
 from ntt.language.model import DEFAULT_MODEL_PATH, LexicalModel, load_model
-from ntt.language.scorer import LexicalCue, LexicalScorer
+from ntt.language.scorer import LexicalScorer
 
 __all__ = ["DEFAULT_MODEL_PATH", "Home", "Intent", "IntentRecognizer", "LexicalCue",
            "LexicalModel", "LexicalScorer", "load_model"]

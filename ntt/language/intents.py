@@ -7,10 +7,11 @@ grammar does not cover ("not understood"), never an exception.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ntt.cues import Intent
 from ntt.datafile import load_mapping
 from ntt.errors import InputError
 
@@ -76,16 +77,6 @@ def _named(entry: Any) -> Named:
     if isinstance(entry, str):
         return Named(entry)
     return Named(str(entry["name"]), tuple(str(a) for a in entry.get("aliases") or ()))
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A recognized request: Home Assistant intent name (``HassTurnOn``), its slots (canonical
-    names, numbers as numbers), and the text it was recognized from."""
-
-    name: str
-    slots: dict[str, Any] = field(default_factory=dict, hash=False)
-    text: str = ""
 
 
 class IntentRecognizer:

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 from scipy.signal import fftconvolve
 
-from ntt.cues import SAMPLE_RATE_HZ
-from ntt.io.session import DeviceTurn, Labels, Utterance, write_session
+from ntt.cues import SAMPLE_RATE_HZ, DeviceTurn
+from ntt.io.session import Labels, Utterance, write_session
 from ntt.io.video_file import write_video
 from ntt.sim.face_render import FACE_HEIGHT_MM, FacePose
 from ntt.sim.noise import background, loudspeaker

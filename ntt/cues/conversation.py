@@ -1,9 +1,12 @@
-"""What goes into the conversation engine and what comes out of it.
+"""Conversation items: what goes into the conversation engine and what comes out of it, and
+what the device is doing as fusion sees it.
 
-In: ``Turn`` (a final decision joined with the recognised text), early ``ntt.cues.Decision``
-(someone started talking to the device), ``ntt.cues.Tick`` (the clock). Out: typed actions —
-``Say``, ``StopSpeaking``, ``SkillRun``, ``TurnOutcome`` — and ``Transition`` records of the
-turn-taking state machine. All times are seconds on the session clock (``t_s``).
+In: ``Turn`` (a final decision joined with the recognised text), early ``Decision`` (someone
+started talking to the device), ``Tick`` (the clock). Out: typed actions — ``Say``,
+``StopSpeaking``, ``SkillRun``, ``TurnOutcome`` — and ``Transition`` records of the turn-taking
+state machine. ``DeviceTurn`` is what the device said (recorded with a session, or by the
+engine); ``DeviceContext`` is what fusion sees of it (``ntt.device_context``). All times are
+seconds on the session clock.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
+
+from ntt.cues.decision import Decision
 
 
 class State(StrEnum):
@@ -44,8 +49,8 @@ class Turn:
     contributions: dict[str, float] = field(default_factory=dict, hash=False)
 
     @classmethod
-    def from_decision(cls, decision: Any, text: str, nbest: tuple[str, ...] = ()) -> Turn:
-        """Join a final ``ntt.cues.Decision`` with the recogniser's text for its span."""
+    def from_decision(cls, decision: Decision, text: str, nbest: tuple[str, ...] = ()) -> Turn:
+        """Join a final ``Decision`` with the recogniser's text for its span."""
         return cls(decision.t_s, decision.start_s, decision.end_s, decision.speaker_track,
                    bool(decision.directed), float(decision.p_directed), text, tuple(nbest),
                    decision.addressee, dict(decision.contributions))
@@ -123,27 +128,27 @@ Action = Say | StopSpeaking | SkillRun | TurnOutcome | Transition
 
 @dataclass(frozen=True)
 class DeviceTurn:
-    """What the device said (offline: the session's ``device_turns``)."""
+    """What the device said, ``start_s``..``end_s``; ``interrupted`` when it was stopped (by
+    barge-in) before the end of its text."""
 
     start_s: float
     end_s: float
     text: str
     interrupted: bool = False
 
+    @property
+    def is_question(self) -> bool:
+        """The device asked something (and so awaits an answer)."""
+        return self.text.rstrip().endswith("?")
+
 
 @dataclass(frozen=True)
-class EngineContext:
-    """The engine's state as fusion sees it at ``t_s``.
-
-    ``since_device_turn_s`` is None before the device has said anything and 0 while it
-    speaks; ``partner_track`` is the speaker the device is in an exchange with (None when
-    idle or when the partner has no face track)."""
+class DeviceContext:
+    """What the device itself is doing, as fusion sees it: it is speaking, it has just asked a
+    question, when its last turn ended. One rule computes it from the device's turns, live
+    (the engine's) and offline (the session's): ``ntt.device_context``."""
 
     t_s: float
-    state: State
     device_speaking: bool
     awaiting_answer: bool
-    since_device_turn_s: float | None
-    partner_track: int | None
-    conversation_mode: bool
-    follow_up_open: bool
+    last_device_end_s: float | None

@@ -1,0 +1,77 @@
+"""Audio cues: voice activity (its boundaries and per-window probability) and prosody (per
+32 ms window and per utterance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SpeechEvent:
+    """Voice activity boundary. ``t_s`` is when the event is known (emission time on the
+    session clock); ``boundary_s`` is where speech really started or ended."""
+
+    t_s: float
+    kind: Literal["speech_start", "speech_end"]
+    boundary_s: float
+
+
+@dataclass(frozen=True)
+class SpeechProbability:
+    """Per-window speech probability (a cue for fusion and the visualizer)."""
+
+    t_s: float
+    p_speech: float
+
+
+@dataclass(frozen=True)
+class ProsodyFrame:
+    """One 32 ms window. ``snr_db`` is the window level over the tracked noise floor;
+    ``f0_hz`` is NaN when the window is unvoiced; z-scores are against this session's speech
+    windows (NaN where the value itself is missing)."""
+
+    t_s: float
+    level_dbfs: float
+    noise_floor_dbfs: float
+    snr_db: float
+    f0_hz: float
+    voiced: bool
+    in_speech: bool
+    level_z: float
+    f0_z: float
+
+
+@dataclass(frozen=True)
+class UtteranceProsody:
+    """One utterance between VAD boundaries ``start_s``..``end_s``; ``t_s`` is when it is known
+    (the ``speech_end`` event). F0 fields are NaN when nothing was voiced. The ``*_z`` fields
+    compare this utterance with the earlier ones of the session."""
+
+    t_s: float
+    start_s: float
+    end_s: float
+    duration_s: float
+    level_dbfs: float
+    peak_dbfs: float
+    noise_floor_dbfs: float
+    snr_db: float
+    f0_median_hz: float
+    f0_mean_hz: float
+    f0_p5_hz: float
+    f0_p95_hz: float
+    f0_std_semitones: float
+    f0_range_semitones: float
+    f0_final_slope_semitones_per_s: float
+    voiced_fraction: float
+    syllables: int
+    speaking_rate_syl_per_s: float
+    level_z: float
+    f0_z: float
+    rate_z: float
+    duration_z: float
+    f0_hop_s: float = 0.01
+    f0_contour_hz: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
+                                      repr=False)

@@ -1,0 +1,122 @@
+"""The one utterance timing gate: when fusion decides, whatever scores the utterance.
+
+* early — ``early_after_s`` after speech onset, from whatever is known by then (vision,
+  prosody so far, partial hypotheses), so a request is captured from its start;
+* final — once the utterance has ended and its final recognition (a final ``LexicalCue``)
+  is in, or ``final_wait_s`` after the endpoint if recognition is late or absent; or at once
+  when the next utterance begins first.
+
+The scorer (the trained model, ``ntt.fusion.runtime``, or the hand-set rule,
+``ntt.fusion.rule``) sees every cue and every tick and returns a probability when asked; it
+owns the one operating threshold (after LiveKit's turn detector). The gate owns the timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ntt.cues import Decision, LexicalCue, SpeechEvent, Tick
+from ntt.fusion.features import FusionInput
+from ntt.settings import TimingSettings
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A scorer's view of one utterance: p(directed), who spoke (None: no visible speaker),
+    how many faces were seen, and the per-modality scores behind it."""
+
+    p_directed: float
+    speaker_track: int | None
+    n_faces: int
+    contributions: dict[str, float] = field(default_factory=dict)
+
+
+class Scorer(Protocol):
+    threshold: float
+
+    def observe(self, item: FusionInput) -> None:
+        """Take one cue (never a ``Tick``)."""
+
+    def step(self, tick: Tick) -> None:
+        """Advance to ``tick`` (the model takes one recurrent step)."""
+
+    def verdict(self, kind: Literal["early", "final"], start_s: float, end_s: float
+                ) -> Verdict:
+        """Score the utterance ``start_s``..``end_s`` from what is known now."""
+
+    def end_utterance(self, p_directed: float, directed: bool) -> None:
+        """After the final decision: remember the outcome for the next utterance."""
+
+    def reset(self) -> None: ...
+
+
+class UtteranceGate:
+    """The fusion stage: ``push(cue)`` → ``Decision`` list; ``threshold`` is the scorer's."""
+
+    def __init__(self, scorer: Scorer, timing: TimingSettings | None = None):
+        self.scorer = scorer
+        self.timing = timing or TimingSettings()
+        self.reset()
+
+    @property
+    def threshold(self) -> float:
+        return self.scorer.threshold
+
+    def reset(self) -> None:
+        self.scorer.reset()
+        self._start_s: float | None = None
+        self._end: SpeechEvent | None = None
+        self._early_sent = False
+        self._final_text_in = False
+
+    def push(self, item: FusionInput | Tick) -> list[Decision]:
+        if isinstance(item, Tick):
+            self.scorer.step(item)
+            return self._on_tick(item.t_s)
+        out: list[Decision] = []
+        if isinstance(item, SpeechEvent) and item.kind == "speech_start" and \
+                self._end is not None:
+            # The next utterance began before the last one's recognition came in.
+            out.append(self._decide("final", item.t_s))
+        self.scorer.observe(item)
+        if isinstance(item, SpeechEvent):
+            if item.kind == "speech_start":
+                self._start_s, self._end = item.boundary_s, None
+                self._early_sent = self._final_text_in = False
+            elif self._start_s is not None:
+                self._end = item
+        elif isinstance(item, LexicalCue) and item.final:
+            self._final_text_in = True
+        return out
+
+    def flush(self) -> list[Decision]:
+        if self._start_s is not None and self._end is not None:
+            return [self._decide("final", self._end.t_s)]
+        return []
+
+    def _on_tick(self, t_s: float) -> list[Decision]:
+        if self._start_s is None:
+            return []
+        timing = self.timing
+        if self._end is None:
+            if not self._early_sent and t_s - self._start_s >= timing.early_after_s:
+                self._early_sent = True
+                return [self._decide("early", t_s)]
+            return []
+        if self._final_text_in or t_s - self._end.t_s >= timing.final_wait_s:
+            return [self._decide("final", t_s)]
+        return []
+
+    def _decide(self, kind: Literal["early", "final"], t_s: float) -> Decision:
+        start_s = self._start_s if self._start_s is not None else t_s
+        end_s = self._end.boundary_s if kind == "final" and self._end is not None else t_s
+        v = self.scorer.verdict(kind, start_s, end_s)
+        directed = v.p_directed >= self.scorer.threshold
+        addressee = "device" if directed else ("person" if v.n_faces > 1 else "unknown")
+        decision = Decision(t_s, kind, start_s, end_s, v.speaker_track, v.p_directed,
+                            directed, addressee, dict(v.contributions))
+        if kind == "final":
+            self.scorer.end_utterance(v.p_directed, directed)
+            self._start_s, self._end = None, None
+        return decision

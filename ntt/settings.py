@@ -1,0 +1,127 @@
+"""The one settings tree: every tunable of the pipeline, in frozen dataclasses, each field
+documented where it is defined (after the Wyoming satellite's ``settings.py``).
+
+``build_pipeline(settings, device=...)`` takes a ``Settings``; each stage gets its own branch.
+Values that two stages share (the tick, the early-decision delay, the final wait, the answer
+window) live here once. Numbers that are facts of an algorithm (a window length, a prior)
+stay named constants next to the code that relies on them. Importable with numpy alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ntt.device_context import ANSWER_WINDOW_S
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    """Silero VAD's hysteresis (``ntt.audio.vad``)."""
+
+    threshold: float = 0.5
+    """A window scoring at least this counts as speech."""
+    neg_threshold: float = 0.35
+    """Below this a window counts as silence (hysteresis keeps words from splitting)."""
+    min_speech_ms: float = 96.0
+    """Speech starts once this much has scored above ``threshold``."""
+    hangover_ms: float = 160.0
+    """Silence needed to end an utterance. Pauses inside a sentence run up to ~170 ms in read
+    speech; 160 ms (5 windows) keeps them and the endpoint within 300 ms of the real end."""
+    pad_ms: float = 0.0
+    """Added before the start and after the end boundary (silero's own boundaries are already
+    within a few tens of ms of word alignments)."""
+    max_speech_s: float = 20.0
+    """A single utterance never runs longer: it is cut and a new one starts (a television
+    talking for minutes must not become one utterance)."""
+
+
+@dataclass(frozen=True)
+class TimingSettings:
+    """When fusion decides (``ntt.fusion.gate``): the same for the model and the rule."""
+
+    tick_s: float = 0.05
+    """The fusion clock: one step every this much audio time."""
+    early_after_s: float = 0.1
+    """Early decisions come this long after the VAD's onset boundary: enough for a first look
+    at the speaker, and within 400 ms of the true onset once the VAD's onset lag is added."""
+    final_wait_s: float = 0.3
+    """After the endpoint, the final decision waits at most this long for the final
+    recognition before deciding without it."""
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The hand-set late-fusion rule (``ntt.fusion.rule``), the baseline."""
+
+    threshold: float = 0.5
+    """Operating point on the rule's mean score."""
+    prior: float = 0.3
+    """p(directed) when neither a face nor words are known."""
+    history_s: float = 30.0
+    """Frames older than this are forgotten."""
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """Which fusion decides, and at what operating point."""
+
+    kind: Literal["model", "rule"] = "model"
+    """The trained model, or the hand-set rule."""
+    model_path: str | None = None
+    """The trained model's weights; None: the shipped model (``ntt.paths.FUSION_MODEL``)."""
+    threshold: float | None = None
+    """Operating point; None: the device profile's calibrated one, else the model's own."""
+    rule: RuleSettings = field(default_factory=RuleSettings)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The conversation engine's turn-taking policy (``ntt.conversation.engine``). Times in
+    seconds on the session clock."""
+
+    follow_up_window_s: float = 6.0
+    """After the device spoke, its partner may go on without addressing it again."""
+    answer_window_s: float = ANSWER_WINDOW_S
+    """A question the device asked awaits an answer this long after it ends: the engine's
+    policy and, through the one context rule (``ntt.device_context``), fusion's context."""
+    conversation_silence_s: float = 30.0
+    """Conversation mode ends after this much silence."""
+    follow_up_p_min: float | None = 0.35
+    """A partner's turn that fusion did not call directed is still taken, inside an open
+    window, at this p_directed (the engine's own "follow-up mode"; fusion already saw the
+    context). None: only directed turns are ever answered."""
+    conversation_p_min: float | None = 0.25
+    """The same in conversation mode."""
+    early_barge_in: bool = True
+    """An early directed decision with a visible speaker stops the device's speech."""
+    echo_similarity: float = 0.8
+    """A turn is the device's own echo when this share of its words is in what it said."""
+    echo_tail_s: float = 0.5
+    """Reverberation and ASR endpoint slack after the device stops, for the echo check."""
+    repeat_window_s: float = 10.0
+    """Implicit feedback: a repeat this soon after being ignored is a likely false reject."""
+    repeat_similarity: float = 0.6
+    """How alike a repeat must be."""
+    listen_timeout_s: float = 15.0
+    """Listening with no final decision falls back to waiting."""
+    asr_wait_s: float = 3.0
+    """A final decision waits this long (session time) for its text, and a text as long
+    for its decision (``ntt.conversation.turns``)."""
+    keep_turns_without_text: bool = False
+    """Pass on a decision whose text never came (directed: "Sorry, I didn't catch that.");
+    else it is dropped."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole pipeline's settings."""
+
+    use_video: bool = True
+    """Run the vision front-end on the video or camera (False: audio only)."""
+    asr: Literal["pocketsphinx", "whisper", "none"] = "pocketsphinx"
+    """The recognizer; ``none`` runs without words."""
+    vad: VadSettings = field(default_factory=VadSettings)
+    timing: TimingSettings = field(default_factory=TimingSettings)
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
