@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ntt.cues import AudioChunk, VideoFrame  # noqa: E402
+from ntt.cues import AudioChunk, Decision, VideoFrame  # noqa: E402
 from ntt.io.session import load_session  # noqa: E402
 from ntt.io.sources import SessionSource  # noqa: E402
 from ntt.pipeline import build_pipeline  # noqa: E402
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     decisions = 0
     for item in looped(session, args.minutes, not args.no_video):
         for out in pipeline.push(item):
-            decisions += type(out).__name__ == "Decision"
+            decisions += isinstance(out, Decision)
         if isinstance(item, AudioChunk) and item.end_s >= next_block:
             secs = dict(pipeline.times.seconds)
             block_s = args.block_minutes * 60

@@ -1,8 +1,13 @@
 """The one context rule: what the device is doing, as fusion sees it, from the device's turns.
 
-Live the conversation engine applies it to the turns it has spoken (cut short where it was
-interrupted); offline ``RecordedDeviceContext`` applies it to the turns recorded with the
-session. So the model runs on exactly the inputs it was trained on.
+One stage, ``DeviceContextStage``, applies it on every tick, before fusion: offline to the turns
+recorded with the session, live to the conversation engine's own list of what it has said (cut
+short where it was interrupted), read as it grows. So the model runs on exactly the inputs it
+was trained on, at the same tick.
+
+A turn counts as spoken over ``start_s < t <= end_s``: a turn the engine starts at the tick of
+the decision that caused it, or stops there (barge-in), is known from the next tick on, live
+and in replay alike.
 """
 
 from __future__ import annotations
@@ -20,21 +25,23 @@ def device_context(t_s: float, turns: Sequence[DeviceTurn],
                    answer_window_s: float = ANSWER_WINDOW_S) -> DeviceContext:
     """The context at ``t_s``. Causal: it uses only turns that had started by ``t_s``
     (``turns`` in the order spoken)."""
-    started = [turn for turn in turns if turn.start_s <= t_s]
-    speaking = any(turn.end_s > t_s for turn in started)
-    ended = [turn for turn in started if turn.end_s <= t_s]
+    started = [turn for turn in turns if turn.start_s < t_s]
+    speaking = any(turn.end_s >= t_s for turn in started)
+    ended = [turn for turn in started if turn.end_s < t_s]
     last_end = max((turn.end_s for turn in ended), default=None)
     awaiting = bool(ended) and ended[-1].is_question and \
         t_s - ended[-1].end_s <= answer_window_s
     return DeviceContext(t_s, speaking, awaiting, last_end)
 
 
-class RecordedDeviceContext:
-    """``push(Tick)`` → a ``DeviceContext`` whenever what the recorded device does changes."""
+class DeviceContextStage:
+    """``push(Tick)`` → a ``DeviceContext`` whenever what the device does changes. ``turns``
+    in the order spoken: a session's recording, or the live engine's ``device_turns`` (kept
+    by reference, so turns it adds later count from then on)."""
 
     def __init__(self, turns: Sequence[DeviceTurn] = (),
                  answer_window_s: float = ANSWER_WINDOW_S):
-        self.turns = sorted(turns, key=lambda t: t.start_s)
+        self.turns = turns
         self.answer_window_s = answer_window_s
         self.reset()
 
@@ -43,7 +50,7 @@ class RecordedDeviceContext:
 
     def push(self, tick: Tick) -> list[DeviceContext]:
         if not isinstance(tick, Tick):
-            raise TypeError(f"RecordedDeviceContext takes Tick, not {type(tick).__name__}")
+            raise TypeError(f"DeviceContextStage takes Tick, not {type(tick).__name__}")
         ctx = device_context(tick.t_s, self.turns, self.answer_window_s)
         state = (ctx.device_speaking, ctx.awaiting_answer, ctx.last_device_end_s)
         if state == self._last:

@@ -163,13 +163,13 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     ``settings`` is the one settings tree; ``device`` the device profile (camera geometry,
     calibrated threshold); ``gaze_correction`` a consenting user's gaze calibration.
     ``device_turns`` (offline) are the device's recorded turns, the source of interaction
-    context; live, ``engine`` (the conversation engine) answers decisions and emits that
-    context itself. Offline the engine still answers, but does not feed context back.
+    context; live, ``engine`` (the conversation engine) answers decisions and what it says is
+    the context. Offline the engine still answers, but the recording's turns are the context.
     ``fusion_stage`` replaces the fusion built from ``settings``.
     """
     from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.device_context import RecordedDeviceContext
+    from ntt.device_context import DeviceContextStage
     from ntt.fusion.features import FUSION_INPUTS
 
     settings = settings or Settings()
@@ -202,15 +202,17 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
                                                       IntentRecognizer(Home.load())),
                             (AsrResult, PartialHypothesis)))
     routes.append(Route("clock", Clock(settings.timing.tick_s), (AudioChunk,)))
-    if engine is None or device_turns:
-        routes.append(Route("context", RecordedDeviceContext(
-            device_turns, settings.engine.answer_window_s), (Tick,)))
+    # The context comes from the recorded device turns (offline) or from what the engine
+    # says (live); the same rule either way.
+    turns = sorted(device_turns, key=lambda t: t.start_s) if device_turns or engine is None \
+        else engine.device_turns
+    routes.append(Route("context", DeviceContextStage(turns, settings.engine.answer_window_s),
+                        (Tick,)))
     if fusion_stage is None:
         fusion_stage = build_fusion(settings, device)
     routes.append(Route("fusion", fusion_stage, (*FUSION_INPUTS, Tick)))
     if engine is not None:
-        routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick),
-                            feedback=not device_turns))
+        routes.append(Route("engine", engine, (Decision, AsrResult, LexicalCue, Tick)))
     return Pipeline(routes, observers=observers)
 
 

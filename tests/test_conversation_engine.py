@@ -259,7 +259,7 @@ def test_anticipated_goal_yes_sets_the_timer(engine):
     assert [t.duration_s for t in engine.timers.timers] == [300.0]
     # The answered question is closed once the device's reply to it is over.
     reply = of(out, Say)[0]
-    assert not engine.context(reply.end_s).awaiting_answer
+    assert not engine.context(reply.end_s + 0.01).awaiting_answer
     fired = engine.tick(question.end_s + 1.5 + 300.0)
     assert said(fired) == ["Your 5 minute timer is done."]
 
@@ -437,19 +437,24 @@ def test_final_decisions_and_asr_results_are_joined_in_either_order(engine):
     assert engine.skills.state("kitchen light")["on"] is True
 
 
-def test_device_context_cues_follow_what_the_device_does(engine):
-    from ntt.cues import DeviceContext
+def test_device_context_follows_what_the_device_says(engine):
+    from ntt.cues import DeviceContext, Tick
+    from ntt.device_context import DeviceContextStage
 
-    out = engine.push(turn(2.0, "how long should I steep tea"))
-    question = of(out, Say)[0]
-    [ctx] = of(out, DeviceContext)
-    assert (ctx.t_s, ctx.device_speaking, ctx.awaiting_answer) == (2.0, True, False)
-    assert engine.tick(2.05) == []  # nothing changed, nothing emitted
-    out = engine.tick(question.end_s + 0.05)
-    [ctx] = of(out, DeviceContext)
+    stage = DeviceContextStage(engine.device_turns, engine.config.answer_window_s)
+    assert stage.push(Tick(1.0)) == [DeviceContext(1.0, False, False, None)]
+    question = of(engine.push(turn(2.0, "how long should I steep tea")), Say)[0]
+    [ctx] = stage.push(Tick(2.05))  # the turn it started at 2.0 is read from the list
+    assert (ctx.device_speaking, ctx.awaiting_answer) == (True, False)
+    assert stage.push(Tick(2.1)) == []  # nothing changed, nothing emitted
+    engine.tick(question.end_s + 0.05)
+    [ctx] = stage.push(Tick(question.end_s + 0.05))
     assert (ctx.device_speaking, ctx.awaiting_answer) == (False, True)
     assert ctx.last_device_end_s == question.end_s
-    out = engine.tick(question.end_s + engine.config.answer_window_s + 0.1)
-    [ctx] = of(out, DeviceContext)
+    late = question.end_s + engine.config.answer_window_s + 0.1
+    engine.tick(late)
+    [ctx] = stage.push(Tick(late))
     assert ctx.awaiting_answer is False and engine.partner_track is None
     assert [t.state for t in engine.transitions][-1] == State.IDLE
+    engine.reset()  # a new session empties the same list the stage reads
+    assert engine.device_turns == [] and stage.turns is engine.device_turns

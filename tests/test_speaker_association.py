@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ntt.cues import Face, FacesCue, SpeechEvent
+from ntt.cues import Face, FacesCue, ProsodyFrame, SpeechEvent
 from ntt.eval.record import record_session
 from ntt.fusion.speaker import MIN_SPEAKER_SYNC, SpeakerAssociation
 from ntt.io.session import TRUTH_FILE, load_session
@@ -29,7 +29,7 @@ def _segments(name: str) -> list[tuple[float, float, object, FacesCue]]:
         if isinstance(cue, FacesCue):
             assoc.observe_faces(cue.t_s, cue.faces)
             faces = cue
-        elif type(cue).__name__ == "ProsodyFrame":
+        elif isinstance(cue, ProsodyFrame):
             assoc.observe_level(cue.t_s, cue.level_dbfs)
         elif isinstance(cue, SpeechEvent):
             if cue.kind == "speech_start":

@@ -14,8 +14,8 @@ the session clock that arrives with its items:
 * ``ntt.cues.Tick`` (or ``tick(t_s)``) — time passes: speech ends, follow-up windows close,
   timers fire.
 
-Besides its actions the engine emits a ``ntt.cues.DeviceContext`` whenever what fusion
-should know changes (speaking, awaiting an answer, last turn end, partner).
+What fusion knows of the engine is what it has said: ``device_turns``, read by the pipeline's
+context stage through the one context rule (``ntt.device_context``; ``context(t_s)`` asks it).
 
 Turn-taking states: idle → listening → thinking → speaking → follow_up → idle; every change
 is a ``Transition`` (logged, kept in ``transitions`` and returned with the actions). Persistent
@@ -121,6 +121,7 @@ class ConversationEngine:
         self.skills = Skills(recognizer.home, self.store, self.timers, weather_doc,
                              self.wall_time)
         self.teacher = Teacher(self.phrases, recognizer, self.store)
+        self.device_turns: list[DeviceTurn] = []
         self._init_session()
 
     @classmethod
@@ -142,7 +143,7 @@ class ConversationEngine:
 
     def _init_session(self) -> None:
         self.transitions: list[Transition] = []
-        self.device_turns: list[DeviceTurn] = []
+        self.device_turns.clear()  # in place: the pipeline's context stage reads this list
         self._state = State.IDLE
         self._now = 0.0
         self._speech: _Speech | None = None
@@ -158,7 +159,6 @@ class ConversationEngine:
         self._ignored: deque[Turn] = deque()
         self._last_device_end_s: float | None = None
         self._joiner = TurnJoiner(self.config.asr_wait_s, self.config.keep_turns_without_text)
-        self._context_key: tuple | None = None
         self.timers.clear()
 
     # --- stage protocol ----------------------------------------------------------------
@@ -166,7 +166,7 @@ class ConversationEngine:
     def push(self, item: Turn | Decision | AsrResult | LexicalCue | Tick) -> list:
         """Actions caused by one item (a ``Turn``, or the ``Decision``s and ASR finals the
         engine joins into turns; a ``LexicalCue`` or ``Tick`` only moves the clock), in time
-        order, transitions included, then a ``DeviceContext`` if the context changed."""
+        order, transitions included."""
         if not isinstance(item, Turn | Decision | AsrResult | LexicalCue | Tick):
             raise TypeError("the conversation engine takes Turn, Decision, AsrResult, "
                             f"LexicalCue or Tick, not {type(item).__name__}")
@@ -180,7 +180,7 @@ class ConversationEngine:
         elif isinstance(item, Tick | AsrResult):
             for turn in self._joiner.push(item):
                 out += self._on_turn(turn)
-        return out + self._context_changed()
+        return out
 
     def tick(self, t_s: float) -> list:
         """Let time pass to ``t_s``: speech ends, windows close, timers fire."""
@@ -190,7 +190,7 @@ class ConversationEngine:
         out: list = []
         for turn in self._joiner.flush():
             out += self._on_turn(turn)
-        return out + self._context_changed()
+        return out
 
     def reset(self) -> None:
         """A new session: forget the conversation (not the stored household data)."""
@@ -239,15 +239,6 @@ class ConversationEngine:
 
     def wall_time(self, t_s: float) -> datetime:
         return self.clock_origin + timedelta(seconds=t_s)
-
-    def _context_changed(self) -> list[DeviceContext]:
-        """The fusion-facing context as a cue, when it differs from the last one emitted."""
-        ctx = self.context(self._now)
-        key = (ctx.device_speaking, ctx.awaiting_answer, ctx.last_device_end_s)
-        if key == self._context_key:
-            return []
-        self._context_key = key
-        return [ctx]
 
     def context(self, t_s: float) -> DeviceContext:
         """What fusion should know at ``t_s``: the one context rule over what the device has
