@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ntt.cues import DeviceContext, DeviceTurn, Tick
+from ntt.stage import refuse
 
 # A question from the device stays open this long after it ends: people answer an
 # assistant's question within a few seconds (the engine waits as long for the answer).
@@ -50,7 +51,7 @@ class DeviceContextStage:
 
     def push(self, tick: Tick) -> list[DeviceContext]:
         if not isinstance(tick, Tick):
-            raise TypeError(f"DeviceContextStage takes Tick, not {type(tick).__name__}")
+            refuse(self, tick, (Tick,))
         ctx = device_context(tick.t_s, self.turns, self.answer_window_s)
         state = (ctx.device_speaking, ctx.awaiting_answer, ctx.last_device_end_s)
         if state == self._last:

@@ -34,7 +34,7 @@ from ntt.cues import (
     VideoFrame,
 )
 from ntt.settings import Settings, TimingSettings
-from ntt.stage import Stage
+from ntt.stage import Stage, refuse
 
 if TYPE_CHECKING:
     from ntt.calibration.gaze import GazeCorrection
@@ -81,6 +81,8 @@ class Clock:
         self._next_s = 0.0
 
     def push(self, chunk: AudioChunk) -> list[Tick]:
+        if not isinstance(chunk, AudioChunk):
+            refuse(self, chunk, (AudioChunk,))
         out = []
         while self._next_s <= chunk.end_s:
             out.append(Tick(self._next_s))
@@ -187,7 +189,8 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(),
                                                    geometry=geometry, params=params),
                             (VideoFrame, SourceStatus)))
-    routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad), (AudioChunk,)))
+    routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad),
+                        (AudioChunk, SourceStatus)))
     routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
     if settings.asr != "none":
         from ntt.asr import load_recognizer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NoReturn, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -18,3 +18,9 @@ class Stage(Protocol):
     def flush(self) -> list[Any]: ...
 
     def reset(self) -> None: ...
+
+
+def refuse(stage: object, item: object, takes: tuple[type, ...]) -> NoReturn:
+    """The one error for an item a stage does not take: a wiring mistake, never data."""
+    names = ", ".join(t.__name__ for t in takes)
+    raise TypeError(f"{type(stage).__name__} takes {names}, not {type(item).__name__}")

@@ -12,7 +12,7 @@ from conftest import SAMPLE
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ntt.calibration.profile import load_profile, profile_dir
+from ntt.calibration.profile import load_profile, shipped_profile_dir
 from ntt.calibration.threshold import (
     THRESHOLD_RANGE,
     NudgeBounds,
@@ -125,7 +125,7 @@ def test_feedback_records_and_the_nudge_command(tmp_path, capsys):
     assert count_feedback([{"kind": "likely_false_reject"}, {"kind": "false_accept"},
                            {"kind": "device_reply"}]) == (1, 1)
     profile = tmp_path / "p.toml"
-    profile.write_text((profile_dir() / "smart-display-10.toml").read_text())
+    profile.write_text((shipped_profile_dir() / "smart-display-10.toml").read_text())
     feedback = tmp_path / "feedback.jsonl"
     feedback.write_text("\n".join(json.dumps({"kind": "likely_false_reject", "t_s": i})
                                   for i in range(4)) + "\n")
@@ -143,7 +143,7 @@ def test_cli_picks_the_operating_point_on_the_sample_session(tmp_path, capsys):
     """The real pipeline over the bundled labelled session; the threshold is checked
     against the scores it reports."""
     profile = tmp_path / "p.toml"
-    profile.write_text((profile_dir() / "laptop-webcam.toml").read_text())
+    profile.write_text((shipped_profile_dir() / "laptop-webcam.toml").read_text())
     profile.write_text(profile.read_text().replace("directed = 0.5", "directed = 0.5\n"
                                                    "household = 0.45"))
     assert main(["calibrate", "threshold", str(SAMPLE), "--target-fa-per-hour", "0",

@@ -115,7 +115,7 @@ def test_speech_start_opens_the_utterance_and_camera_loss_hides_the_faces():
 
 @pytest.mark.parametrize("item", [AudioChunk(0.0, np.zeros(512, np.float32)), "text", None])
 def test_what_fusion_does_not_take_is_refused(item):
-    with pytest.raises(TypeError, match="fusion does not take"):
+    with pytest.raises(TypeError, match="FeatureTracker takes SourceStatus, FacesCue"):
         FeatureTracker().observe(item)
 
 

@@ -111,7 +111,7 @@ def test_final_result_without_words_is_neutral(scorer):
 @pytest.mark.parametrize("item", ["can you pass the salt", [("what time is it", 1.0)],
                                   Tick(1.0)])
 def test_push_refuses_what_is_not_a_recognition_cue(scorer, item):
-    with pytest.raises(TypeError, match="AsrResult or PartialHypothesis"):
+    with pytest.raises(TypeError, match="LexicalScorer takes AsrResult, PartialHypothesis"):
         scorer.push(item)
 
 

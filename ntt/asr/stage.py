@@ -25,6 +25,7 @@ from ntt.cues import (
     SourceStatus,
     SpeechEvent,
 )
+from ntt.stage import refuse
 
 START_PAD_S = 0.2  # audio before the VAD's start boundary given to the recognizer
 HISTORY_S = 2.0  # enough for the VAD's start delay plus the pad
@@ -85,14 +86,16 @@ class AsrStage:
         self._partials: list[str] = []
         self._stabilities: list[float] = []
 
-    def push(self, item) -> list:
+    def push(self, item: AudioChunk | SpeechEvent | SourceStatus) -> list:
         if isinstance(item, AudioChunk):
             return self._audio(item)
         if isinstance(item, SpeechEvent):
             if item.kind == "speech_start":
                 return self._start(item)
             return self._end(item.t_s, item.boundary_s)
-        if isinstance(item, SourceStatus) and item.kind in ("mic_lost", "privacy_on"):
+        if not isinstance(item, SourceStatus):
+            refuse(self, item, (AudioChunk, SpeechEvent, SourceStatus))
+        if item.kind in ("mic_lost", "privacy_on"):
             # Privacy: what was said before the switch is not transcribed.
             if self._active:
                 self.recognizer.cancel()

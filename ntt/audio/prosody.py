@@ -27,6 +27,7 @@ from ntt.cues import (
     SpeechEvent,
     UtteranceProsody,
 )
+from ntt.stage import refuse
 
 WINDOW_SAMPLES = 512  # the pipeline's chunk and silero's window: 32 ms
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
@@ -235,12 +236,14 @@ class ProsodyAnalyzer:
     def noise_floor_dbfs(self) -> float:
         return self._noise_floor_dbfs
 
-    def push(self, item) -> list:
+    def push(self, item: AudioChunk | SpeechEvent | SourceStatus) -> list:
         if isinstance(item, AudioChunk):
             return self._audio(item)
         if isinstance(item, SpeechEvent):
             return self._event(item)
-        if isinstance(item, SourceStatus) and item.kind in ("mic_lost", "privacy_on"):
+        if not isinstance(item, SourceStatus):
+            refuse(self, item, (AudioChunk, SpeechEvent, SourceStatus))
+        if item.kind in ("mic_lost", "privacy_on"):
             self._in_speech = False
             self._utt_start_s = None
         return []

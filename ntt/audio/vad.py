@@ -15,6 +15,7 @@ import torch
 
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
 from ntt.settings import VadSettings
+from ntt.stage import refuse
 
 WINDOW_SAMPLES = 512  # silero-vad's window at 16 kHz (32 ms)
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
@@ -74,11 +75,11 @@ class SileroVad:
     def speaking(self) -> bool:
         return self._speaking
 
-    def push(self, item) -> list:
+    def push(self, item: AudioChunk | SourceStatus) -> list:
         if isinstance(item, SourceStatus):
             return self._control(item)
         if not isinstance(item, AudioChunk):
-            return []
+            refuse(self, item, (AudioChunk, SourceStatus))
         if item.sample_rate_hz != SAMPLE_RATE_HZ:
             raise ValueError(f"SileroVad needs {SAMPLE_RATE_HZ} Hz audio, got "
                              f"{item.sample_rate_hz} Hz")

@@ -59,6 +59,7 @@ from ntt.cues import (
 from ntt.device_context import device_context
 from ntt.language.intents import IntentRecognizer
 from ntt.settings import EngineSettings
+from ntt.stage import refuse
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,7 @@ class ConversationEngine:
         engine joins into turns; a ``LexicalCue`` or ``Tick`` only moves the clock), in time
         order, transitions included."""
         if not isinstance(item, Turn | Decision | AsrResult | LexicalCue | Tick):
-            raise TypeError("the conversation engine takes Turn, Decision, AsrResult, "
-                            f"LexicalCue or Tick, not {type(item).__name__}")
+            refuse(self, item, (Turn, Decision, AsrResult, LexicalCue, Tick))
         out = self._advance(item.t_s)
         if isinstance(item, Turn):
             out += self._on_turn(item)

@@ -8,20 +8,22 @@ joiner holds each until its partner comes — matched by time overlap — or unt
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ntt.cues import AsrResult, Decision, Tick, Turn
+from ntt.matching import HasSpan, overlap
 from ntt.settings import EngineSettings
+from ntt.stage import refuse
 
 log = logging.getLogger(__name__)
 
 MIN_OVERLAP = 0.5  # of the shorter span
 
 
-def _overlap(a: Any, b: Any) -> float:
-    inter = min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
+def _overlap(a: HasSpan, b: HasSpan) -> float:
+    """Overlap as a share of the shorter span (a decision and its recognition describe the
+    same VAD utterance, so they should nearly coincide)."""
     shorter = max(1e-6, min(a.end_s - a.start_s, b.end_s - b.start_s))
-    return max(0.0, inter) / shorter
+    return overlap(a, b) / shorter
 
 
 class TurnJoiner:
@@ -57,7 +59,7 @@ class TurnJoiner:
                 return [self._join(match, item)] + self._expire(item.t_s)
             self._texts.append(item)
             return self._expire(item.t_s)
-        raise TypeError(f"TurnJoiner takes Decision, AsrResult or Tick, not {type(item).__name__}")
+        refuse(self, item, (Decision, AsrResult, Tick))
 
     def flush(self) -> list[Turn]:
         return self._expire(float("inf"))

@@ -27,6 +27,7 @@ from ntt.cues import (
     UtteranceProsody,
 )
 from ntt.fusion.speaker import SpeakerAssociation
+from ntt.stage import refuse
 
 # What fusion takes besides the Tick that steps it.
 FusionInput = (SourceStatus | FacesCue | SpeechEvent | ProsodyFrame | UtteranceProsody
@@ -141,7 +142,7 @@ class FeatureTracker:
             case DeviceContext():
                 self._context = item
             case _:
-                raise TypeError(f"fusion does not take {type(item).__name__}")
+                refuse(self, item, FUSION_INPUTS)
 
     def end_utterance(self, p_directed: float, directed: bool) -> None:
         """After the final decision: the utterance is over, remember the outcome."""

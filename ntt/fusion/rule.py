@@ -16,6 +16,7 @@ from ntt.cues import FacesCue, LexicalCue, SourceStatus, SpeechEvent, Tick
 from ntt.fusion.features import FUSION_INPUTS, FusionInput
 from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.settings import RuleSettings, TimingSettings
+from ntt.stage import refuse
 
 
 class RuleScorer:
@@ -49,7 +50,7 @@ class RuleScorer:
             case _ if isinstance(item, FUSION_INPUTS):
                 pass  # the rule reads faces and words only
             case _:
-                raise TypeError(f"fusion does not take {type(item).__name__}")
+                refuse(self, item, FUSION_INPUTS)
 
     def step(self, tick: Tick) -> None:
         pass

@@ -3,7 +3,7 @@
 trained and tested on exactly the compact model's data. Used to choose the shipped model and
 for the model card; nothing at run time depends on it.
 
-Run: ``python -m ntt.language.embedding_baseline [--out models/lexical_minilm.json]``.
+Run: ``python -m ntt.language.embedding_baseline [--out ntt/models/lexical_minilm.json]``.
 """
 
 from __future__ import annotations

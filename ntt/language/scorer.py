@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ntt.cues import AsrResult, LexicalCue, PartialHypothesis
 from ntt.language.intents import IntentRecognizer
 from ntt.language.model import LexicalModel
+from ntt.stage import refuse
 
 NEUTRAL_P = 0.5          # no words at all: lexical cues say nothing either way
 MAX_HYPOTHESES = 5       # deeper n-best entries add time and hardly change the mean
@@ -56,8 +57,7 @@ class LexicalScorer:
         elif isinstance(item, PartialHypothesis):
             cue = LexicalCue(item.t_s, self.score(item.text), item.text, False)
         else:
-            raise TypeError(f"LexicalScorer takes AsrResult or PartialHypothesis, "
-                            f"not {type(item).__name__}")
+            refuse(self, item, (AsrResult, PartialHypothesis))
         self.last = cue
         return [cue]
 

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from ntt.cues import Face, FacesCue, SourceStatus, VideoFrame
+from ntt.stage import refuse
 from ntt.vision.attending import AttendingParams, AttendingSmoother, attending_now
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.detector import FaceDetector, Window
@@ -105,7 +106,7 @@ class FaceAnalyzer:
                 self.tracks.clear()
             return []
         if not isinstance(item, VideoFrame):
-            return []
+            refuse(self, item, (VideoFrame, SourceStatus))
         bgr = to_bgr8(item.image_bgr)
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         h, w = rgb.shape[:2]
