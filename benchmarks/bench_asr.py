@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from ntt.asr import BACKENDS, load_recognizer
 from ntt.asr.evaluation import read_speech_clips, spoken_stream, wer
@@ -24,6 +25,7 @@ from ntt.audio.vad import SileroVad, load_silero_model
 from ntt.cues import SAMPLE_RATE_HZ, AsrResult, AudioChunk, SpeechEvent
 from ntt.errors import InputError
 
+CLIPS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "audio"
 CHUNK_SAMPLES = 512
 WHISPER_THREADS = 2
 
@@ -78,7 +80,7 @@ def bench_asr(backends: tuple[str, ...] = BACKENDS) -> dict:
     backend (one that is not installed is left out and logged)."""
     import logging
 
-    clips = read_speech_clips()
+    clips = read_speech_clips(CLIPS_DIR)
     stream = spoken_stream(clips)
     vad_model = load_silero_model()
     out: dict = {"wer": {}, "rtf": {}}
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=WHISPER_THREADS,
                         help="CPU threads for whisper")
     args = parser.parse_args(argv)
-    clips = read_speech_clips()
+    clips = read_speech_clips(CLIPS_DIR)
     stream = spoken_stream(clips)
     vad_model = load_silero_model()
     report = {"audio_s": stream.duration_s, "speech_s": sum(c.duration_s for c in clips),

@@ -1,8 +1,18 @@
-"""Where the package's own data lives, found through ``importlib.resources`` so that an
-installed wheel works outside the checkout. Nothing here reads ``tests/``."""
+"""Where NTT's files live: the one module that knows.
+
+Read-only data ships inside the package and is found through ``importlib.resources``, so an
+installed wheel works outside the checkout: the trained models (``ntt/models``) and the
+shipped device profiles (``ntt/profiles``). What NTT writes — calibration results, per-user
+gaze calibrations — goes to a writable directory: ``$NTT_CALIBRATION_DIR`` if set, else
+the platform's user configuration directory (``platformdirs.user_config_dir("ntt")``).
+A profile written there overrides the shipped profile of the same name. Nothing here reads
+``tests/``; only ``checkout()`` looks outside the package, for the commands that need a
+source checkout (``ntt bench``).
+"""
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -11,3 +21,35 @@ MODELS = PACKAGE / "models"
 """Trained models and their cards (package data)."""
 FUSION_MODEL = MODELS / "fusion.pt"
 LEXICAL_MODEL = MODELS / "lexical.npz"
+SHIPPED_PROFILES = PACKAGE / "profiles"
+"""The device profiles that ship with NTT (package data, read-only)."""
+
+PROFILE_DIR_ENV = "NTT_CALIBRATION_DIR"
+USER_CALIBRATION_DIR_ENV = "NTT_USER_CALIBRATION_DIR"
+
+
+def profile_dir() -> Path:
+    """Where calibrated device profiles are written and looked up first:
+    ``$NTT_CALIBRATION_DIR``, else ``profiles/`` in the user configuration directory."""
+    env = os.environ.get(PROFILE_DIR_ENV)
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("ntt")) / "profiles"
+
+
+def user_calibration_dir() -> Path:
+    """Per-user gaze calibrations: ``$NTT_USER_CALIBRATION_DIR``, else ``users/`` in
+    ``profile_dir()``."""
+    env = os.environ.get(USER_CALIBRATION_DIR_ENV)
+    return Path(env) if env else profile_dir() / "users"
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (the directory holding ``pyproject.toml``
+    and ``benchmarks/`` above ``ntt/``), or None for an installed package."""
+    root = PACKAGE.parent
+    if (root / "pyproject.toml").is_file() and (root / "benchmarks").is_dir():
+        return root
+    return None

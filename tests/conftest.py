@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -11,9 +14,23 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("GLOG_minloglevel", "2")
+# Calibration results (and per-user calibrations) go to a scratch directory, never to the
+# user's configuration directory, and a profile calibrated there cannot shadow a shipped one.
+os.environ["NTT_CALIBRATION_DIR"] = _PROFILES = tempfile.mkdtemp(prefix="ntt-test-profiles-")
+atexit.register(shutil.rmtree, _PROFILES, True)
+os.environ.pop("NTT_USER_CALIBRATION_DIR", None)
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "datasets" / "samples" / "living-room"
+SPEECH_CLIPS = REPO / "tests" / "data" / "audio"  # real read speech (CC-BY-SA-3.0, README)
+
+
+@pytest.fixture(scope="session")
+def speech_clips():
+    """The read-speech clips with their transcripts (``tests/data/audio``), 16 kHz mono."""
+    from ntt.asr.evaluation import read_speech_clips
+
+    return read_speech_clips(SPEECH_CLIPS)
 
 
 @pytest.fixture(scope="session")

@@ -10,15 +10,15 @@ import pytest
 import soundfile as sf
 import soxr
 
-from ntt.asr.evaluation import read_speech_clips, spoken_stream, wer
+from ntt.asr.evaluation import spoken_stream, wer
 from ntt.cli import main
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.io.audio_file import write_wav
 
 
 @pytest.fixture(scope="module")
-def stream():
-    return spoken_stream(read_speech_clips()[6:9], seed=7)
+def stream(speech_clips):
+    return spoken_stream(speech_clips[6:9], seed=7)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ntt.asr.evaluation import read_speech_clips, spoken_stream, wer
+from ntt.asr.evaluation import spoken_stream, wer
 from ntt.asr.pocketsphinx_backend import PocketsphinxRecognizer, load_pocketsphinx_decoder
 from ntt.asr.stage import START_PAD_S, AsrStage
 from ntt.asr.types import Recognition
@@ -55,8 +55,8 @@ def vad_model():
 
 
 @pytest.fixture(scope="module")
-def stream():
-    return spoken_stream(read_speech_clips()[4:7], seed=5)
+def stream(speech_clips):
+    return spoken_stream(speech_clips[4:7], seed=5)
 
 
 def run(stage: AsrStage, vad: SileroVad, audio: np.ndarray, stop_s: float | None = None

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ntt.asr.base import recognize
-from ntt.asr.evaluation import read_speech_clips, wer
+from ntt.asr.evaluation import wer
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.errors import InputError
 
@@ -31,8 +31,8 @@ def recognizer():
 
 
 @pytest.fixture(scope="module")
-def clips():
-    return read_speech_clips()[:N_CLIPS]
+def clips(speech_clips):
+    return speech_clips[:N_CLIPS]
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,14 @@ import pytest
 import torch
 from torchaudio.compliance import kaldi
 
-from ntt.asr.evaluation import read_speech_clips, spoken_stream
+from ntt.asr.evaluation import spoken_stream
 from ntt.audio.features import FbankExtractor, FbankFrames, KaldiFbank, UtteranceFbank
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechEvent
 
 
 @pytest.fixture(scope="module")
-def stream():
-    return spoken_stream(read_speech_clips()[:4], seed=1)
+def stream(speech_clips):
+    return spoken_stream(speech_clips[:4], seed=1)
 
 
 def reference_fbank(audio: np.ndarray) -> np.ndarray:

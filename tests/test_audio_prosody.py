@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from ntt.asr.evaluation import read_speech_clips, spoken_stream
+from ntt.asr.evaluation import spoken_stream
 from ntt.audio.pitch import track_pitch
 from ntt.audio.prosody import ProsodyAnalyzer, RunningStats, utterance_features
 from ntt.cues import (
@@ -23,8 +23,8 @@ from ntt.tts import synthesize
 
 
 @pytest.fixture(scope="module")
-def clips():
-    return read_speech_clips()
+def clips(speech_clips):
+    return speech_clips
 
 
 def text_syllables(text: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ntt.asr.evaluation import read_speech_clips, spoken_stream
+from ntt.asr.evaluation import spoken_stream
 from ntt.asr.pocketsphinx_backend import align_words, load_pocketsphinx_decoder
 from ntt.audio.vad import SileroVad, load_silero_model
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
@@ -20,8 +20,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def stream():
-    return spoken_stream(read_speech_clips(), seed=3)
+def stream(speech_clips):
+    return spoken_stream(speech_clips, seed=3)
 
 
 @pytest.fixture(scope="module")

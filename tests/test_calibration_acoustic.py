@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ntt.calibration import acoustic as ac
-from ntt.calibration.profile import load_profile, profile_dir
+from ntt.calibration.profile import load_profile, shipped_profile_dir
 from ntt.cli import main
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.io.audio_file import write_wav
@@ -80,7 +80,7 @@ def test_cli_writes_the_room_into_the_profile(tmp_path, speech, capsys):
     wav = tmp_path / "room.wav"
     write_wav(wav, audio, SAMPLE_RATE_HZ)
     profile = tmp_path / "p.toml"
-    profile.write_text((profile_dir() / "smart-display-8.toml").read_text())
+    profile.write_text((shipped_profile_dir() / "smart-display-8.toml").read_text())
     assert main(["calibrate", "acoustic", str(wav), "--profile", str(profile),
                  "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)["acoustic"]
@@ -100,7 +100,7 @@ def test_cli_writes_the_room_into_the_profile(tmp_path, speech, capsys):
 def test_cli_reads_a_session(make_session, tmp_path, capsys):
     root = make_session()
     profile = tmp_path / "p.toml"
-    profile.write_text((profile_dir() / "laptop-webcam.toml").read_text())
+    profile.write_text((shipped_profile_dir() / "laptop-webcam.toml").read_text())
     assert main(["calibrate", "acoustic", str(root), "--profile", str(profile)]) == 0
     p = load_profile(profile)
     # The fixture's session is digital silence around clean speech.

@@ -17,7 +17,7 @@ import pytest
 
 from ntt.calibration import board_views
 from ntt.calibration.camera import Board, calibrate_camera, find_board
-from ntt.calibration.profile import load_profile, profile_dir
+from ntt.calibration.profile import load_profile, shipped_profile_dir
 from ntt.cli import main
 from ntt.errors import InputError
 
@@ -33,7 +33,7 @@ def views() -> list[np.ndarray]:
 @pytest.fixture()
 def profile(tmp_path):
     path = tmp_path / "device.toml"
-    path.write_text((profile_dir() / "laptop-webcam.toml").read_text(encoding="utf-8"))
+    path.write_text((shipped_profile_dir() / "laptop-webcam.toml").read_text(encoding="utf-8"))
     return path
 
 

@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 
 from ntt.calibration import toml_io
 from ntt.calibration.profile import (
+    PROFILE_DIR_ENV,
     AcousticLevels,
     from_dict,
     known_profiles,
     load_profile,
-    profile_dir,
     profile_for_session,
     save_profile,
+    shipped_profile_dir,
     update_profile,
 )
 from ntt.cli import main
@@ -36,7 +37,7 @@ def test_shipped_profiles_load_and_describe_their_devices():
     diagonals = {}
     for name in SHIPPED:
         p = load_profile(name)
-        assert p.name == name and p.source == profile_dir() / f"{name}.toml"
+        assert p.name == name and p.source == shipped_profile_dir() / f"{name}.toml"
         w, h = p.screen.size_mm
         diagonals[name] = p.screen.diagonal_in
         # Every shipped camera sits centred above the screen's top edge.
@@ -67,7 +68,7 @@ def test_camera_geometry_places_the_screen_below_the_lens(name):
 
 def test_shipped_profiles_round_trip_byte_for_byte():
     for name in SHIPPED:
-        path = profile_dir() / f"{name}.toml"
+        path = shipped_profile_dir() / f"{name}.toml"
         data, comments = toml_io.load(path)
         assert toml_io.dumps(data, comments) == path.read_text(encoding="utf-8")
         assert from_dict(load_profile(name).to_dict(), "x") == load_profile(name)
@@ -79,7 +80,7 @@ def _write(tmp_path, text: str):
     return path
 
 
-BASE = (profile_dir() / "laptop-webcam.toml").read_text(encoding="utf-8")
+BASE = (shipped_profile_dir() / "laptop-webcam.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("old,new,field", [
@@ -171,6 +172,31 @@ def test_update_keeps_comments_and_never_leaves_half_a_file(tmp_path):
     update_profile(path, {"thresholds": {"early": None}}, out=out)
     assert load_profile(out).thresholds.early == 0.42  # defaults to `directed`
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_calibrating_a_shipped_profile_writes_an_override_not_the_package(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv(PROFILE_DIR_ENV, str(tmp_path / "profiles"))
+    shipped = shipped_profile_dir() / "smart-display-8.toml"
+    before = shipped.read_text(encoding="utf-8")
+    p = update_profile("smart-display-8", {"thresholds": {"directed": 0.37}})
+    written = tmp_path / "profiles" / "smart-display-8.toml"
+    assert p.source == written and written.is_file()
+    assert shipped.read_text(encoding="utf-8") == before  # package data is never written
+    # From now on the name means the calibrated copy; its comments came along.
+    again = load_profile("smart-display-8")
+    assert again.source == written and again.thresholds.directed == 0.37
+    assert written.read_text(encoding="utf-8").startswith("# ")
+    # A second calibration updates the copy; the other shipped profiles are unaffected.
+    update_profile("smart-display-8", {"thresholds": {"early": 0.3}})
+    again = load_profile("smart-display-8")
+    assert (again.thresholds.directed, again.thresholds.early) == (0.37, 0.3)
+    assert load_profile("laptop-webcam").source == shipped_profile_dir() / "laptop-webcam.toml"
+    assert set(SHIPPED) <= set(known_profiles())
+    # A profile only the user has is found by name too.
+    (tmp_path / "profiles" / "kiosk.toml").write_text(
+        BASE.replace('name = "laptop-webcam"', 'name = "kiosk"'), encoding="utf-8")
+    assert "kiosk" in known_profiles() and load_profile("kiosk").name == "kiosk"
 
 
 def test_save_profile_writes_a_loadable_file(tmp_path):

@@ -1,7 +1,9 @@
-"""Word error rate, and the real read-speech clips the tests and benchmarks score against.
+"""Word error rate, and reading the real read-speech clips the tests and benchmarks score
+against.
 
-The clips (``tests/data/audio``) are Asterisk's English voice prompts, read by a
-professional speaker and recorded in a studio (CC-BY-SA-3.0, see ``transcripts.json``).
+The clips live in the source checkout, not in the package (``tests/data/audio``: Asterisk's
+English voice prompts, read by a professional speaker and recorded in a studio; they keep
+their CC-BY-SA-3.0 licence, see the README there), so the caller names the directory.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import numpy as np
 
 from ntt.cues import SAMPLE_RATE_HZ
 
-CLIPS_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "audio"
 _CONTRACTIONS = {"i'm": "i am", "that's": "that is", "it's": "it is", "what's": "what is",
                  "there's": "there is", "let's": "let us", "can't": "can not",
                  "cannot": "can not", "won't": "will not", "n't": " not", "'re": " are",
@@ -70,8 +71,9 @@ class Clip:
         return len(self.audio) / SAMPLE_RATE_HZ
 
 
-def read_speech_clips(directory: str | Path = CLIPS_DIR) -> list[Clip]:
-    """The bundled read-speech clips with their transcripts, decoded to 16 kHz mono."""
+def read_speech_clips(directory: str | Path) -> list[Clip]:
+    """Read-speech clips with their transcripts (``transcripts.json`` names each
+    ``<name>.opus`` in ``directory``), decoded to 16 kHz mono."""
     from ntt.io.audio_file import read_audio
 
     directory = Path(directory)

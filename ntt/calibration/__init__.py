@@ -1,5 +1,6 @@
-"""Calibration: device profiles (``calibration/*.toml``), camera intrinsics from checkerboard
-views, per-user gaze correction, room acoustics and decision thresholds.
+"""Calibration: device profiles (``*.toml``), camera intrinsics from checkerboard views,
+per-user gaze correction, room acoustics and decision thresholds.
 
-The data lives in the repository's top-level ``calibration/`` directory; the code that reads
-and writes it is here, and ``ntt calibrate`` drives it."""
+The shipped profiles are package data (``ntt/profiles``); calibration results and per-user
+calibrations go to a writable directory (``ntt.paths.profile_dir()``). The code that reads
+and writes them is here, and ``ntt calibrate`` drives it."""

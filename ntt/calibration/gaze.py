@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,14 +41,15 @@ from typing import Any
 
 import numpy as np
 
+from ntt import paths
 from ntt.calibration import toml_io
-from ntt.calibration.profile import DeviceProfile, profile_dir
+from ntt.calibration.profile import DeviceProfile
 from ntt.errors import InputError
 from ntt.vision.attending import ATTEND_TOLERANCE_DEG, AttendingParams, angle_to_device_deg
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.pose import direction_angles
 
-USERS_DIR_ENV = "NTT_USER_CALIBRATION_DIR"
+USERS_DIR_ENV = paths.USER_CALIBRATION_DIR_ENV
 SAMPLES_FORMAT = "ntt-gaze-samples"
 CALIBRATION_FORMAT = "ntt-gaze-calibration"
 FORMAT_VERSION = 1
@@ -400,7 +400,7 @@ def _angle(obj: dict, key: str, where: str) -> float:
 
 def parse_samples(doc: Any, profile: DeviceProfile, where: str | Path
                   ) -> tuple[str, list[GazeSample]]:
-    """(user, samples) from a samples document (see calibration/README.md)."""
+    """(user, samples) from a samples document (see ntt/profiles/README.md)."""
     where = str(where)
     if not isinstance(doc, dict):
         raise InputError(where, "must hold a JSON object")
@@ -468,9 +468,9 @@ def samples_document(user: str, device: str, samples: Sequence[GazeSample]) -> d
 
 
 def users_dir() -> Path:
-    """``$NTT_USER_CALIBRATION_DIR``, else ``users/`` beside the device profiles."""
-    env = os.environ.get(USERS_DIR_ENV)
-    return Path(env) if env else profile_dir() / "users"
+    """``$NTT_USER_CALIBRATION_DIR``, else ``users/`` in the writable profile directory
+    (``ntt.paths.user_calibration_dir()``)."""
+    return paths.user_calibration_dir()
 
 
 def user_path(user: str, directory: Path | None = None) -> Path:

@@ -1,12 +1,16 @@
 """Device profiles: what NTT must know about the hardware it runs on.
 
-A profile is a TOML file in the repository's ``calibration/`` directory (or any path, or an
-inline table in a session's ``session.json``). It holds the camera (resolution, intrinsics
-or field of view, and where it sits relative to the screen centre), the screen size, the
-microphone, the decision thresholds, and — once measured — the room's acoustic levels and a
-record of each calibration. Every field is checked on load; a bad one raises an
-``InputError`` naming the file and the field. Field meanings and units:
-``calibration/README.md``.
+A profile is a TOML file named by its stem (``laptop-webcam``), found first in the writable
+``ntt.paths.profile_dir()`` (calibration results; ``$NTT_CALIBRATION_DIR`` or the user
+configuration directory) and then among the profiles shipped as package data
+(``ntt/profiles``); or any path; or an inline table in a session's ``session.json``. It
+holds the camera (resolution, intrinsics or field of view, and where it sits relative to
+the screen centre), the screen size, the microphone, the decision thresholds, and — once
+measured — the room's acoustic levels and a record of each calibration. Every field is
+checked on load; a bad one raises an ``InputError`` naming the file and the field. Field
+meanings and units: ``ntt/profiles/README.md``. ``ntt calibrate`` never writes a shipped
+profile: calibrating one by name writes a copy with the results into ``profile_dir()``,
+which from then on overrides it.
 
 Screen coordinates (``camera.position_mm``): origin at the screen centre, x to the right
 and y up as the person facing the screen sees them, z out of the screen towards that
@@ -25,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ntt import paths
 from ntt.calibration import toml_io
 from ntt.errors import InputError
 from ntt.vision.camera import CameraGeometry
 
 log = logging.getLogger(__name__)
 
-PROFILE_DIR_ENV = "NTT_CALIBRATION_DIR"
+PROFILE_DIR_ENV = paths.PROFILE_DIR_ENV
 DEFAULT_PROFILE = "laptop-webcam"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Plausible ranges; a value outside is a typo or a unit mix-up (mm vs m, px vs fraction).
@@ -49,11 +54,13 @@ MAX_HOUSEHOLD_OFFSET = 0.25
 
 
 def profile_dir() -> Path:
-    """``$NTT_CALIBRATION_DIR``, else the repository's top-level ``calibration/``."""
-    env = os.environ.get(PROFILE_DIR_ENV)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "calibration"
+    """Where calibrated profiles are written and looked up first (``ntt.paths``)."""
+    return paths.profile_dir()
+
+
+def shipped_profile_dir() -> Path:
+    """The profiles that ship with NTT (read-only package data)."""
+    return paths.SHIPPED_PROFILES
 
 
 @dataclass(frozen=True)
@@ -424,23 +431,31 @@ def from_dict(data: Any, where: str | Path, source: Path | None = None) -> Devic
 
 
 def known_profiles(directory: Path | None = None) -> list[str]:
-    directory = directory or profile_dir()
-    return sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
+    """Profile names in ``directory``; by default the calibrated and the shipped ones."""
+    dirs = [directory] if directory is not None else [profile_dir(), shipped_profile_dir()]
+    return sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")})
+
+
+def _is_name(spec: str | Path) -> bool:
+    text = str(spec)
+    return not (text.endswith(".toml") or "/" in text or os.sep in text)
 
 
 def profile_path(spec: str | Path) -> Path:
-    """A profile name (``laptop-webcam``) → its file; a path is returned as is."""
+    """A profile name (``laptop-webcam``) → its file, the calibrated one in
+    ``profile_dir()`` before the shipped one; a path is returned as is."""
     text = str(spec)
-    if text.endswith(".toml") or "/" in text or os.sep in text:
+    if not _is_name(text):
         return Path(text)
     if not _NAME.match(text):
         raise InputError(text, "not a profile name or a .toml path")
-    path = profile_dir() / f"{text}.toml"
-    if not path.is_file():
-        known = ", ".join(known_profiles()) or "none"
-        raise InputError(text, f"no device profile of that name in {profile_dir()} "
-                               f"(known: {known})")
-    return path
+    for directory in (profile_dir(), shipped_profile_dir()):
+        path = directory / f"{text}.toml"
+        if path.is_file():
+            return path
+    known = ", ".join(known_profiles()) or "none"
+    raise InputError(text, f"no device profile of that name in {profile_dir()} or "
+                           f"{shipped_profile_dir()} (known: {known})")
 
 
 def load_profile(spec: str | Path | dict[str, Any], where: str | Path | None = None
@@ -475,13 +490,19 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def update_profile(spec: str | Path, changes: dict[str, Any],
                    out: str | Path | None = None) -> DeviceProfile:
-    """Apply ``changes`` to a profile file and write it (to ``out``, default in place):
-    the result is validated before anything is written, the write is atomic, and the
-    file's own-line comments are kept."""
+    """Apply ``changes`` to a profile and write it: to ``out``; else, for a profile given by
+    name, to ``profile_dir()/<name>.toml`` (a shipped profile is never written: the copy
+    there overrides it); else in place. The result is validated before anything is
+    written, the write is atomic, and the file's own-line comments are kept."""
     src = profile_path(spec)
     data, comments = toml_io.load(src)
     merged = deep_merge(data, changes)
-    dest = Path(out) if out is not None else src
+    if out is not None:
+        dest = Path(out)
+    elif _is_name(spec):
+        dest = profile_dir() / f"{spec}.toml"
+    else:
+        dest = src
     profile = from_dict(merged, dest, source=dest)
     toml_io.atomic_write_text(dest, toml_io.dumps(merged, comments))
     return profile

@@ -11,19 +11,22 @@ import resource
 import sys
 from pathlib import Path
 
+from ntt import paths
 from ntt.errors import InputError
 from ntt.jsonout import print_json
 
-REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = REPO / "benchmarks"
-SAMPLE = REPO / "datasets" / "samples" / "living-room"
+# The benchmarks and the sample session are in the source checkout, not the package.
+REPO = paths.checkout()
+BENCHMARKS = REPO / "benchmarks" if REPO is not None else None
+SAMPLE = REPO / "datasets" / "samples" / "living-room" if REPO is not None else None
 STAGE_GROUPS = {"vision": ("vision",), "audio": ("vad", "prosody"), "asr": ("asr",),
                 "language": ("language",), "fusion": ("fusion", "clock", "context")}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
-    p.add_argument("--session", default=str(SAMPLE), help="session for the pipeline RTF")
+    p.add_argument("--session", default=str(SAMPLE) if SAMPLE else None,
+                   help="session for the pipeline RTF (default: the checkout's sample)")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
     p.add_argument("--skip", nargs="*", default=[],
                    choices=["faces", "asr", "gui", "conversation", "fusion"],
@@ -86,6 +89,9 @@ def fusion_tick_ms(ticks: int = 2000) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if REPO is None:
+        raise InputError("ntt bench", "runs from a source checkout (its benchmarks/ and "
+                                      "datasets/samples/ are not installed with the package)")
     result: dict = {"machine": machine()}
     result["rtf"] = pipeline_rtf(args.session, args.asr)
     if "faces" not in args.skip:

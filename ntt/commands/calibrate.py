@@ -1,7 +1,10 @@
 """``ntt calibrate camera|gaze|acoustic|threshold|nudge``: measure, then write the result
-into a device profile (``calibration/<name>.toml``, or ``--profile PATH``; ``--out`` writes
-the updated profile elsewhere, ``--dry-run`` writes nothing). Per-user gaze calibrations go
-to ``calibration/users/<user>.toml`` and only with ``--consent``."""
+into a device profile: for ``--profile NAME``, ``<name>.toml`` in the writable profile
+directory (``ntt.paths.profile_dir()``: ``$NTT_CALIBRATION_DIR`` or the user configuration
+directory), where it overrides the shipped profile of that name; for ``--profile PATH``,
+that file. ``--out`` writes the updated profile elsewhere, ``--dry-run`` writes nothing.
+Per-user gaze calibrations go to ``users/<user>.toml`` there
+(``ntt.paths.user_calibration_dir()``) and only with ``--consent``."""
 
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ from ntt.calibration.profile import (
     DEFAULT_PROFILE,
     DeviceProfile,
     load_profile,
-    profile_path,
     update_profile,
 )
 from ntt.errors import InputError
@@ -32,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     def common(q: argparse.ArgumentParser, default_profile: str | None) -> None:
         q.add_argument("--profile", default=default_profile,
-                       help="device profile: a name in calibration/ or a .toml path"
+                       help="device profile: a name (calibrated or shipped) or a .toml path"
                        + (f" (default {default_profile})" if default_profile else ""))
         q.add_argument("--out", metavar="TOML",
                        help="write the updated profile here instead of over --profile")
@@ -49,13 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     q = sub.add_parser("gaze", help="per-user gaze correction from recorded target samples")
     q.add_argument("samples", nargs="?", metavar="SAMPLES_JSON",
-                   help="recorded (gaze, target) samples (format: calibration/README.md)")
+                   help="recorded (gaze, target) samples (format: ntt/profiles/README.md)")
     q.add_argument("--profile", help="device profile (default: the samples' 'device')")
     q.add_argument("--consent", action="store_true",
                    help="the user agrees to store their calibration; without it nothing "
                         "is written")
     q.add_argument("--out", metavar="TOML", help="where to store it (default "
-                   "calibration/users/<user>.toml)")
+                   "users/<user>.toml in the profile directory)")
     q.add_argument("--layout", action="store_true",
                    help="print the target layout for --profile (for the visualizer)")
     q.add_argument("--forget", metavar="USER", help="delete USER's stored calibration")
@@ -350,8 +352,7 @@ def _nudge(args: argparse.Namespace) -> int:
     th = profile.thresholds
     bounds = NudgeBounds.around(th.directed, th.max_household_offset)
     new = nudge_threshold(th.effective, fr, fa, bounds)
-    dest = _write(args, str(profile_path(args.profile)),
-                  {"thresholds": {"household": new}})
+    dest = _write(args, args.profile, {"thresholds": {"household": new}})
     lines = [f"{fr} likely false rejects, {fa} likely false accepts",
              f"household threshold {th.effective:.3f} -> {new:.3f} (bounds {bounds.low:.2f}.."
              f"{bounds.high:.2f})", _written_line(dest)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from pathlib import Path
 
 from ntt.errors import InputError
@@ -33,20 +32,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _load_app():
-    """``apps.visualizer.app``, also when ``ntt`` runs from outside the repository."""
+    """``apps.visualizer.app``, which installs with ``ntt`` (both are in the wheel)."""
     try:
         return importlib.import_module("apps.visualizer.app")
     except ModuleNotFoundError as exc:
-        if exc.name not in ("apps", "apps.visualizer", "apps.visualizer.app"):
-            if exc.name and exc.name.split(".")[0] in ("PyQt6", "pyqtgraph"):
-                raise InputError(exc.name.split(".")[0], "not installed (pip install "
-                                 "'ntt[gui]')") from None
-            raise
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "apps" / "visualizer" / "app.py").is_file():
-        raise InputError("apps/visualizer", "the visualizer is not installed with this ntt")
-    sys.path.insert(0, str(root))
-    return importlib.import_module("apps.visualizer.app")
+        top = (exc.name or "").split(".")[0]
+        if top in ("PyQt6", "pyqtgraph"):
+            raise InputError(top, "not installed (pip install 'ntt[gui]')") from None
+        if exc.name in ("apps", "apps.visualizer", "apps.visualizer.app"):
+            raise InputError("apps/visualizer", "the visualizer is not installed with this "
+                                                "ntt") from None
+        raise
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-camera", action="store_true", help="audio only (privacy)")
     p.add_argument("--mic", default=None, help="microphone name or index (default device)")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
-    p.add_argument("--device", default="laptop-webcam", help="device profile (calibration/)")
+    p.add_argument("--device", default="laptop-webcam", help="device profile (name or .toml)")
     p.add_argument("--user", help="apply this user's gaze calibration (if they consented)")
     p.add_argument("--json", action="store_true", help="JSON lines of decisions on stdout")
     p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")

@@ -12,7 +12,7 @@ from ntt.jsonout import print_json
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("utterances", nargs="+", metavar="UTTERANCE", help="text of an utterance")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
-    p.add_argument("--model", metavar="NPZ", help="lexical model (default: models/lexical.npz)")
+    p.add_argument("--model", metavar="NPZ", help="lexical model (default: ntt/models/lexical.npz)")
     p.add_argument("--home", metavar="YAML",
                    help="home description: areas and entities (default: the bundled home)")
     p.add_argument("--area", help="room the speaker is in (default: the device's area)")

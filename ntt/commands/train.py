@@ -1,5 +1,6 @@
-"""``ntt train DATA --out models/fusion.pt``: train the fusion model on simulated sessions
-(and, with ``--lexical``, rebuild the lexical model)."""
+"""``ntt train DATA [--out FILE]``: train the fusion model on simulated sessions (default
+output: the shipped ``ntt/models/fusion.pt``); with ``--lexical``, rebuild the lexical
+model (``ntt/models/lexical.*``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
+from ntt.paths import FUSION_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +21,10 @@ log = logging.getLogger(__name__)
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="directory of labelled sessions (or a .jsonl "
                    "manifest)")
-    p.add_argument("--out", default="models/fusion.pt", help="where to write the model")
-    p.add_argument("--lexical", action="store_true", help="rebuild models/lexical.* instead")
+    p.add_argument("--out", default=str(FUSION_MODEL),
+                   help="where to write the model (default: the shipped ntt/models/fusion.pt)")
+    p.add_argument("--lexical", action="store_true",
+                   help="rebuild ntt/models/lexical.* instead")
     p.add_argument("--asr", default="pocketsphinx,whisper",
                    help="recognizer(s) whose cue streams to train on, comma-separated: one "
                    "model then works behind either backend")
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.data:
         raise InputError("ntt train", "give a directory of sessions (or --lexical)")
     from ntt.eval.sessions import find_sessions, record_all
-    from ntt.fusion.train import TrainConfig, fit_fusion
+    from ntt.fusion.train import FusionTrainSettings, fit_fusion
 
     paths = find_sessions(args.data)
     backends = [b.strip() for b in args.asr.split(",") if b.strip()]
@@ -70,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     train = [(c, lab) for c, lab, n in pairs if not is_calibration(n)] or [pairs[0][:2]]
     if args.members < 1:
         raise InputError("--members", "needs at least one member")
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, target_far=args.target_far,
-                         members=args.members)
+    config = FusionTrainSettings(epochs=args.epochs, seed=args.seed,
+                                 target_far=args.target_far, members=args.members)
     model, info = fit_fusion(train, cal, config)
     info["data"] = str(args.data)
     info["asr"] = args.asr

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ntt import paths
 from ntt.cues import Tick
 from ntt.errors import InputError
 from ntt.fusion.features import (
@@ -27,7 +28,7 @@ from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.model import EnsembleStep, FusionNet
 from ntt.settings import TimingSettings
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fusion.pt"
+DEFAULT_MODEL = paths.FUSION_MODEL
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ the device?) and intent recognition for the conversation engine.
 * ``LexicalModel`` / ``load_model`` — the compact directedness model (numpy at run time).
 * ``LexicalScorer`` — the stage: recognition results in, ``LexicalCue`` out.
 * ``IntentRecognizer`` / ``Home`` / ``Intent`` — Home Assistant's grammar over the home's names.
-* ``train.train_lexical`` — rebuilds ``models/lexical.*`` (``ntt train --lexical``).
+* ``train.train_lexical`` — rebuilds ``ntt/models/lexical.*`` (``ntt train --lexical``).
 """
 
 from ntt.cues import Intent, LexicalCue

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-import ntt
+from ntt import paths
 from ntt.errors import InputError
 from ntt.language.text import normalize
 
 FORMAT = "ntt-lexical"
 VERSION = 1
-MODELS_DIR = Path(ntt.__file__).resolve().parent.parent / "models"
-DEFAULT_MODEL_PATH = MODELS_DIR / "lexical.npz"
+MODELS_DIR = paths.MODELS
+DEFAULT_MODEL_PATH = paths.LEXICAL_MODEL
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class LexicalModel:
 
 
 def load_model(path: str | Path | None = None) -> LexicalModel:
-    """The shipped model (``models/lexical.npz``) or another; a missing or foreign file is an
+    """The shipped model (``ntt/models/lexical.npz``) or another; a missing or foreign file is an
     InputError (one line, exit 2 in the CLI) that says how to rebuild it."""
     path = Path(path) if path is not None else DEFAULT_MODEL_PATH
     if not path.is_file():

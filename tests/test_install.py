@@ -1,0 +1,124 @@
+"""An installed wheel works outside the checkout (issue 17, requirement 6): the package
+finds its models and shipped device profiles as package data, writes calibration results
+to a writable directory, and reads nothing from the source tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Run inside the installed copy, from a directory outside the checkout.
+CHECK = r"""
+import json, sys
+from pathlib import Path
+
+site = Path(sys.argv[1]).resolve()
+import ntt
+from ntt import paths
+from ntt.calibration.gaze import users_dir
+from ntt.calibration.profile import known_profiles, load_profile, update_profile
+from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel
+from ntt.language.model import load_model
+
+out = {"package": str(Path(ntt.__file__).resolve().parent), "checkout": paths.checkout()}
+profile = load_profile("smart-display-10")
+out["profile"] = str(profile.source)
+out["known"] = known_profiles()
+model = FusionModel.load()
+out["fusion"] = str(DEFAULT_MODEL)
+out["threshold"] = model.calibration.threshold
+out["lexical"] = float(load_model().predict("turn on the kitchen lights"))
+written = update_profile("smart-display-10", {"thresholds": {"directed": 0.4}})
+out["written"] = str(written.source)
+out["reloaded"] = str(load_profile("smart-display-10").source)
+out["users"] = str(users_dir())
+print(json.dumps(out))
+"""
+
+
+def _build_wheel(dest: Path, src: Path) -> Path:
+    """``pip wheel`` of a copy of the source (so the checkout gets no build/ or
+    egg-info); without build isolation when this venv's setuptools is new enough."""
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in ("ntt", "apps"):
+        shutil.copytree(REPO / name, src / name, ignore=junk)
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dest), str(src)]
+    try:
+        import setuptools
+
+        if int(setuptools.__version__.split(".")[0]) >= 77:
+            cmd.insert(4, "--no-build-isolation")
+    except ImportError:
+        pass
+    subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+    (wheel,) = dest.glob("ntt-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("install")
+    (tmp / "src").mkdir()
+    try:
+        wheel = _build_wheel(tmp / "wheel", tmp / "src")
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(f"building the wheel failed:\n{exc.stdout}\n{exc.stderr}")
+    site = tmp / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True, timeout=120)
+    return site
+
+
+def _run(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NTT_", "PYTHON"))}
+    env.update(PYTHONPATH=str(site), NTT_CALIBRATION_DIR=str(cwd / "profiles"),
+               GLOG_minloglevel="2")
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_wheel_carries_models_and_profiles(installed):
+    pkg = installed / "ntt"
+    for name in ("fusion.pt", "fusion.json", "fusion.md", "lexical.npz", "lexical.json",
+                 "lexical_minilm.json", "LEXICAL_MODEL_CARD.md"):
+        assert (pkg / "models" / name).is_file(), name
+    for name in ("laptop-webcam", "smart-display-10", "smart-display-8"):
+        assert (pkg / "profiles" / f"{name}.toml").is_file(), name
+    assert (pkg / "profiles" / "README.md").is_file()
+    assert (pkg / "language" / "data" / "home.yaml").is_file()  # the intent grammar
+    assert not (installed / "tests").exists()
+
+
+def test_the_installed_cli_runs_outside_the_checkout(installed, tmp_path):
+    done = _run(installed, tmp_path, "-m", "ntt.cli", "text", "turn on the kitchen lights",
+                "--json")
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(done.stdout)
+    assert result["p_directed"] > 0.5 and result["intent"]["name"] == "HassTurnOn"
+
+
+def test_the_installed_package_finds_its_data_and_writes_elsewhere(installed, tmp_path):
+    done = _run(installed, tmp_path, "-c", CHECK, str(installed))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    pkg = installed.resolve() / "ntt"
+    assert Path(out["package"]) == pkg and out["checkout"] is None
+    assert Path(out["profile"]) == pkg / "profiles" / "smart-display-10.toml"
+    assert {"laptop-webcam", "smart-display-10", "smart-display-8"} <= set(out["known"])
+    assert Path(out["fusion"]).resolve() == pkg / "models" / "fusion.pt"
+    assert 0 < out["threshold"] < 1 and out["lexical"] > 0.5
+    # Calibration results go to the writable directory and override the shipped profile.
+    mine = tmp_path / "profiles" / "smart-display-10.toml"
+    assert Path(out["written"]) == mine == Path(out["reloaded"]) and mine.is_file()
+    assert Path(out["users"]) == tmp_path / "profiles" / "users"
+    assert "0.4" in mine.read_text(encoding="utf-8")
