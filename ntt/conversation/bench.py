@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from ntt.settings import TimingSettings
+
 BENCH_ROUNDS = 5
 IDLE_TICKS = 2000
-TICK_S = 0.05
+TICK_S = TimingSettings.tick_s
 GAP_S = 8.0  # between scripted turns: past the follow-up window unless a follow-up is meant
 
 # (text, directed, p_directed): a household's mix of requests, side talk and follow-ups.

@@ -48,7 +48,7 @@ def utterance_rows(session: Session, lexical) -> list[tuple[list[float], bool]]:
         p = min(max(lexical.predict(u.text), 1e-6), 1 - 1e-6)
         before = [t for t in session.labels.device_turns if t.end_s <= u.start_s + 0.1]
         since = min(SINCE_CAP_S, u.start_s - before[-1].end_s) if before else SINCE_CAP_S
-        asked = float(bool(before) and before[-1].text.strip().endswith("?"))
+        asked = float(bool(before) and before[-1].is_question)
         rows.append(([seen * look, seen * (1 - look), seen, math.log(p / (1 - p)), since,
                       asked], u.directed))
     return rows
