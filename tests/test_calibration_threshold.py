@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from ntt.calibration.profile import load_profile, shipped_profile_dir
 from ntt.calibration.threshold import (
     THRESHOLD_RANGE,
+    CalibrationScore,
     NudgeBounds,
-    Scored,
     choose_threshold,
     count_feedback,
     evaluate,
@@ -32,8 +32,8 @@ _scored = st.lists(st.tuples(st.floats(0, 1), st.booleans(), st.booleans()), min
                    max_size=40)
 
 
-def _make(items) -> list[Scored]:
-    return [Scored(p, directed, decided=decided) for p, directed, decided in items]
+def _make(items) -> list[CalibrationScore]:
+    return [CalibrationScore(p, directed, decided=decided) for p, directed, decided in items]
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,14 +78,15 @@ def test_decisions_are_matched_to_labels():
     labels = (Utterance("a", 1.0, 2.0, "anna", True, "device", ""),
               Utterance("b", 3.0, 4.0, "anna", False, "ben", ""),
               Utterance("c", 5.0, 6.0, "anna", True, "device", ""))
-    decisions = [Decision(2.2, "final", 1.05, 1.5, 0, 0.4, False),
-                 Decision(2.3, "final", 1.5, 1.95, 0, 0.8, True),  # same utterance: max
+    decisions = [Decision(2.2, "final", 1.05, 1.7, 0, 0.4, False),
+                 # Same utterance: the longer piece decides (ntt.matching), not the higher p.
+                 Decision(2.3, "final", 1.7, 1.95, 0, 0.8, True),
                  Decision(1.3, "early", 1.0, 1.3, 0, 0.99, True),  # early: ignored
                  Decision(4.2, "final", 3.1, 3.9, 0, 0.3, False),
                  Decision(8.2, "final", 7.0, 8.0, None, 0.6, True)]  # nobody said anything
     scored, nondirected_s = score_session("s", decisions, labels)
     by_id = {s.utterance: s for s in scored}
-    assert by_id["a"].p_directed == 0.8 and by_id["b"].p_directed == 0.3
+    assert by_id["a"].p_directed == 0.4 and by_id["b"].p_directed == 0.3
     assert not by_id["c"].decided and by_id["c"].directed  # a certain false reject
     assert by_id[None].p_directed == 0.6 and not by_id[None].directed
     assert nondirected_s == pytest.approx(1.0)

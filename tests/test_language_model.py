@@ -17,7 +17,7 @@ from ntt.language.model import (
     make_net,
 )
 from ntt.language.noise import Confuser
-from ntt.language.train import TrainConfig, auc, fit
+from ntt.language.train import LexicalTrainSettings, auc, fit
 
 SMALL = FeatureConfig(buckets=1 << 12)
 
@@ -93,7 +93,7 @@ def test_fit_learns_to_separate_requests_from_talk():
         [Example(t, False, "x", "train") for t in talk]
     rng.shuffle(train)
     model = fit(train, [], Confuser({}), seed=0,
-                tc=TrainConfig(dim=8, hidden=8, epochs=30, batch=8, buckets=1 << 12))
+                tc=LexicalTrainSettings(dim=8, hidden=8, epochs=30, batch=8, buckets=1 << 12))
     held_out = [("turn on the garage light", 1), ("set a timer for three minutes", 1),
                 ("did you see the dog", 0), ("did you buy the bread", 0)]
     labels = np.array([y for _, y in held_out])

@@ -17,6 +17,7 @@ from ntt.io.session import (
     load_session,
     write_json_atomic,
 )
+from ntt.matching import Span, overlap
 
 DEVICE = "device"
 NOBODY = "none"
@@ -107,8 +108,9 @@ class Annotations:
         for start, end in segments:
             if end <= start:
                 continue
-            covered = any(min(u.end_s, end) - max(u.start_s, start)
-                          >= OVERLAP_FRACTION * (end - start) for u in self.utterances)
+            segment = Span(start, end)
+            covered = any(overlap(u, segment) >= OVERLAP_FRACTION * (end - start)
+                          for u in self.utterances)
             if not covered:
                 end = min(end, self.duration_s) if self.duration_s else end
                 self.add(start, end)

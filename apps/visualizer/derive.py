@@ -14,6 +14,7 @@ from typing import Literal
 from apps.visualizer.store import CueStore, EngineState
 from ntt.cues import Decision, DeviceTurn
 from ntt.io.session import Utterance
+from ntt.matching import best_overlap, match_decisions
 
 # After the device speaks it waits this long for an answer without needing attention cues.
 FOLLOW_UP_S = 4.0
@@ -42,38 +43,24 @@ class Verdict:
                 "false_reject": "FR"}[self.kind]
 
 
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return min(a1, b1) - max(a0, b0)
-
-
 def verdicts(finals: list[Decision], utterances: tuple[Utterance, ...] | list[Utterance]
              ) -> list[Verdict]:
-    """Each final decision goes to the labelled utterance it overlaps most (as ``ntt run``
-    matches them); an utterance counts as accepted if any of its decisions was directed.
-    A directed utterance with no decision is a false reject; an accepted decision with no
-    utterance under it is a false accept."""
-    matched: dict[int, list[Decision]] = {i: [] for i in range(len(utterances))}
+    """Each labelled utterance judged by the final decision that overlaps it most
+    (``ntt.matching.match_decisions``, as ``ntt run``, ``ntt eval`` and calibration score
+    it; a split utterance by its longest piece). A directed utterance with no decision is a
+    false reject; an accepted decision on no labelled utterance is a false accept."""
     out: list[Verdict] = []
-    for d in finals:
-        best, best_overlap = None, 0.0
-        for i, u in enumerate(utterances):
-            ov = _overlap(u.start_s, u.end_s, d.start_s, d.end_s)
-            if ov > best_overlap:
-                best, best_overlap = i, ov
-        if best is None:
+    for m in match_decisions(finals, utterances):
+        u, d = m.utterance, m.decision
+        if u is None:
             if d.directed:
                 out.append(Verdict("false_accept", d.start_s, d.end_s, None, d))
             continue
-        matched[best].append(d)
-    for i, u in enumerate(utterances):
-        ds = matched[i]
-        accepted = any(d.directed for d in ds)
-        decision = next((d for d in ds if d.directed == accepted), None)
         if u.directed:
-            kind: VerdictKind = "true_accept" if accepted else "false_reject"
+            kind: VerdictKind = "true_accept" if m.accepted else "false_reject"
         else:
-            kind = "false_accept" if accepted else "true_reject"
-        out.append(Verdict(kind, u.start_s, u.end_s, u, decision))
+            kind = "false_accept" if m.accepted else "true_reject"
+        out.append(Verdict(kind, u.start_s, u.end_s, u, d))
     return sorted(out, key=lambda v: v.start_s)
 
 
@@ -148,9 +135,8 @@ def chat_entries(store: CueStore, utterances: tuple[Utterance, ...] | list[Utter
         asr = store.asr_for(d.start_s, d.end_s)
         text = asr.text if asr is not None and asr.text else ""
         if not text:
-            best = max(utterances, default=None,
-                       key=lambda u: _overlap(u.start_s, u.end_s, d.start_s, d.end_s))
-            if best is not None and _overlap(best.start_s, best.end_s, d.start_s, d.end_s) > 0:
+            best = best_overlap(d, utterances)
+            if best is not None:
                 text = best.text
         outcome = store.outcome_for(d.start_s, d.end_s)
         entries.append(ChatEntry(d.t_s, "user", text or "…", d.directed, d.p_directed,

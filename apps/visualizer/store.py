@@ -33,6 +33,7 @@ from ntt.cues import (
     TurnOutcome,
     UtteranceProsody,
 )
+from ntt.matching import Span, best_overlap
 
 # A FacesCue older than this at the playhead is not drawn (camera stalled or privacy on).
 STALE_FACES_S = 0.3
@@ -290,12 +291,7 @@ class CueStore:
 
 
 def _best_overlap(items: list, start_s: float, end_s: float) -> Any | None:
-    best, best_overlap = None, 0.0
-    for item in items:
-        overlap = min(item.end_s, end_s) - max(item.start_s, start_s)
-        if overlap > best_overlap:
-            best, best_overlap = item, overlap
-    return best
+    return best_overlap(Span(start_s, end_s), items)
 
 
 def face_by_track(cue: FacesCue | None, track_id: int | None) -> Face | None:

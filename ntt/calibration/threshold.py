@@ -1,14 +1,15 @@
 """Decision thresholds: the operating point from labelled sessions, and bounded
 per-household nudging from implicit feedback.
 
-Operating point (``choose_threshold``): every labelled utterance gets the highest
-``p_directed`` of the final decisions that overlap it most (``match_truth``); a labelled
-utterance no decision covers can never be accepted (a certain false reject if it was
-directed); a final decision that matches no labelled utterance is a negative (the device
-reacted to something nobody said to it). The threshold is the lowest that keeps false
-accepts per hour of non-directed speech at or under the target — the most directed speech
-accepted within the false-accept budget — placed midway between the neighbouring scores so
-small score shifts do not flip the calibration set. It stays within ``THRESHOLD_RANGE``;
+Operating point (``choose_threshold``): every labelled utterance gets the ``p_directed`` of
+the final decision that overlaps it most (``ntt.matching.match_decisions``: a split
+utterance is scored by its longest piece); a labelled utterance no decision covers can never
+be accepted (a certain false reject if it was directed); a final decision that overlaps no
+labelled utterance is a negative (the device reacted to something nobody said to it, or to
+its own voice). The threshold is the lowest that keeps false accepts per hour of
+non-directed speech at or under the target — the most directed speech accepted within the
+false-accept budget — placed midway between the neighbouring scores so small score shifts
+do not flip the calibration set. It stays within ``THRESHOLD_RANGE``;
 writing a new operating point into a profile resets the household's nudged value.
 
 Household nudging (``nudge_threshold``): the conversation engine records likely false
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ntt.errors import InputError
+from ntt.matching import match_decisions
 
 THRESHOLD_RANGE = (0.05, 0.95)
 SECONDS_PER_HOUR = 3600.0
@@ -44,9 +46,10 @@ FALSE_ACCEPT_KINDS = ("false_accept", "likely_false_accept")
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One labelled utterance (or unlabelled decision) and the score the system gave it.
-    ``decided``: False when no final decision covered the utterance at all."""
+class CalibrationScore:
+    """One labelled utterance (or false trigger) and the score the system gave it, for
+    picking the operating point. ``decided``: False when no final decision covered the
+    utterance at all."""
 
     p_directed: float
     directed: bool
@@ -56,26 +59,19 @@ class Scored:
 
 
 def score_session(name: str, decisions: Sequence, utterances: Sequence
-                  ) -> tuple[list[Scored], float]:
+                  ) -> tuple[list[CalibrationScore], float]:
     """Scored utterances of one session and its seconds of non-directed labelled speech.
     ``decisions``: ``Decision`` items (early ones are ignored); ``utterances``: labels."""
-    from ntt.commands.run import match_truth
-
-    best: dict[str, float] = {}
-    out: list[Scored] = []
-    for d in decisions:
-        if d.kind != "final":
-            continue
-        truth = match_truth(d, tuple(utterances))
-        if truth is None:
-            out.append(Scored(float(d.p_directed), False, name, None))
+    out: list[CalibrationScore] = []
+    for m in match_decisions(decisions, utterances):
+        if m.utterance is None:
+            out.append(CalibrationScore(float(m.decision.p_directed), False, name, None))
+        elif m.decision is None:
+            out.append(CalibrationScore(0.0, m.utterance.directed, name, m.utterance.id,
+                                        decided=False))
         else:
-            best[truth.id] = max(best.get(truth.id, -math.inf), float(d.p_directed))
-    for u in utterances:
-        if u.id in best:
-            out.append(Scored(best[u.id], u.directed, name, u.id))
-        else:
-            out.append(Scored(0.0, u.directed, name, u.id, decided=False))
+            out.append(CalibrationScore(float(m.decision.p_directed), m.utterance.directed,
+                                        name, m.utterance.id))
     nondirected_s = sum(u.end_s - u.start_s for u in utterances if not u.directed)
     return out, float(nondirected_s)
 
@@ -106,11 +102,11 @@ class OperatingPoint:
                                "household": None}}
 
 
-def _accepted(s: Scored, threshold: float) -> bool:
+def _accepted(s: CalibrationScore, threshold: float) -> bool:
     return s.decided and s.p_directed >= threshold
 
 
-def evaluate(scored: Sequence[Scored], nondirected_s: float, threshold: float
+def evaluate(scored: Sequence[CalibrationScore], nondirected_s: float, threshold: float
              ) -> tuple[int, int, float]:
     """(false accepts, false rejects, false accepts per hour) at ``threshold``."""
     fa = sum(1 for s in scored if not s.directed and _accepted(s, threshold))
@@ -119,7 +115,7 @@ def evaluate(scored: Sequence[Scored], nondirected_s: float, threshold: float
     return fa, fr, fa / hours if hours > 0 else math.inf
 
 
-def auc_eer(scored: Sequence[Scored]) -> tuple[float | None, float | None]:
+def auc_eer(scored: Sequence[CalibrationScore]) -> tuple[float | None, float | None]:
     """ROC-AUC (ties count half) and equal-error rate, or None without both classes."""
     pos = np.array([s.p_directed if s.decided else -1.0 for s in scored if s.directed])
     neg = np.array([s.p_directed if s.decided else -1.0 for s in scored if not s.directed])
@@ -138,7 +134,7 @@ def auc_eer(scored: Sequence[Scored]) -> tuple[float | None, float | None]:
     return auc, best[1]
 
 
-def choose_threshold(scored: Sequence[Scored], nondirected_s: float,
+def choose_threshold(scored: Sequence[CalibrationScore], nondirected_s: float,
                      target_fa_per_hour: float) -> OperatingPoint:
     """The operating point for a false-accept budget (see the module docstring)."""
     if not math.isfinite(target_fa_per_hour) or target_fa_per_hour < 0:

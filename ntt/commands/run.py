@@ -10,9 +10,10 @@ import time
 from contextlib import ExitStack
 
 from ntt.cues import AsrResult, Decision, Say
-from ntt.io.session import Session, Utterance, load_session
+from ntt.io.session import Session, load_session
 from ntt.io.sources import SessionSource
 from ntt.jsonout import open_event_log, print_json, to_jsonable
+from ntt.matching import Match, agreement, match_decisions, overlap, overlaps_any
 from ntt.pipeline import build_pipeline
 from ntt.settings import FusionSettings, Settings
 
@@ -31,31 +32,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="fusion model file (default models/fusion.pt)")
 
 
-def match_truth(decision: Decision, utterances: tuple[Utterance, ...]) -> Utterance | None:
-    """The labelled utterance that overlaps the decision's span the most (if any)."""
-    best, best_overlap = None, 0.0
-    for u in utterances:
-        overlap = min(u.end_s, decision.end_s) - max(u.start_s, decision.start_s)
-        if overlap > best_overlap:
-            best, best_overlap = u, overlap
-    return best
-
-
-def labelled_correct(rows: list[tuple[Decision, Utterance | None]],
-                     labels: tuple[Utterance, ...]) -> int:
-    """Labelled utterances whose best-overlapping final decision agrees with the label."""
-    best: dict[str, tuple[float, bool]] = {}
-    for d, u in rows:
-        if u is None:
-            continue
-        overlap = min(u.end_s, d.end_s) - max(u.start_s, d.start_s)
-        if overlap > best.get(u.id, (-1.0, False))[0]:
-            best[u.id] = (overlap, d.directed == u.directed)
-    return sum(ok for _, ok in best.values())
-
-
-def _overlaps_turn(d: Decision, turns) -> bool:
-    return any(min(t.end_s, d.end_s) - max(t.start_s, d.start_s) > 0 for t in turns)
+def matched_rows(finals: list[Decision], matches: list[Match]
+                 ) -> list[tuple[Decision, Match | None]]:
+    """Each final decision with the match it decides (``ntt.matching.match_decisions``; for
+    a decision over two labels, the first; a false trigger's match has no utterance), or
+    None for a piece of a split utterance that another piece decides."""
+    decides: dict[int, Match] = {}
+    for m in matches:
+        if m.decision is not None:
+            decides.setdefault(id(m.decision), m)
+    return [(d, decides.get(id(d))) for d in finals]
 
 
 def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
@@ -66,8 +52,8 @@ def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
     for d in decisions:
         if d.kind != "final" or not d.directed:
             continue
-        text = next((r.text for r in heard if isinstance(r, AsrResult)
-                     and min(r.end_s, d.end_s) - max(r.start_s, d.start_s) > 0), "")
+        text = next((r.text for r in heard if isinstance(r, AsrResult) and overlap(r, d) > 0),
+                    "")
         who = f"user{d.speaker_track}" if d.speaker_track is not None else "user"
         lines.append({"t_s": round(d.start_s, 2), "who": who, "text": text})
     for say in heard:
@@ -118,17 +104,19 @@ def run(args: argparse.Namespace) -> int:
     labels = session.labels.utterances if session.labels else ()
     turns = session.labels.device_turns if session.labels else ()
     finals = [d for d in decisions if d.kind == "final"]
-    rows = [(d, match_truth(d, labels)) for d in finals]
-    correct = labelled_correct(rows, labels)
+    matches = match_decisions(finals, labels)
+    correct = agreement(matches)
+    rows = matched_rows(finals, matches)
     if args.json:
         print_json({
             "session": str(session.root), "duration_s": session.duration_s,
             "decisions": [to_jsonable(d) for d in decisions],
             "utterances": [{"decision": to_jsonable(d),
-                            "truth": None if t is None else {
-                                "id": t.id, "directed": t.directed, "text": t.text,
-                                "speaker": t.speaker, "addressee": t.addressee}}
-                           for d, t in rows],
+                            "truth": None if m is None or m.utterance is None else {
+                                "id": m.utterance.id, "directed": m.utterance.directed,
+                                "text": m.utterance.text, "speaker": m.utterance.speaker,
+                                "addressee": m.utterance.addressee}}
+                           for d, m in rows],
             "agreement": {"correct": correct, "labelled": len(labels)} if labels else None,
             "transcript": transcript,
             "rtf": rtf, "wall_s": wall_s,
@@ -139,18 +127,27 @@ def run(args: argparse.Namespace) -> int:
              if session.video and not args.no_video else "no video")
     out.write(f"session {session.name}: {session.duration_s:.1f} s audio, {video}, "
               f"{len(labels)} labelled utterances\n")
-    for d, t in rows:
+    for d, m in rows:
         verdict = "DIRECTED    " if d.directed else "not directed"
         track = f"track {d.speaker_track}" if d.speaker_track is not None else "no face"
         line = (f"  {d.start_s:6.2f}–{d.end_s:6.2f} s  {track:8}  p={d.p_directed:.2f}  "
                 f"{verdict}")
+        t = m.utterance if m is not None else None
         if t is not None:
             mark = "ok " if t.directed == d.directed else "ERR"
             line += f"  [{mark} truth: {'directed' if t.directed else 'not directed'}] " \
                     f"{t.text!r}"
-        elif _overlaps_turn(d, turns):
+        elif m is None:
+            line += "  [part of a split utterance: its longest piece decides it]"
+        elif overlaps_any(d, turns):
             line += "  [the device's own voice]"
         out.write(line + "\n")
+    for m in matches:
+        if m.missed:
+            u = m.utterance
+            mark = "ERR" if u.directed else "ok "
+            out.write(f"  {u.start_s:6.2f}–{u.end_s:6.2f} s  no decision  [{mark} truth: "
+                      f"{'directed' if u.directed else 'not directed'}] {u.text!r}\n")
     if transcript:
         out.write("transcript:\n")
         for line in transcript:

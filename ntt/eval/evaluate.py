@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ntt.cues import Decision
-from ntt.eval.metrics import Scored, summarize
+from ntt.eval.metrics import ScoredUtterance, summarize
 from ntt.eval.record import SessionRecord
 from ntt.io.session import Labels
+from ntt.matching import match_decisions, overlaps_any
 
 # Ablation variants: which modalities fusion may use. "audio" covers the acoustic front-end
 # and the recognizer's decoder cues; context is the device's own state, not a sensor.
@@ -34,53 +35,49 @@ def replay(record: SessionRecord, stage) -> list[Decision]:
     return out
 
 
+EARLY_LEAD_S = 0.5  # an early decision may start this long before its labelled onset
+
+
 @dataclass(frozen=True)
 class Matched:
-    scored: list[Scored]
+    scored: list[ScoredUtterance]
     echo_accepts: int  # the device's own voice taken for a directed user
 
 
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return min(a1, b1) - max(a0, b0)
-
-
 def match(decisions: list[Decision], labels: Labels, scenario: str = "") -> Matched:
-    """One ``Scored`` per labelled utterance (its best-overlapping final decision; a missed
-    utterance scores 0), plus one per final decision that overlaps neither a label nor the
-    device's own turns (noise taken for speech: a negative)."""
-    finals = [d for d in decisions if d.kind == "final"]
+    """One ``ScoredUtterance`` per labelled utterance (the final decision that overlaps it
+    most, ``ntt.matching.match_decisions``; a missed utterance scores 0), plus one per false
+    trigger that overlaps none of the device's own turns either (noise taken for speech: a
+    negative); a false trigger on the device's voice counts as an echo accept if directed."""
     earlies = [d for d in decisions if d.kind == "early"]
-    out, used = [], set()
-    for u in labels.utterances:
-        cands = [(d, _overlap(d.start_s, d.end_s, u.start_s, u.end_s)) for d in finals]
-        cands = [(d, o) for d, o in cands if o > 0]
-        for d, _ in cands:
-            used.add(id(d))
-        early = next((d for d in earlies if u.start_s - 0.5 <= d.start_s <= u.end_s), None)
-        if not cands:
-            out.append(Scored(0.0, u.directed, u.end_s - u.start_s, scenario=scenario))
+    out, echo = [], 0
+    for m in match_decisions(decisions, labels.utterances):
+        u, d = m.utterance, m.decision
+        if u is None:
+            if overlaps_any(d, labels.device_turns):
+                echo += d.directed
+                continue
+            out.append(ScoredUtterance(d.p_directed, False, d.end_s - d.start_s,
+                                       scenario=scenario, labelled=False))
             continue
-        best = max(cands, key=lambda c: c[1])[0]
-        out.append(Scored(
-            best.p_directed, u.directed, u.end_s - u.start_s,
-            latency_final_ms=max(0.0, (best.t_s - u.end_s) * 1000),
+        if d is None:
+            out.append(ScoredUtterance(0.0, u.directed, u.end_s - u.start_s,
+                                       scenario=scenario))
+            continue
+        early = next((e for e in earlies if u.start_s - EARLY_LEAD_S <= e.start_s <= u.end_s),
+                     None)
+        out.append(ScoredUtterance(
+            d.p_directed, u.directed, u.end_s - u.start_s,
+            latency_final_ms=max(0.0, (d.t_s - u.end_s) * 1000),
             latency_early_ms=None if early is None else max(0.0, (early.t_s - u.start_s) * 1000),
             scenario=scenario))
-    echo = 0
-    for d in finals:
-        if id(d) in used:
-            continue
-        if any(_overlap(d.start_s, d.end_s, t.start_s, t.end_s) > 0 for t in labels.device_turns):
-            echo += d.directed
-            continue
-        out.append(Scored(d.p_directed, False, d.end_s - d.start_s, scenario=scenario))
     return Matched(out, echo)
 
 
 def evaluate_variant(records: list[tuple[SessionRecord, Labels]],
                      make_stage: Callable[[], object], threshold: float) -> dict:
     """Overall and per-scenario metrics of one fusion variant."""
-    all_scored: list[Scored] = []
+    all_scored: list[ScoredUtterance] = []
     rtf_num = rtf_den = 0.0
     echo = 0
     for record, labels in records:

@@ -9,8 +9,9 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One utterance as the system scored it."""
+class ScoredUtterance:
+    """One utterance as the system scored it, for the evaluation metrics. ``labelled``:
+    False for a false trigger (a final decision on no labelled utterance, a negative)."""
 
     p: float
     directed: bool
@@ -18,6 +19,7 @@ class Scored:
     latency_final_ms: float | None = None
     latency_early_ms: float | None = None
     scenario: str = ""
+    labelled: bool = True
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -65,7 +67,7 @@ def threshold_for_far(scores: np.ndarray, labels: np.ndarray, target_far: float)
     return float(ok.min()) if len(ok) else 1.0
 
 
-def summarize(items: list[Scored], threshold: float, rtf: float = float("nan")) -> dict:
+def summarize(items: list[ScoredUtterance], threshold: float, rtf: float = float("nan")) -> dict:
     """The fixed metric block of ``ntt eval --json``."""
     if not items:
         return {"eer": None, "auc": None, "far": None, "frr": None, "fa_per_hour": None,

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ntt.eval.metrics import Scored, det_curve
+from ntt.eval.metrics import ScoredUtterance, det_curve
 
 METRIC_COLUMNS = ("eer", "auc", "far", "frr", "fa_per_hour", "latency_final_p95_ms",
                   "utterances")
 
 
-def write_report(out_dir: str | Path, result: dict, scored: dict[str, list[Scored]]) -> Path:
+def write_report(out_dir: str | Path, result: dict,
+                 scored: dict[str, list[ScoredUtterance]]) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")

