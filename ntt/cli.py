@@ -11,7 +11,7 @@ import os
 import sys
 
 from ntt import __version__
-from ntt.errors import InputError, NotBuiltError
+from ntt.errors import InputError
 
 EXIT_USAGE = 2
 # name → one-line help; the module ntt.commands.<name> implements it.
@@ -46,22 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module = _command_module(name)
-        if module is not None:
-            module.add_arguments(p)
-        else:
-            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        _command_module(name).add_arguments(p)
         p.set_defaults(command=name)
     return parser
 
 
 def _command_module(name: str):
-    try:
-        return importlib.import_module(f"ntt.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"ntt.commands.{name}":
-            return None
-        raise
+    return importlib.import_module(f"ntt.commands.{name}")
 
 
 def _quiet_native_logs() -> None:
@@ -82,13 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     module = _command_module(args.command)
     try:
-        if module is None:
-            raise NotBuiltError
         return int(module.run(args) or 0)
-    except NotBuiltError:
-        print(f"ntt {args.command}: not built yet (see the project's open issues)",
-              file=sys.stderr)
-        return EXIT_USAGE
     except InputError as exc:
         print(f"ntt {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -12,7 +12,3 @@ class InputError(Exception):
         self.where = str(where) if where is not None else None
         self.problem = problem
         super().__init__(f"{self.where}: {problem}" if self.where else problem)
-
-
-class NotBuiltError(Exception):
-    """A command of the contract whose implementation has not landed yet."""

@@ -209,13 +209,13 @@ def rendered():
     through the real vision front-end."""
     from ntt.cues import VideoFrame
     from ntt.sim.face_render import FacePose
-    from ntt.sim.photos import Identity, face_model
+    from ntt.sim.photos import Identity, textured_face
     from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
     from ntt.vision.samples import background_bgr
 
-    model = face_model(Identity("astronaut"))
+    model = textured_face(Identity("astronaut"))
     background = background_bgr(*FRAME_WH)
     with FaceDetector() as detector, FaceMesh() as mesh:
         analyzer = FaceAnalyzer(detector, mesh, geometry=GEOMETRY,

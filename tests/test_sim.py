@@ -15,7 +15,7 @@ from ntt.cli import main
 from ntt.cues import AudioChunk, VideoFrame
 from ntt.io.session import load_session
 from ntt.sim.face_render import FacePose
-from ntt.sim.photos import Identity, face_model
+from ntt.sim.photos import Identity, textured_face
 from ntt.sim.render import LOOKING_AT_DEVICE_DEG, pose_at, render_session
 from ntt.sim.room import draw_room
 from ntt.sim.scenarios import SCENARIOS, make_script
@@ -97,7 +97,7 @@ def test_vision_recovers_rendered_head_pose(photo):
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
 
-    model = face_model(Identity(photo))
+    model = textured_face(Identity(photo))
     room = draw_room(640, 480, np.random.default_rng(0))
     errors_yaw, errors_pitch, found = [], [], 0
     poses = [(y, p) for y in (-45, -30, -15, 0, 15, 30, 45) for p in (-15, 0, 15)]

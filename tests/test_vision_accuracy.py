@@ -15,8 +15,9 @@ from ntt.cues import FacesCue, VideoFrame
 from ntt.vision import samples
 from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
 from ntt.vision.detector import FaceDetector, overlap_of_smaller
-from ntt.vision.face_model import RIGID_LANDMARKS, FaceModel
+from ntt.vision.face_model import ReferenceFace
 from ntt.vision.landmarks import FaceMesh
+from ntt.vision.mesh_indices import RIGID_LANDMARKS
 
 MIRROR_TOL_DEG = 3.0
 ROLL_TOL_DEG = 3.0
@@ -133,10 +134,39 @@ def test_no_face_gives_empty_cue(analyze):
     assert cue.image_size_wh == (640, 480)
 
 
+def test_mesh_indices_pair_left_with_right_on_the_reference_face():
+    """The one table of Face Mesh indices (``ntt.vision.mesh_indices``) against the mirror
+    map measured on real faces: each right-side index mirrors onto its left twin, and the
+    midline sets onto themselves."""
+    from ntt.vision import mesh_indices as m
+
+    mirror = ReferenceFace.load().mirror
+    assert len(mirror) == m.NUM_LANDMARKS == m.MESH_POINTS + m.IRIS_POINTS
+    pairs = [(m.IRIS_RIGHT, m.IRIS_LEFT), (m.EYE_RIGHT_OUTER, m.EYE_LEFT_OUTER),
+             (m.EYE_RIGHT_INNER, m.EYE_LEFT_INNER), (m.LID_RIGHT_UPPER, m.LID_LEFT_UPPER),
+             (m.LID_RIGHT_LOWER, m.LID_LEFT_LOWER), m.CHEEKS]
+    for right, left in pairs:
+        assert mirror[right] == left
+    # An iris's rim points swap sides under mirroring; the contours map point for point.
+    assert set(mirror[list(m.IRIS_RIGHT_POINTS)]) == set(m.IRIS_LEFT_POINTS)
+    for right, left in [(m.EYE_RIGHT_CONTOUR, m.EYE_LEFT_CONTOUR),
+                        (m.LID_RIGHT_UPPER_CONTOUR, m.LID_LEFT_UPPER_CONTOUR),
+                        (m.LID_RIGHT_LOWER_CONTOUR, m.LID_LEFT_LOWER_CONTOUR)]:
+        assert list(mirror[list(right)]) == list(left)
+    for midline in (m.FACE_OVAL, m.LIPS_INNER_CONTOUR, m.LIP_INNER_UPPER_CONTOUR,
+                    m.LIP_INNER_LOWER_CONTOUR, m.RIGID_LANDMARKS):
+        assert set(mirror[list(midline)]) == set(midline)
+    for point in (m.FOREHEAD, m.CHIN, m.NOSE_TIP, m.LIP_INNER_UPPER, m.LIP_INNER_LOWER):
+        assert mirror[point] == point
+    assert {m.LID_RIGHT_UPPER, m.LID_RIGHT_LOWER} <= set(m.EYE_RIGHT_CONTOUR)
+    assert {m.EYE_RIGHT_OUTER, m.EYE_RIGHT_INNER} <= set(m.EYE_RIGHT_CONTOUR)
+    assert {m.LIP_INNER_UPPER, m.LIP_INNER_LOWER} <= set(m.LIPS_INNER_CONTOUR)
+
+
 def test_face_model_is_symmetric_and_rebuilds(models):
     from ntt.vision.build_face_model import build
 
-    model = FaceModel.load()
+    model = ReferenceFace.load()
     mirror = model.mirror
     assert np.array_equal(mirror[mirror], np.arange(len(mirror)))
     assert set(mirror[list(RIGID_LANDMARKS)]) == set(RIGID_LANDMARKS)

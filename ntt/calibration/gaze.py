@@ -161,13 +161,13 @@ def sample_from_face(face, image_size_wh: tuple[int, int], geometry: CameraGeome
                      ) -> GazeSample | None:
     """A sample from a ``Face`` cue (its landmarks give the eye position through the head
     pose); None when the face has no landmarks or no pose."""
-    from ntt.vision.face_model import FaceModel
+    from ntt.vision.face_model import ReferenceFace
     from ntt.vision.pose import head_pose
 
     if face.landmarks_xy is None:
         return None
     camera = geometry.camera_matrix(*image_size_wh)
-    pose = head_pose(face.landmarks_xy, camera, model or FaceModel.load())
+    pose = head_pose(face.landmarks_xy, camera, model or ReferenceFace.load())
     if pose is None:
         return None
     eyes = tuple(float(c) for c in pose.translation_mm / 1000.0)

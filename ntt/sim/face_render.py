@@ -22,25 +22,27 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-N_MESH = 468
-IRIS_RIGHT = (468, 469, 470, 471, 472)  # subject's right eye (image left): centre + 4
-IRIS_LEFT = (473, 474, 475, 476, 477)
-RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
-LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
-RIGHT_UPPER_LID = (246, 161, 160, 159, 158, 157, 173)
-RIGHT_LOWER_LID = (7, 163, 144, 145, 153, 154, 155)
-LEFT_UPPER_LID = (466, 388, 387, 386, 385, 384, 398)
-LEFT_LOWER_LID = (249, 390, 373, 374, 380, 381, 382)
-INNER_LIPS = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82,
-              81, 80, 191)
-UPPER_INNER_LIP = (191, 80, 81, 82, 13, 312, 311, 310, 415)
-LOWER_INNER_LIP = (95, 88, 178, 87, 14, 317, 402, 318, 324)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
-             400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
-             103, 67, 109)
-CHIN = 152
-NOSE_TIP = 1
-FOREHEAD = 10
+from ntt.vision.mesh_indices import (
+    CHEEKS,
+    CHIN,
+    EYE_LEFT_CONTOUR,
+    EYE_RIGHT_CONTOUR,
+    FACE_OVAL,
+    FOREHEAD,
+    IRIS_LEFT_POINTS,
+    IRIS_RIGHT_POINTS,
+    LID_LEFT_LOWER_CONTOUR,
+    LID_LEFT_UPPER_CONTOUR,
+    LID_RIGHT_LOWER_CONTOUR,
+    LID_RIGHT_UPPER_CONTOUR,
+    LIP_INNER_LOWER_CONTOUR,
+    LIP_INNER_UPPER_CONTOUR,
+    LIPS_INNER_CONTOUR,
+    MESH_POINTS,
+    NOSE_TIP,
+    NUM_LANDMARKS,
+)
+
 RING_SCALES = (1.22, 1.45)  # outer rings around the face oval, as multiples of its radius
 MOUTH_CAVITY_BGR = (30, 25, 60)
 HEAD_PIVOT_DEPTH = 0.55  # pivot behind the nose tip, in face heights
@@ -74,8 +76,8 @@ def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     return rz @ ry @ rx
 
 
-class FaceModel:
-    """A textured face mesh built from one photo."""
+class TexturedFace:
+    """A textured face mesh built from one photo, rendered at any pose."""
 
     def __init__(self, photo_bgr: np.ndarray, landmarks: np.ndarray, width_scale: float = 1.0,
                  depth_scale: float = 1.0):
@@ -94,15 +96,15 @@ class FaceModel:
             ring[:, :2] = oval_c + (oval[:, :2] - oval_c) * scale
             ring[:, 2] = oval[:, 2] + (k + 1) * 0.15 * np.ptp(oval[:, 0])  # further back
             rings.append(ring)
-        mesh = np.vstack([pts[:N_MESH]] + rings)
+        mesh = np.vstack([pts[:MESH_POINTS]] + rings)
         self.n_rings = len(oval)
         self.src_xy = mesh[:, :2].astype(np.float32)
         shape = np.array([width_scale, 1.0, depth_scale])
         self.model_xyz = (mesh - centre) * shape  # head-centred, image axes, z away
-        self.iris = (pts[N_MESH:N_MESH + 10] - centre) * shape
+        self.iris = (pts[MESH_POINTS:NUM_LANDMARKS] - centre) * shape
         tri = Delaunay(self.src_xy).simplices
         self.triangles = tri.astype(np.int32)
-        eye_r, eye_l, lips = set(RIGHT_EYE), set(LEFT_EYE), set(INNER_LIPS)
+        eye_r, eye_l, lips = set(EYE_RIGHT_CONTOUR), set(EYE_LEFT_CONTOUR), set(LIPS_INNER_CONTOUR)
         self.kind = np.zeros(len(tri), dtype=np.int8)  # 0 skin, 1 eye, 2 mouth, 3 outer
         for i, t in enumerate(tri):
             s = set(t.tolist())
@@ -110,15 +112,15 @@ class FaceModel:
                 self.kind[i] = 1
             elif s <= lips:
                 self.kind[i] = 2
-            elif min(t) >= N_MESH + self.n_rings:
+            elif min(t) >= MESH_POINTS + self.n_rings:
                 self.kind[i] = 3
         # The outermost ring fades into the background.
         self.alpha_vertex = np.ones(len(mesh), dtype=np.float32)
-        self.alpha_vertex[N_MESH + self.n_rings:] = 0.0
+        self.alpha_vertex[MESH_POINTS + self.n_rings:] = 0.0
         a = self.src_xy[self.triangles]
         self.src_sign = np.sign(_cross(a))
         self._eye_texture = self._build_eye_textures()
-        cheek = pts[[50, 280], :2].astype(int)  # both cheeks: the photo's skin tone
+        cheek = pts[list(CHEEKS), :2].astype(int)  # both cheeks: the photo's skin tone
         patches = [photo_bgr[max(y - 3, 0):y + 4, max(x - 3, 0):x + 4].reshape(-1, 3)
                    for x, y in cheek]
         self.skin_bgr = tuple(float(c) * 0.85 for c in np.vstack(patches).mean(axis=0))
@@ -128,13 +130,13 @@ class FaceModel:
     def _deformed(self, pose: FacePose) -> np.ndarray:
         v = self.model_xyz.copy()
         closed = 1.0 - float(np.clip(pose.eye_open, 0.0, 1.0))
-        for upper, lower in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID,
-                                                                   LEFT_LOWER_LID)):
+        for upper, lower in ((LID_RIGHT_UPPER_CONTOUR, LID_RIGHT_LOWER_CONTOUR),
+                             (LID_LEFT_UPPER_CONTOUR, LID_LEFT_LOWER_CONTOUR)):
             for u, lo in zip(upper, lower, strict=True):
                 v[u, 1] += closed * (v[lo, 1] - v[u, 1]) * 0.9
         jaw = float(np.clip(pose.mouth_open, 0.0, 1.0)) * 0.09 * self.height_px
         if jaw > 0:
-            mouth_y = v[list(UPPER_INNER_LIP), 1].mean()
+            mouth_y = v[list(LIP_INNER_UPPER_CONTOUR), 1].mean()
             chin_y = v[CHIN, 1]
             below = v[:, 1] > mouth_y
             weight = np.clip((v[:, 1] - mouth_y) / max(chin_y - mouth_y, 1e-6), 0, 1)
@@ -142,7 +144,7 @@ class FaceModel:
             width = np.ptp(v[list(FACE_OVAL), 0]) * 0.5
             weight *= np.clip(1.2 - np.abs(v[:, 0]) / width, 0, 1)
             v[:, 1] += jaw * weight
-            v[list(LOWER_INNER_LIP), 1] += jaw * 0.35
+            v[list(LIP_INNER_LOWER_CONTOUR), 1] += jaw * 0.35
         return v
 
     # --- eyes --------------------------------------------------------------------------
@@ -150,8 +152,8 @@ class FaceModel:
     def _build_eye_textures(self) -> dict:
         """Per eye: the iris patch cut from the photo, its radius and centre (model px)."""
         out = {}
-        for name, iris_idx in (("right", IRIS_RIGHT), ("left", IRIS_LEFT)):
-            pts = self.iris[[i - N_MESH for i in iris_idx]]
+        for name, iris_idx in (("right", IRIS_RIGHT_POINTS), ("left", IRIS_LEFT_POINTS)):
+            pts = self.iris[[i - MESH_POINTS for i in iris_idx]]
             centre = pts[0]
             radius = float(np.mean(np.linalg.norm(pts[1:, :2] - centre[:2], axis=1)))
             out[name] = (centre, max(radius, 1.0))
@@ -184,17 +186,17 @@ class FaceModel:
         v = self._deformed(pose) @ rot.T * mm
         dst = project(v)
         depth = v[:, 2]
-        landmarks = np.zeros((N_MESH + 10, 2), dtype=np.float32)
-        landmarks[:N_MESH] = dst[:N_MESH]
+        landmarks = np.zeros((NUM_LANDMARKS, 2), dtype=np.float32)
+        landmarks[:MESH_POINTS] = dst[:MESH_POINTS]
         gaze = rotation(pose.yaw_deg + pose.gaze_yaw_deg, pose.pitch_deg + pose.gaze_pitch_deg,
                         pose.roll_deg)
         iris_xy = {}
-        for name, iris_idx in (("right", IRIS_RIGHT), ("left", IRIS_LEFT)):
+        for name, iris_idx in (("right", IRIS_RIGHT_POINTS), ("left", IRIS_LEFT_POINTS)):
             centre, radius = self._eye_texture[name]
             ball_r = radius * EYEBALL_TO_IRIS  # eyeball radius from the iris radius
             ball_c = rot @ (centre + np.array([0, 0, ball_r]))
             iris_c = ball_c + gaze @ np.array([0, 0, -ball_r])
-            offsets = self.iris[[i - N_MESH for i in iris_idx]] - centre
+            offsets = self.iris[[i - MESH_POINTS for i in iris_idx]] - centre
             offsets[:, 2] = 0
             ring = (iris_c + offsets @ gaze.T) * mm
             pts = project(ring)

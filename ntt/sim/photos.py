@@ -9,7 +9,7 @@ from functools import cache
 
 import numpy as np
 
-from ntt.sim.face_render import FaceModel
+from ntt.sim.face_render import TexturedFace
 
 # Frontal portraits usable as textures (the cameraman is three-quarter and grayscale).
 PHOTOS = ("astronaut", "grace_hopper")
@@ -62,12 +62,12 @@ def _landmarks(name: str, mirrored: bool) -> np.ndarray:
 
 
 @cache
-def face_model(identity: Identity) -> FaceModel:
+def textured_face(identity: Identity) -> TexturedFace:
     photo = _photo(identity.photo)
     if identity.mirrored:
         photo = np.ascontiguousarray(photo[:, ::-1])
     toned = np.clip(photo.astype(np.float32) * np.asarray(identity.tone_bgr, np.float32), 0,
                     255).astype(np.uint8)
     pts = _landmarks(identity.photo, identity.mirrored).copy()
-    return FaceModel(toned, pts, width_scale=identity.width_scale,
+    return TexturedFace(toned, pts, width_scale=identity.width_scale,
                      depth_scale=identity.depth_scale)

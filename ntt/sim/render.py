@@ -19,7 +19,7 @@ from ntt.io.session import Labels, Utterance, write_session
 from ntt.io.video_file import write_video
 from ntt.sim.face_render import FACE_HEIGHT_MM, FacePose
 from ntt.sim.noise import background, loudspeaker
-from ntt.sim.photos import face_model
+from ntt.sim.photos import textured_face
 from ntt.sim.room import draw_room
 from ntt.sim.script import Line, Look, Person, Script
 from ntt.tts import synthesize
@@ -227,7 +227,7 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                 x_frac = _slide_x(p, t)
                 if x_frac is None:
                     continue
-                model = face_model(p.identity)
+                model = textured_face(p.identity)
                 yaw, pitch, gaze_yaw, gaze_pitch = pose_at(looks[p.id], t)
                 ph = sway[p.id]
                 yaw += 2.0 * math.sin(0.7 * t + ph[0])

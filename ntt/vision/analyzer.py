@@ -33,7 +33,7 @@ from ntt.stage import refuse
 from ntt.vision.attending import AttendingParams, AttendingSmoother, attending_now
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.detector import FaceDetector, Window
-from ntt.vision.face_model import FaceModel
+from ntt.vision.face_model import ReferenceFace
 from ntt.vision.gaze import EYE_ROTATION_RADIUS_MM, face_signals
 from ntt.vision.image import to_bgr8
 from ntt.vision.landmarks import FaceMesh, roi_from_detection, roi_from_landmarks
@@ -76,11 +76,11 @@ class FaceAnalyzer:
     ``model`` defaults to the packaged 3D face model; ``geometry`` to a laptop webcam.
     """
 
-    def __init__(self, detector: FaceDetector, mesh: FaceMesh, model: FaceModel | None = None,
+    def __init__(self, detector: FaceDetector, mesh: FaceMesh, model: ReferenceFace | None = None,
                  geometry: CameraGeometry | None = None, params: AnalyzerParams | None = None):
         self.detector = detector
         self.mesh = mesh
-        self.model = model or FaceModel.load()
+        self.model = model or ReferenceFace.load()
         self.geometry = geometry or CameraGeometry()
         self.params = params or AnalyzerParams()
         p = self.params

@@ -31,14 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ntt.vision.face_model import (
-    INTERPUPILLARY_MM,
-    IRIS_LEFT,
-    IRIS_RIGHT,
-    MODEL_PATH,
-    RIGID_LANDMARKS,
-    FaceModel,
-)
+from ntt.vision.face_model import INTERPUPILLARY_MM, MODEL_PATH, ReferenceFace
+from ntt.vision.mesh_indices import IRIS_LEFT, IRIS_RIGHT, RIGID_LANDMARKS
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +136,7 @@ def rot_x(theta: float) -> np.ndarray:
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
-def build(photos, detector, mesh) -> FaceModel:
+def build(photos, detector, mesh) -> ReferenceFace:
     pairs = [mirror_pair(p.image_bgr, detector, mesh) for p in photos]
     mirror = mirror_indices(pairs)
     shapes = [symmetric_shape(d, f, mirror) for d, f in pairs]
@@ -155,7 +149,7 @@ def build(photos, detector, mesh) -> FaceModel:
     for photo, angle in zip(photos, angles, strict=True):
         log.info("%s: pitch offset from the first photo %.1f deg", photo.name,
                  math.degrees(angle))
-    return FaceModel(model, mirror, tuple(p.name for p in photos))
+    return ReferenceFace(model, mirror, tuple(p.name for p in photos))
 
 
 def main(argv: list[str] | None = None) -> int:

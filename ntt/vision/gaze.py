@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ntt.vision.face_model import (
+from ntt.vision.face_model import ReferenceFace
+from ntt.vision.mesh_indices import (
     EYE_LEFT_INNER,
     EYE_LEFT_OUTER,
     EYE_RIGHT_INNER,
@@ -37,7 +38,6 @@ from ntt.vision.face_model import (
     LID_RIGHT_UPPER,
     LIP_INNER_LOWER,
     LIP_INNER_UPPER,
-    FaceModel,
 )
 from ntt.vision.pose import HeadPose, to_face_plane
 
@@ -79,7 +79,7 @@ def _clip01(x: float) -> float:
     return float(min(1.0, max(0.0, x)))
 
 
-def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, model: FaceModel,
+def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, model: ReferenceFace,
                  eye_radius_mm: float = EYE_ROTATION_RADIUS_MM) -> FaceSignals:
     """Gaze, eye and mouth openness for one face (478×2+ landmarks in pixels)."""
     on_face = to_face_plane(landmarks[_POINTS, :2], model.points_mm[_POINTS, 2], pose, camera)

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntt.vision.detector import Detection
+from ntt.vision.mesh_indices import EYE_LEFT_OUTER, EYE_RIGHT_OUTER, NUM_LANDMARKS
 
-NUM_LANDMARKS = 478
 # A region of interest is this many times the face's extent (MediaPipe's own factor).
 ROI_SCALE = 1.5
-# Landmarks that define the in-plane rotation of a region: outer eye corners, the person's
-# right (image left) then left.
-RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+# The in-plane rotation of a region is that of the line through the outer eye corners (the
+# person's right, on the image left, then left).
 
 # The landmark model alone, fed a region of interest per call (a ``FaceLandmarkCpu``
 # subgraph from MediaPipe's own registry).
@@ -70,7 +69,7 @@ def roi_from_detection(det: Detection, scale: float = ROI_SCALE) -> Roi:
 
 def roi_from_landmarks(landmarks: np.ndarray, scale: float = ROI_SCALE) -> Roi:
     """Region for the next frame: the landmarks' extent in the face's own upright frame."""
-    rotation = _rotation(landmarks[RIGHT_EYE_OUTER], landmarks[LEFT_EYE_OUTER])
+    rotation = _rotation(landmarks[EYE_RIGHT_OUTER], landmarks[EYE_LEFT_OUTER])
     pts = landmarks[:, :2].astype(np.float64)
     c, s = math.cos(rotation), math.sin(rotation)
     # Express points in axes rotated by ``rotation`` (image y down), find the extent there.

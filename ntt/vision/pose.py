@@ -1,4 +1,4 @@
-"""Head pose from Face Mesh landmarks: ``cv2.solvePnP`` against ``FaceModel``.
+"""Head pose from Face Mesh landmarks: ``cv2.solvePnP`` against ``ReferenceFace``.
 
 Angles are of the head in the camera frame (x image right, y down, z forward), in degrees;
 (0, 0, 0) is a head whose face points straight back along the optical axis:
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ntt.vision.face_model import RIGID_LANDMARKS, FaceModel
+from ntt.vision.face_model import ReferenceFace
+from ntt.vision.mesh_indices import RIGID_LANDMARKS
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +58,7 @@ def direction_angles(v: np.ndarray) -> tuple[float, float]:
     return math.degrees(math.atan2(x, -z)), math.degrees(math.atan2(-y, math.hypot(x, z)))
 
 
-def head_pose(landmarks_xy: np.ndarray, camera: np.ndarray, model: FaceModel
+def head_pose(landmarks_xy: np.ndarray, camera: np.ndarray, model: ReferenceFace
               ) -> HeadPose | None:
     """Pose from 2D landmarks in pixels (478×2, Face Mesh order), or None if PnP fails."""
     idx = list(RIGID_LANDMARKS)

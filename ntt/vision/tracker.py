@@ -15,6 +15,7 @@ import numpy as np
 from ntt.vision.attending import AttendingSmoother
 from ntt.vision.detector import overlap_of_smaller
 from ntt.vision.landmarks import Roi, roi_from_landmarks
+from ntt.vision.mesh_indices import MESH_POINTS
 from ntt.vision.mouth import MouthActivity
 
 BoxF = tuple[float, float, float, float]
@@ -23,8 +24,6 @@ BoxF = tuple[float, float, float, float]
 # whose centre lies within this fraction of its size.
 REVIVE_IOU = 0.3
 REVIVE_CENTER_FRACTION = 0.5
-# Face Mesh's first 468 points outline the face; the rest are irises.
-FACE_POINTS = 468
 
 
 def iou(a: BoxF, b: BoxF) -> float:
@@ -36,7 +35,7 @@ def iou(a: BoxF, b: BoxF) -> float:
 
 
 def landmark_box(landmarks: np.ndarray) -> BoxF:
-    pts = landmarks[:FACE_POINTS, :2]
+    pts = landmarks[:MESH_POINTS, :2]  # the face surface; the irises lie inside it
     x0, y0 = (float(v) for v in pts.min(axis=0))
     x1, y1 = (float(v) for v in pts.max(axis=0))
     return (x0, y0, x1 - x0, y1 - y0)
