@@ -12,6 +12,7 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from ntt.cues import Face
+from ntt.vision.mesh_indices import IRIS_LEFT, IRIS_RIGHT, NOSE_TIP
 
 # Track colours (RGB), chosen to stay apart from each other and from the speaker yellow.
 TRACK_COLOURS = ((0, 200, 255), (255, 120, 0), (200, 90, 255), (0, 220, 120), (255, 70, 150),
@@ -22,8 +23,6 @@ NOT_ATTENDING_COLOUR = (90, 90, 90)
 LANDMARK_COLOUR = (160, 255, 160)
 AXIS_COLOURS = ((230, 40, 40), (40, 200, 40), (60, 120, 255))  # head x, y, facing
 GAZE_COLOUR = (255, 0, 255)
-NOSE_TIP = 1  # Face Mesh landmark indices
-IRIS_RIGHT, IRIS_LEFT = 468, 473
 AXIS_LENGTH_OF_BOX = 0.6
 GAZE_LENGTH_OF_BOX = 1.4
 
