@@ -95,7 +95,12 @@ BASE = (shipped_profile_dir() / "laptop-webcam.toml").read_text(encoding="utf-8"
     ("size_mm = [310.0, 174.0]", "size_mm = [0.31, 0.174]", "screen.size_mm"),
     ("directed = 0.5", "directed = 1.5", "thresholds.directed"),
     ("directed = 0.5", "directed = 0.5\nhousehold = 0.9", "thresholds.household"),
-    ("channels = 1", "channels = true", "microphone.channels"),
+    ("channels = 2", "channels = true", "microphone.channels"),
+    ("channels = 2", "channels = 3", "microphone.channels"),  # vs positions_mm
+    ("[[-35.0, 0.0, 0.0], [35.0", "[[-35.0, 0.0], [35.0", "microphone.positions_mm[0]"),
+    ("[[-35.0, 0.0, 0.0], [35.0", "[[35.0, 0.0, 0.0], [35.0", "microphone.positions_mm"),
+    ("positions_mm = [[-35.0, 0.0, 0.0], [35.0, 0.0, 0.0]]", "positions_mm = []",
+     "microphone.positions_mm"),
     ('name = "laptop-webcam"', 'name = "my laptop!"', "name"),
     ('name = "laptop-webcam"', "", "name"),
 ])

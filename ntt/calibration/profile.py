@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ntt import paths
 from ntt.calibration import toml_io
 from ntt.errors import InputError
@@ -94,8 +96,26 @@ class ScreenSpec:
 
 @dataclass(frozen=True)
 class MicrophoneSpec:
+    """What NTT receives from the microphone. ``channels`` is how many channels it reads;
+    ``positions_mm`` (one ``(x, y, z)`` per channel, in channel order) places each capsule
+    of an array in the **camera frame** (origin at the lens, x to image right, y down, z out
+    of the lens into the room; ``ntt.vision.camera``), so a direction of arrival from the
+    array and a face's direction from its image position are angles in one frame. Empty for
+    a single microphone, or an array the device mixes to one channel itself."""
+
     description: str
     channels: int = 1
+    positions_mm: tuple[tuple[float, float, float], ...] = ()
+
+    @property
+    def is_array(self) -> bool:
+        """More than one placed capsule: echo cancellation per channel, a beam and DOA."""
+        return len(self.positions_mm) > 1
+
+    def positions_m(self) -> np.ndarray:
+        """The capsule positions as a (3, channels) array in metres (pyroomacoustics'
+        layout), camera frame."""
+        return np.array(self.positions_mm, dtype=float).T / 1000.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,8 @@ class DeviceProfile:
         out["screen"] = {"size_mm": list(self.screen.size_mm)}
         out["microphone"] = {"description": self.microphone.description,
                              "channels": self.microphone.channels}
+        if self.microphone.positions_mm:
+            out["microphone"]["positions_mm"] = [list(p) for p in self.microphone.positions_mm]
         out["thresholds"] = thresholds
         if self.acoustic is not None:
             acoustic: dict[str, Any] = {"noise_floor_dbfs": self.acoustic.noise_floor_dbfs}
@@ -376,10 +398,7 @@ def from_dict(data: Any, where: str | Path, source: Path | None = None) -> Devic
 
     mic = top.table("microphone", required=False)
     if mic is not None:
-        microphone = MicrophoneSpec(mic.string("description"),
-                                    mic.integer("channels", *CHANNELS_RANGE, required=False,
-                                                default=1))
-        mic.done()
+        microphone = _microphone(mic)
     else:
         microphone = MicrophoneSpec("unspecified")
 
@@ -425,6 +444,33 @@ def from_dict(data: Any, where: str | Path, source: Path | None = None) -> Devic
                           reprojection_error_px=reproj),
         screen=ScreenSpec(size), microphone=microphone, thresholds=thresholds,
         acoustic=acoustic, calibration=calibration, source=source)
+
+
+def _microphone(mic: _Table) -> MicrophoneSpec:
+    """``microphone``: a description, the channel count, and for an array each capsule's
+    place (``positions_mm``, one [x, y, z] per channel); without ``channels`` an array has
+    one channel per capsule."""
+    description = mic.string("description")
+    channels = mic.integer("channels", *CHANNELS_RANGE, required=False)
+    raw = mic.get("positions_mm", required=False)
+    positions: list[tuple[float, float, float]] = []
+    if raw is not None:
+        if not isinstance(raw, list) or not raw:
+            raise mic.fail("positions_mm", f"must be a list of [x, y, z] positions, got "
+                                           f"{_show(raw)}")
+        for i, point in enumerate(raw):
+            key = f"positions_mm[{i}]"
+            xyz = _Table({key: point}, mic.where, mic.path).numbers(
+                key, (3,), -POSITION_RANGE_MM, POSITION_RANGE_MM)
+            positions.append(xyz)  # type: ignore[arg-type]
+        if len(set(positions)) != len(positions):
+            raise mic.fail("positions_mm", "holds the same position twice")
+        if channels is not None and channels != len(positions):
+            raise mic.fail("channels", f"({channels}) must equal the number of "
+                                       f"'microphone.positions_mm' ({len(positions)})")
+    mic.done()
+    return MicrophoneSpec(description, channels if channels is not None
+                          else max(len(positions), 1), tuple(positions))
 
 
 # --- finding, loading, saving -------------------------------------------------------------

@@ -4,10 +4,12 @@ Stages import these types, never each other, and dispatch on them with ``isinsta
 (after Pipecat's single frames module). Every item carries ``t_s``, seconds on the session
 clock (the audio sample count is its master); units live in field names.
 
-* ``source`` — what sources read and report: ``AudioChunk``, ``VideoFrame``, ``SourceStatus``,
-  and the fusion clock ``Tick``.
+* ``source`` — what sources read and report: ``AudioChunk``, ``MicArrayChunk`` (an array's
+  channels and the playback reference, before the device-audio front-end), ``VideoFrame``,
+  ``SourceStatus``, and the fusion clock ``Tick``.
 * ``vision`` — ``Face``, ``FacesCue``.
-* ``audio`` — ``SpeechEvent``, ``SpeechProbability``, ``ProsodyFrame``, ``UtteranceProsody``.
+* ``audio`` — ``SpeechEvent``, ``SpeechProbability``, ``ProsodyFrame``, ``UtteranceProsody``,
+  ``DirectionCue``.
 * ``asr`` — ``PartialHypothesis``, ``AsrResult`` (n-best of ``Hypothesis``/``WordTiming``),
   ``AsrDecoderCue``.
 * ``language`` — ``LexicalCue``, ``Intent``.
@@ -17,7 +19,13 @@ clock (the audio sample count is its master); units live in field names.
 """
 
 from ntt.cues.asr import AsrDecoderCue, AsrResult, Hypothesis, PartialHypothesis, WordTiming
-from ntt.cues.audio import ProsodyFrame, SpeechEvent, SpeechProbability, UtteranceProsody
+from ntt.cues.audio import (
+    DirectionCue,
+    ProsodyFrame,
+    SpeechEvent,
+    SpeechProbability,
+    UtteranceProsody,
+)
 from ntt.cues.conversation import (
     Action,
     DeviceContext,
@@ -37,6 +45,7 @@ from ntt.cues.language import Intent, LexicalCue
 from ntt.cues.source import (
     SAMPLE_RATE_HZ,
     AudioChunk,
+    MicArrayChunk,
     SourceStatus,
     SourceStatusKind,
     Tick,
@@ -46,9 +55,9 @@ from ntt.cues.vision import Face, FacesCue
 
 __all__ = [
     "SAMPLE_RATE_HZ", "Action", "Addressee", "AsrDecoderCue", "AsrResult", "AudioChunk",
-    "Decision", "DeviceContext", "DeviceTurn", "Face", "FacesCue", "Hypothesis", "Intent",
-    "LexicalCue", "Outcome", "PartialHypothesis", "ProsodyFrame", "Say", "SayKind", "SkillRun",
-    "SourceStatus", "SourceStatusKind", "SpeechEvent", "SpeechProbability", "State",
-    "StopSpeaking", "Tick", "Transition", "Turn", "TurnOutcome", "UtteranceProsody",
-    "VideoFrame", "WordTiming",
+    "Decision", "DeviceContext", "DeviceTurn", "DirectionCue", "Face", "FacesCue",
+    "Hypothesis", "Intent", "LexicalCue", "MicArrayChunk", "Outcome", "PartialHypothesis",
+    "ProsodyFrame", "Say", "SayKind", "SkillRun", "SourceStatus", "SourceStatusKind",
+    "SpeechEvent", "SpeechProbability", "State", "StopSpeaking", "Tick", "Transition", "Turn",
+    "TurnOutcome", "UtteranceProsody", "VideoFrame", "WordTiming",
 ]

@@ -1,5 +1,6 @@
-"""Audio cues: voice activity (its boundaries and per-window probability) and prosody (per
-32 ms window and per utterance)."""
+"""Audio cues: voice activity (its boundaries and per-window probability), prosody (per
+32 ms window and per utterance) and where a voice came from (per utterance, from a
+microphone array)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,22 @@ class UtteranceProsody:
     f0_hop_s: float = 0.01
     f0_contour_hz: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
                                       repr=False)
+
+
+@dataclass(frozen=True)
+class DirectionCue:
+    """Where one utterance (VAD boundaries ``start_s``..``end_s``) came from, by the
+    microphone array's direction of arrival. ``azimuth_deg`` is in the camera frame's
+    horizontal plane (``ntt.vision.camera``): 0 straight out of the lens, positive towards
+    image right, ±90 along the device's face, so it compares directly with a face's
+    azimuth from its image position. ``confidence`` (0..1) is how clearly one direction
+    stands out of the spatial spectrum (near 0: diffuse, several talkers, or too little
+    speech). ``t_s`` is when it is known (the utterance's end, or an early estimate while
+    it is still going on: ``final`` False)."""
+
+    t_s: float
+    start_s: float
+    end_s: float
+    azimuth_deg: float
+    confidence: float
+    final: bool = True

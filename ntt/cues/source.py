@@ -33,6 +33,32 @@ class AudioChunk:
 
 
 @dataclass(frozen=True, eq=False)
+class MicArrayChunk:
+    """One block of a microphone array, before the device-audio front-end: ``samples`` is
+    float32 (n, channels) in [-1, 1] at 16 kHz, channels in the device profile's order;
+    ``playback`` (n,) is what the device's loudspeaker played over the same samples (the
+    echo reference), None where nothing was recorded. ``t_s`` is the first sample's time.
+    The front-end turns it into the mono ``AudioChunk`` every later stage takes."""
+
+    t_s: float
+    samples: np.ndarray
+    playback: np.ndarray | None = None
+    sample_rate_hz: int = SAMPLE_RATE_HZ
+
+    @property
+    def channels(self) -> int:
+        return self.samples.shape[1]
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.shape[0] / self.sample_rate_hz
+
+    @property
+    def end_s(self) -> float:
+        return self.t_s + self.duration_s
+
+
+@dataclass(frozen=True, eq=False)
 class VideoFrame:
     """One decoded BGR frame, stamped against the audio clock."""
 

@@ -15,7 +15,25 @@ from ntt.errors import InputError
 
 def read_audio(path: str | Path, target_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
     """Decode ``path`` with libsndfile, mix to mono and resample (soxr, high quality)."""
-    path = Path(path)
+    data, rate_hz = _decode(Path(path))
+    mono = data.mean(axis=1)
+    if rate_hz != target_rate_hz:
+        mono = soxr.resample(mono, rate_hz, target_rate_hz, quality="HQ").astype(np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def read_audio_channels(path: str | Path, target_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
+    """Every channel, (samples, channels) float32, resampled like ``read_audio``: a
+    microphone array's recording, where mixing to mono would destroy the directions."""
+    data, rate_hz = _decode(Path(path))
+    if rate_hz != target_rate_hz:
+        data = soxr.resample(data, rate_hz, target_rate_hz, quality="HQ")
+    return np.ascontiguousarray(data, dtype=np.float32)
+
+
+def _decode(path: Path) -> tuple[np.ndarray, int]:
+    """(samples, channels) float32 at the file's own rate; a damaged file is an
+    ``InputError``."""
     if not path.is_file():
         raise InputError(path, "audio file not found")
     if path.suffix.lower() == ".wav":
@@ -26,10 +44,7 @@ def read_audio(path: str | Path, target_rate_hz: int = SAMPLE_RATE_HZ) -> np.nda
         raise InputError(path, f"not a readable audio file ({exc})") from None
     if data.shape[0] == 0:
         raise InputError(path, "audio file holds no samples")
-    mono = data.mean(axis=1)
-    if rate_hz != target_rate_hz:
-        mono = soxr.resample(mono, rate_hz, target_rate_hz, quality="HQ").astype(np.float32)
-    return np.ascontiguousarray(mono, dtype=np.float32)
+    return data, rate_hz
 
 
 def audio_info(path: str | Path) -> tuple[int, int, float]:

@@ -2,6 +2,11 @@
 
 Reading checks everything a later stage would trip over and raises ``InputError`` naming
 the file and the field, so a damaged session never reaches the pipeline.
+
+Version 2 adds what a device with a microphone array records: ``audio.wav`` with one channel
+per microphone of the device profile's array (in profile order), and ``playback.wav``, what
+the device's loudspeaker played, sample-aligned with the microphones, so the device-audio
+front-end can cancel its own voice. Version-1 sessions read as one channel, no playback.
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 
 from ntt.cues import SAMPLE_RATE_HZ, DeviceTurn
 from ntt.errors import InputError
-from ntt.io.audio_file import audio_info, read_audio, write_wav
+from ntt.io.audio_file import audio_info, read_audio, read_audio_channels, write_wav
 from ntt.io.video_file import VideoInfo, probe_video
 
 FORMAT_NAME = "ntt-session"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what write_session writes when there is an array or a playback track
+VERSIONS = (1, 2)  # what load_session reads
+PLAYBACK_FILE = "playback.wav"
 SESSION_FILE = "session.json"
 LABELS_FILE = "labels.json"
 TRUTH_FILE = "truth.json"
@@ -67,14 +75,39 @@ class Session:
     scenario: str = ""
     labels: Labels | None = None
     video: VideoInfo | None = field(default=None, compare=False)
+    version: int = 1
+    channels: int = 1
+    """Microphone channels the pipeline gets: 1 for version 1 (any file is mixed to mono),
+    the device array's count for a version-2 multichannel recording."""
+    playback_path: Path | None = None
+    """Version 2: what the device's loudspeaker played, sample-aligned (None: not recorded)."""
 
     @property
     def name(self) -> str:
         return self.root.name
 
     def audio(self) -> np.ndarray:
-        """The whole track as 16 kHz mono float32."""
-        return read_audio(self.audio_path)
+        """The whole track as 16 kHz mono float32: for a multichannel (version-2) recording
+        the **first channel**, one real microphone, so callers that want one signal (the
+        export, the calibration, the VAD without a front-end) keep working; a version-1 file
+        of any channel count is mixed to mono as it always was."""
+        if self.channels == 1:
+            return read_audio(self.audio_path)
+        return np.ascontiguousarray(self.audio_channels()[:, 0])
+
+    def audio_channels(self) -> np.ndarray:
+        """The microphones as a 16 kHz float32 array of shape (samples, channels), in the
+        device profile's order (one column for version 1)."""
+        if self.channels == 1:
+            return self.audio()[:, None]
+        return read_audio_channels(self.audio_path)
+
+    def playback(self) -> np.ndarray | None:
+        """What the device's loudspeaker played, 16 kHz mono float32, as long as the audio;
+        None where the session has no playback track."""
+        if self.playback_path is None:
+            return None
+        return read_audio(self.playback_path)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -134,9 +167,9 @@ def load_session(path: str | Path, *, labels: bool = True) -> Session:
     if fmt != FORMAT_NAME:
         raise InputError(meta_path, f"format must be '{FORMAT_NAME}', got '{fmt}'")
     version = _field(meta, "version", int, meta_path, what)
-    if version != FORMAT_VERSION:
+    if version not in VERSIONS:
         raise InputError(meta_path, f"unsupported version {version} (this NTT reads "
-                                    f"{FORMAT_VERSION})")
+                                    f"{', '.join(map(str, VERSIONS))})")
     audio_name = _field(meta, "audio", str, meta_path, what)
     video_name = _field(meta, "video", (str, type(None)), meta_path, what, required=False)
     device = _field(meta, "device", (str, dict), meta_path, what, required=False,
@@ -156,10 +189,14 @@ def load_session(path: str | Path, *, labels: bool = True) -> Session:
     participants = _participants(participants_raw, meta_path)
 
     audio_path = _inside(root, audio_name, meta_path, "audio")
-    file_rate, _channels, duration_s = audio_info(audio_path)
+    file_rate, file_channels, duration_s = audio_info(audio_path)
     if file_rate != sample_rate:
         raise InputError(meta_path, f"sample_rate {sample_rate} does not match {audio_name} "
                                     f"({file_rate} Hz)")
+    channels, playback_path = 1, None
+    if version >= 2:
+        channels, playback_path = _array_audio(meta, meta_path, root, audio_path, device,
+                                               file_channels, sample_rate)
 
     video_path = None
     video = None
@@ -178,7 +215,53 @@ def load_session(path: str | Path, *, labels: bool = True) -> Session:
     return Session(root=root, audio_path=audio_path, video_path=video_path, device=device,
                    fps=fps, sample_rate_hz=sample_rate, duration_s=duration_s,
                    participants=participants, notes=notes, scenario=scenario,
-                   labels=label_data, video=video)
+                   labels=label_data, video=video, version=version, channels=channels,
+                   playback_path=playback_path)
+
+
+def _array_audio(meta: dict, meta_path: Path, root: Path, audio_path: Path,
+                 device: str | dict, file_channels: int, sample_rate: int
+                 ) -> tuple[int, Path | None]:
+    """Version 2: the channel count (the file's, which ``channels`` must repeat and the
+    device profile's array must match) and the playback track (mono, same rate and length
+    as the microphones)."""
+    what = "session"
+    channels = _field(meta, "channels", int, meta_path, what, required=False,
+                      default=file_channels)
+    if channels != file_channels:
+        raise InputError(audio_path, f"holds {file_channels} channel(s), but session.json "
+                                     f"field 'channels' says {channels}")
+    if channels > 1:
+        from ntt.calibration.profile import load_profile
+
+        profile = load_profile(device, where=f"{meta_path}: device")
+        mics = len(profile.microphone.positions_mm)
+        if mics != channels:
+            raise InputError(audio_path, f"holds {channels} channels, but device profile "
+                                         f"'{profile.name}' field 'microphone.positions_mm' "
+                                         f"places {mics} microphone(s)")
+    playback_name = _field(meta, "playback", (str, type(None)), meta_path, what,
+                           required=False)
+    if playback_name is None:
+        return channels, None
+    playback_path = _inside(root, playback_name, meta_path, "playback")
+    rate, pb_channels, _ = audio_info(playback_path)
+    if rate != sample_rate:
+        raise InputError(playback_path, f"sample rate {rate} Hz does not match session.json "
+                                        f"field 'sample_rate' ({sample_rate})")
+    if pb_channels != 1:
+        raise InputError(playback_path, f"must hold one channel (the loudspeaker's feed), "
+                                        f"holds {pb_channels}")
+    pb_frames, mic_frames = _frames(playback_path), _frames(audio_path)
+    if pb_frames != mic_frames:
+        raise InputError(playback_path, f"holds {pb_frames} samples, the microphones "
+                                        f"({audio_path.name}) {mic_frames}: playback must be "
+                                        "sample-aligned with the audio")
+    return channels, playback_path
+
+
+def _frames(path: Path) -> int:
+    return sf.info(str(path)).frames  # audio_info has already checked the file is readable
 
 
 def _participants(raw: list, where: Path) -> tuple[str, ...]:
@@ -273,11 +356,30 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
                   fps: float = 0.0, device: str | dict = "laptop-webcam",
                   participants: tuple[str, ...] = (), labels: Labels | None = None,
                   notes: str = "", scenario: str = "",
-                  extra_files: dict[str, Any] | None = None) -> Path:
+                  extra_files: dict[str, Any] | None = None,
+                  playback: np.ndarray | None = None) -> Path:
     """Write a complete session directory. Everything goes to a sibling temporary directory
     that is renamed into place at the end, so an interrupted write leaves nothing behind.
+    ``audio`` is float32 in [-1, 1] at 16 kHz, shape (n,) for one microphone or
+    (n, channels) for the device's array in profile order; ``playback`` (n,) is what the
+    device's loudspeaker played, sample-aligned. Either makes it a version-2 session
+    (``audio.wav`` multichannel, ``playback.wav``); plain mono audio stays version 1.
     ``video_path`` is an already encoded file that is moved in as ``video`` + its suffix;
     ``extra_files`` are JSON documents stored beside the labels (e.g. per-frame truth)."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim not in (1, 2) or audio.shape[0] == 0 or (audio.ndim == 2
+                                                           and audio.shape[1] == 0):
+        raise ValueError(f"audio must be (samples,) or (samples, channels), got "
+                         f"{audio.shape}")
+    channels = 1 if audio.ndim == 1 else audio.shape[1]
+    if audio.ndim == 2 and channels == 1:
+        audio = audio[:, 0]
+    if playback is not None:
+        playback = np.asarray(playback, dtype=np.float32)
+        if playback.shape != (audio.shape[0],):
+            raise ValueError(f"playback must be ({audio.shape[0]},), as long as the audio, "
+                             f"got {playback.shape}")
+    version = 2 if channels > 1 or playback is not None else 1
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -288,10 +390,15 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
         if video_path is not None:
             video_name = "video" + video_path.suffix
             shutil.move(str(video_path), tmp / video_name)
-        meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "audio": "audio.wav",
+        meta = {"format": FORMAT_NAME, "version": version, "audio": "audio.wav",
                 "video": video_name, "device": device, "fps": float(fps),
                 "sample_rate": SAMPLE_RATE_HZ, "participants": list(participants),
                 "notes": notes}
+        if version >= 2:
+            meta["channels"] = channels
+            meta["playback"] = PLAYBACK_FILE if playback is not None else None
+            if playback is not None:
+                write_wav(tmp / PLAYBACK_FILE, playback, SAMPLE_RATE_HZ)
         if scenario:
             meta["scenario"] = scenario
         write_json_atomic(tmp / SESSION_FILE, meta)
