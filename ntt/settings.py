@@ -114,6 +114,21 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class WyomingSettings:
+    """NTT on the Wyoming protocol (``ntt.wyoming``): the wake service and the satellite."""
+
+    wake_word: str = "ntt"
+    """The name NTT gives its "wake word" in ``describe`` and in every ``detection``. No word
+    is spoken: a detection means an utterance judged directed at the device."""
+    preroll_s: float = 0.3
+    """The satellite streams an utterance to Home Assistant from this long before the VAD's
+    onset boundary, so the recognizer hears the first phoneme whole."""
+    buffer_s: float = 25.0
+    """Microphone audio the satellite keeps, so a decision made late in an utterance can still
+    stream it from its start (longer than ``VadSettings.max_speech_s`` plus the pre-roll)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole pipeline's settings."""
 
@@ -125,3 +140,4 @@ class Settings:
     timing: TimingSettings = field(default_factory=TimingSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    wyoming: WyomingSettings = field(default_factory=WyomingSettings)
