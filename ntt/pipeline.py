@@ -13,6 +13,7 @@ engine's context for fusion) are fed back at the start of the next item. Control
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -177,17 +178,18 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     settings = settings or Settings()
     routes: list[Route] = []
     if settings.use_video:
-        from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+        from ntt.vision.analyzer import FaceAnalyzer
         from ntt.vision.detector import FaceDetector
         from ntt.vision.landmarks import FaceMesh
 
         geometry = device.camera_geometry() if device is not None else None
-        params = None
-        if gaze_correction is not None:
-            params = AnalyzerParams(attending=gaze_correction.attending_params(),
-                                    gaze_correction=gaze_correction.apply_vector)
-        routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(),
-                                                   geometry=geometry, params=params),
+        vision, correct = settings.vision, None
+        if gaze_correction is not None:  # a consenting user's own tolerance and correction
+            vision = dataclasses.replace(vision, attending=gaze_correction.attending_settings(
+                vision.attending))
+            correct = gaze_correction.apply_vector
+        routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(), geometry=geometry,
+                                                   settings=vision, gaze_correction=correct),
                             (VideoFrame, SourceStatus)))
     routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad),
                         (AudioChunk, SourceStatus)))

@@ -37,6 +37,41 @@ class VadSettings:
 
 
 @dataclass(frozen=True)
+class AttendingSettings:
+    """How ``attending`` scores a gaze (``ntt.vision.attending``)."""
+
+    tolerance_deg: float = 12.0
+    """Gaze-to-device angle scored exp(-1/2): absorbs a few degrees of head-pose error and
+    more of eye-in-head on small faces (12° off scores 0.61, 24° off 0.14)."""
+    rise_s: float = 0.4
+    """Time constant of a rising score: a glance shorter than this does not count."""
+    fall_s: float = 0.3
+    """Time constant of a falling score: a brief look away while talking to the device does
+    not throw the score to zero."""
+
+
+@dataclass(frozen=True)
+class VisionSettings:
+    """The face front-end (``ntt.vision.analyzer``)."""
+
+    detect_every_frames: int = 1
+    """One detection pass every N frames while any face is tracked (every frame while none
+    is)."""
+    max_gap_s: float = 1.0
+    """How long a lost track keeps its id."""
+    same_face_overlap: float = 0.5
+    """Two tracks whose boxes overlap this much (of the smaller) are one face."""
+    exhaustive: bool = False
+    """Every detection window every frame (still images)."""
+    eye_radius_mm: float = 10.0
+    """Radius at which the iris centre turns about the eyeball's centre of rotation (~13.5 mm
+    behind the cornea; the iris plane is ~3.5 mm behind it)."""
+    mouth_window_s: float = 0.6
+    """Mouth activity is the lip gap's variation over this window."""
+    attending: AttendingSettings = field(default_factory=AttendingSettings)
+
+
+@dataclass(frozen=True)
 class TimingSettings:
     """When fusion decides (``ntt.fusion.gate``): the same for the model and the rule."""
 
@@ -136,6 +171,7 @@ class Settings:
     """Run the vision front-end on the video or camera (False: audio only)."""
     asr: Literal["pocketsphinx", "whisper", "none"] = "pocketsphinx"
     """The recognizer; ``none`` runs without words."""
+    vision: VisionSettings = field(default_factory=VisionSettings)
     vad: VadSettings = field(default_factory=VadSettings)
     timing: TimingSettings = field(default_factory=TimingSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)

@@ -170,7 +170,7 @@ def test_cli_stores_with_consent_and_forgets(samples_file, tmp_path, monkeypatch
     correction = gz.load_user_calibration(stored)
     assert np.allclose(correction.matrix, doc["fit"]["correction"]["matrix"], atol=1e-3)
     assert correction.tolerance_deg == pytest.approx(doc["fit"]["correction"]["tolerance_deg"])
-    assert correction.attending_params().tolerance_deg == correction.tolerance_deg
+    assert correction.attending_settings().tolerance_deg == correction.tolerance_deg
     assert main(["calibrate", "gaze", "--forget", "anna"]) == 0
     assert not stored.exists()
 
@@ -208,9 +208,10 @@ def rendered():
     """Shoot a real face photo (the astronaut), rendered looking in a chosen direction,
     through the real vision front-end."""
     from ntt.cues import VideoFrame
+    from ntt.settings import VisionSettings
     from ntt.sim.face_render import FacePose
     from ntt.sim.photos import Identity, textured_face
-    from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+    from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
     from ntt.vision.samples import background_bgr
@@ -219,7 +220,7 @@ def rendered():
     background = background_bgr(*FRAME_WH)
     with FaceDetector() as detector, FaceMesh() as mesh:
         analyzer = FaceAnalyzer(detector, mesh, geometry=GEOMETRY,
-                                params=AnalyzerParams(exhaustive=True))
+                                settings=VisionSettings(exhaustive=True))
 
         def shoot(yaw_deg: float, pitch_deg: float):
             # People turn their head for about half of a gaze shift, their eyes the rest.

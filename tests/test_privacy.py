@@ -12,7 +12,8 @@ from ntt.io.session import load_session
 
 
 def _faces_found(path) -> int:
-    from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+    from ntt.settings import VisionSettings
+    from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
 
@@ -22,7 +23,7 @@ def _faces_found(path) -> int:
         for index in range(0, 30, 5):
             cap.set(cv2.CAP_PROP_POS_FRAMES, index)
             ok, frame = cap.read()
-            analyzer = FaceAnalyzer(detector, mesh, params=AnalyzerParams(exhaustive=True))
+            analyzer = FaceAnalyzer(detector, mesh, settings=VisionSettings(exhaustive=True))
             found += len(analyzer.push(VideoFrame(0.0, index, frame))[0].faces)
     return found
 

@@ -93,7 +93,8 @@ def test_truth_per_frame(two_renders):
 @pytest.mark.parametrize("photo", ["astronaut", "grace_hopper"])
 def test_vision_recovers_rendered_head_pose(photo):
     """Head-pose mean absolute error ≤ 5° for |yaw| ≤ 45° on rendered faces of known pose."""
-    from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+    from ntt.settings import VisionSettings
+    from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
 
@@ -105,7 +106,7 @@ def test_vision_recovers_rendered_head_pose(photo):
         for i, (yaw, pitch) in enumerate(poses):
             canvas = room.copy()
             model.render(canvas, (320, 240), 150, FacePose(yaw_deg=yaw, pitch_deg=pitch))
-            analyzer = FaceAnalyzer(detector, mesh, params=AnalyzerParams(exhaustive=True))
+            analyzer = FaceAnalyzer(detector, mesh, settings=VisionSettings(exhaustive=True))
             (cue,) = analyzer.push(VideoFrame(0.0, i, canvas))
             if len(cue.faces) != 1:
                 continue

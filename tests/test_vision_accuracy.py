@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from ntt.cues import FacesCue, VideoFrame
+from ntt.settings import VisionSettings
 from ntt.vision import samples
-from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+from ntt.vision.analyzer import FaceAnalyzer
 from ntt.vision.detector import FaceDetector, overlap_of_smaller
 from ntt.vision.face_model import ReferenceFace
 from ntt.vision.landmarks import FaceMesh
@@ -33,7 +34,7 @@ def models():
 @pytest.fixture(scope="module")
 def analyze(models):
     detector, mesh = models
-    analyzer = FaceAnalyzer(detector, mesh, params=AnalyzerParams(exhaustive=True))
+    analyzer = FaceAnalyzer(detector, mesh, settings=VisionSettings(exhaustive=True))
 
     def run(image_bgr: np.ndarray) -> FacesCue:
         analyzer.reset()

@@ -25,11 +25,12 @@ look past the device onto it. A user who agrees can fix that in half a minute.
   true, and ``forget_user`` deletes what was stored.
 
 Applying the correction at run time needs one hook in the vision front-end (see
-``GazeCorrection.apply_vector`` and ``attending_params``).
+``GazeCorrection.apply_vector`` and ``attending_settings``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -45,7 +46,8 @@ from ntt import paths
 from ntt.calibration import toml_io
 from ntt.calibration.profile import DeviceProfile
 from ntt.errors import InputError
-from ntt.vision.attending import ATTEND_TOLERANCE_DEG, AttendingParams, angle_to_device_deg
+from ntt.settings import AttendingSettings
+from ntt.vision.attending import angle_to_device_deg
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.pose import direction_angles
 
@@ -191,7 +193,7 @@ class GazeCorrection:
 
     matrix: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.0), (0.0, 1.0))
     offset_deg: tuple[float, float] = (0.0, 0.0)
-    tolerance_deg: float = ATTEND_TOLERANCE_DEG
+    tolerance_deg: float = AttendingSettings.tolerance_deg
 
     def apply(self, yaw_deg: float, pitch_deg: float) -> tuple[float, float]:
         (a, b), (c, d) = self.matrix
@@ -207,10 +209,9 @@ class GazeCorrection:
         vision front-end would call on ``FaceSignals.gaze`` before scoring ``attending``."""
         return direction_from_angles(*self.apply(*direction_angles(gaze)))
 
-    def attending_params(self, base: AttendingParams | None = None) -> AttendingParams:
-        base = base or AttendingParams()
-        return AttendingParams(tolerance_deg=self.tolerance_deg, rise_s=base.rise_s,
-                               fall_s=base.fall_s)
+    def attending_settings(self, base: AttendingSettings | None = None) -> AttendingSettings:
+        """``base`` (default: the shipped settings) with this user's tolerance."""
+        return dataclasses.replace(base or AttendingSettings(), tolerance_deg=self.tolerance_deg)
 
     def to_dict(self) -> dict[str, Any]:
         return {"matrix": [list(row) for row in self.matrix],
@@ -354,7 +355,7 @@ def attending_decisions(samples: Sequence[GazeSample], geometry: CameraGeometry,
     ``ATTENDING_DECISION``. ``tolerance_deg`` defaults to the correction's (or the vision
     default without one)."""
     if tolerance_deg is None:
-        tolerance_deg = correction.tolerance_deg if correction else ATTEND_TOLERANCE_DEG
+        tolerance_deg = correction.tolerance_deg if correction else AttendingSettings.tolerance_deg
     # exp(-½ (a/tol)²) >= d  ⇔  a <= tol · sqrt(-2 ln d)
     limit_deg = tolerance_deg * math.sqrt(-2 * math.log(ATTENDING_DECISION))
     out = []

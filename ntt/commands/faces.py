@@ -100,7 +100,8 @@ def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntt.vision.analyzer import AnalyzerParams, FaceAnalyzer
+    from ntt.settings import VisionSettings
+    from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.camera import CameraGeometry
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     with FaceDetector() as detector, FaceMesh() as mesh:
         if image is not None:
             analyzer = FaceAnalyzer(detector, mesh, geometry=geometry,
-                                    params=AnalyzerParams(exhaustive=True))
+                                    settings=VisionSettings(exhaustive=True))
             (cue,) = analyzer.push(VideoFrame(t_s=0.0, index=0, image_bgr=image))
             if args.json:
                 print_json([face_json(f) for f in cue.faces])

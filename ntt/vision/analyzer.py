@@ -23,50 +23,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from ntt.cues import Face, FacesCue, SourceStatus, VideoFrame
+from ntt.settings import VisionSettings
 from ntt.stage import refuse
-from ntt.vision.attending import AttendingParams, AttendingSmoother, attending_now
+from ntt.vision.attending import AttendingSmoother, attending_now
 from ntt.vision.camera import CameraGeometry
 from ntt.vision.detector import FaceDetector, Window
 from ntt.vision.face_model import ReferenceFace
-from ntt.vision.gaze import EYE_ROTATION_RADIUS_MM, face_signals
+from ntt.vision.gaze import face_signals
 from ntt.vision.image import to_bgr8
 from ntt.vision.landmarks import FaceMesh, roi_from_detection, roi_from_landmarks
-from ntt.vision.mouth import MOUTH_WINDOW_S, MouthActivity
+from ntt.vision.mouth import MouthActivity
 from ntt.vision.pose import direction_angles, head_pose
 from ntt.vision.tracker import Track, TrackSet, landmark_box
 
 log = logging.getLogger(__name__)
 
-DETECT_EVERY_FRAMES = 1
-MAX_GAP_S = 1.0
-SAME_FACE_OVERLAP = 0.5
 # Face Mesh passes on a new face: from the detector's box, then from its own landmarks.
 REFINE_TRACKING, REFINE_EXHAUSTIVE = 1, 2
 RESET_KINDS = ("camera_lost", "privacy_on")
-
-
-@dataclass(frozen=True)
-class AnalyzerParams:
-    """``detect_every_frames``: one detection window every N frames while any face is
-    tracked (every frame while none is). ``max_gap_s``: how long a lost track keeps its
-    id. ``exhaustive``: every window every frame (still images)."""
-
-    detect_every_frames: int = DETECT_EVERY_FRAMES
-    max_gap_s: float = MAX_GAP_S
-    same_face_overlap: float = SAME_FACE_OVERLAP
-    exhaustive: bool = False
-    eye_radius_mm: float = EYE_ROTATION_RADIUS_MM
-    mouth_window_s: float = MOUTH_WINDOW_S
-    attending: AttendingParams = field(default_factory=AttendingParams)
-    # A consenting user's gaze calibration (ntt.calibration.gaze.GazeCorrection.apply_vector):
-    # camera-frame gaze unit vector in, corrected unit vector out.
-    gaze_correction: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class FaceAnalyzer:
@@ -77,13 +56,17 @@ class FaceAnalyzer:
     """
 
     def __init__(self, detector: FaceDetector, mesh: FaceMesh, model: ReferenceFace | None = None,
-                 geometry: CameraGeometry | None = None, params: AnalyzerParams | None = None):
+                 geometry: CameraGeometry | None = None, settings: VisionSettings | None = None,
+                 gaze_correction: Callable[[np.ndarray], np.ndarray] | None = None):
         self.detector = detector
         self.mesh = mesh
         self.model = model or ReferenceFace.load()
         self.geometry = geometry or CameraGeometry()
-        self.params = params or AnalyzerParams()
-        p = self.params
+        self.settings = settings or VisionSettings()
+        # A consenting user's gaze calibration (ntt.calibration.gaze.GazeCorrection):
+        # camera-frame gaze unit vector in, corrected unit vector out.
+        self.gaze_correction = gaze_correction
+        p = self.settings
         self.tracks = TrackSet(
             p.max_gap_s, p.same_face_overlap,
             new_attending=lambda: AttendingSmoother(p.attending.rise_s, p.attending.fall_s),
@@ -140,11 +123,11 @@ class FaceAnalyzer:
         return seen
 
     def _detection_due(self, seen: list[Track]) -> bool:
-        every = max(1, self.params.detect_every_frames)
-        return self.params.exhaustive or not seen or self._frames % every == 0
+        every = max(1, self.settings.detect_every_frames)
+        return self.settings.exhaustive or not seen or self._frames % every == 0
 
     def _windows(self, width: int, height: int) -> list[Window]:
-        if self.params.exhaustive:
+        if self.settings.exhaustive:
             return self.detector.windows(width, height)
         if self._cycle_size != (width, height):
             windows = self.detector.windows(width, height)
@@ -159,7 +142,7 @@ class FaceAnalyzer:
 
     def _detect(self, rgb: np.ndarray, t_s: float, seen: list[Track]) -> list[Track]:
         h, w = rgb.shape[:2]
-        refine = REFINE_EXHAUSTIVE if self.params.exhaustive else REFINE_TRACKING
+        refine = REFINE_EXHAUSTIVE if self.settings.exhaustive else REFINE_TRACKING
         for det in self.detector.detect(rgb, self._windows(w, h)):
             if self.tracks.covers(det.box_xywh, seen):
                 continue
@@ -180,14 +163,14 @@ class FaceAnalyzer:
         if pose is None:
             log.debug("track %d: no head pose this frame", tr.id)
             return None
-        sig = face_signals(tr.landmarks, pose, camera, self.model, self.params.eye_radius_mm)
+        sig = face_signals(tr.landmarks, pose, camera, self.model, self.settings.eye_radius_mm)
         gaze = sig.gaze
-        if self.params.gaze_correction is not None:
-            gaze = self.params.gaze_correction(gaze)
+        if self.gaze_correction is not None:
+            gaze = self.gaze_correction(gaze)
         gaze_yaw, gaze_pitch = direction_angles(gaze)
         eyes_m = pose.translation_mm / 1000.0
         mm_per_px = float(pose.translation_mm[2]) / float(camera[0, 0])
-        raw = attending_now(eyes_m, gaze, self.geometry, self.params.attending.tolerance_deg)
+        raw = attending_now(eyes_m, gaze, self.geometry, self.settings.attending.tolerance_deg)
         x, y, bw, bh = tr.box
         return Face(
             track_id=tr.id,

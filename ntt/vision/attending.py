@@ -4,7 +4,8 @@ Per frame (``attending_now``): the angle between the person's gaze ray and the n
 device target — the camera's optical centre, or the nearest point of the screen rectangle
 (0 when the ray hits the screen) — becomes a score ``exp(-½ (angle / tolerance)²)``. The
 tolerance absorbs gaze-estimation error (a few degrees of head pose, more of eye-in-head on
-small faces); with the default 12° a gaze 12° off scores 0.61, 24° off 0.14.
+small faces); with the default (``ntt.settings.AttendingSettings``) a gaze 12° off scores 0.61,
+24° off 0.14.
 
 Over time (``AttendingSmoother``): a first-order filter with separate time constants for
 rising and falling, on the session clock, so that a glance at the device shorter than
@@ -16,22 +17,11 @@ is scored on its own).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from ntt.settings import AttendingSettings
 from ntt.vision.camera import CameraGeometry
-
-ATTEND_TOLERANCE_DEG = 12.0
-ATTEND_RISE_S = 0.4
-ATTEND_FALL_S = 0.3
-
-
-@dataclass(frozen=True)
-class AttendingParams:
-    tolerance_deg: float = ATTEND_TOLERANCE_DEG
-    rise_s: float = ATTEND_RISE_S
-    fall_s: float = ATTEND_FALL_S
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -59,7 +49,7 @@ def angle_to_device_deg(eyes_m: np.ndarray, gaze: np.ndarray, geometry: CameraGe
 
 
 def attending_now(eyes_m: np.ndarray, gaze: np.ndarray, geometry: CameraGeometry,
-                  tolerance_deg: float = ATTEND_TOLERANCE_DEG) -> float:
+                  tolerance_deg: float = AttendingSettings.tolerance_deg) -> float:
     """This frame's score in 0..1 (no smoothing)."""
     angle = angle_to_device_deg(eyes_m, gaze, geometry)
     return float(math.exp(-0.5 * (angle / tolerance_deg) ** 2))
@@ -68,7 +58,8 @@ def attending_now(eyes_m: np.ndarray, gaze: np.ndarray, geometry: CameraGeometry
 class AttendingSmoother:
     """Rise/fall first-order smoothing of one track's per-frame scores."""
 
-    def __init__(self, rise_s: float = ATTEND_RISE_S, fall_s: float = ATTEND_FALL_S):
+    def __init__(self, rise_s: float = AttendingSettings.rise_s,
+                 fall_s: float = AttendingSettings.fall_s):
         self.rise_s = rise_s
         self.fall_s = fall_s
         self.value: float | None = None

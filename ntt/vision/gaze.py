@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ntt.settings import VisionSettings
 from ntt.vision.face_model import ReferenceFace
 from ntt.vision.mesh_indices import (
     EYE_LEFT_INNER,
@@ -41,9 +42,6 @@ from ntt.vision.mesh_indices import (
 )
 from ntt.vision.pose import HeadPose, to_face_plane
 
-# Radius (mm) at which the iris centre turns about the eyeball's centre of rotation
-# (~13.5 mm behind the cornea; the iris plane is ~3.5 mm behind it).
-EYE_ROTATION_RADIUS_MM = 10.0
 # The iris displacement is clipped to this fraction of the radius (≈ 64° eye rotation).
 MAX_EYE_SINE = 0.9
 # Pixels between the iris centres below which the iris is not used at all, and above which
@@ -80,7 +78,7 @@ def _clip01(x: float) -> float:
 
 
 def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, model: ReferenceFace,
-                 eye_radius_mm: float = EYE_ROTATION_RADIUS_MM) -> FaceSignals:
+                 eye_radius_mm: float = VisionSettings.eye_radius_mm) -> FaceSignals:
     """Gaze, eye and mouth openness for one face (478×2+ landmarks in pixels)."""
     on_face = to_face_plane(landmarks[_POINTS, :2], model.points_mm[_POINTS, 2], pose, camera)
     ref_all = model.points_mm[_POINTS, :2]

@@ -14,7 +14,8 @@ from collections import deque
 
 import numpy as np
 
-MOUTH_WINDOW_S = 0.6
+from ntt.settings import VisionSettings
+
 # Standard deviation of the lip gap (mm) that counts as fully active speech.
 MOUTH_FULL_STD_MM = 4.0
 # Landmark jitter of a still mouth, in pixels (measured on still real faces, drifting and
@@ -27,7 +28,8 @@ MIN_SAMPLES = 3
 class MouthActivity:
     """One track's mouth activity; ``update`` with each frame's lip gap."""
 
-    def __init__(self, window_s: float = MOUTH_WINDOW_S, full_std_mm: float = MOUTH_FULL_STD_MM,
+    def __init__(self, window_s: float = VisionSettings.mouth_window_s,
+                 full_std_mm: float = MOUTH_FULL_STD_MM,
                  jitter_px: float = MOUTH_JITTER_PX):
         self.window_s = window_s
         self.full_std_mm = full_std_mm
