@@ -1,0 +1,151 @@
+"""``ntt wyoming wake|satellite``: NTT for Home Assistant over the Wyoming protocol.
+
+``wake`` is a wake service any Wyoming satellite can point its wake URI at (audio-only
+decision); ``satellite`` is NTT as the satellite itself, with its microphone and camera.
+Both run until Ctrl-C or SIGTERM. Needs the ``wyoming`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from functools import partial
+
+from ntt.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="role", metavar="ROLE", required=True,
+                           parser_class=type(p))
+    wake = sub.add_parser("wake", help="a wake service: detections at directed speech",
+                          description="A Wyoming wake service: a satellite streams audio, "
+                          "NTT sends a detection at each utterance it judges directed.")
+    wake.add_argument("--uri", default="tcp://127.0.0.1:10400",
+                      help="where to listen (tcp://HOST:PORT or unix://PATH)")
+    _decision_arguments(wake)
+
+    sat = sub.add_parser("satellite", help="NTT as a satellite Home Assistant connects to",
+                         description="NTT as a Wyoming satellite: Home Assistant connects; "
+                         "directed utterances run its pipeline, its replies are played.")
+    sat.add_argument("--uri", default="tcp://0.0.0.0:10700", help="where to listen")
+    sat.add_argument("--name", default="NTT", help="the satellite's name in Home Assistant")
+    sat.add_argument("--area", help="the area it is in")
+    sat.add_argument("--camera", default="0", help="camera index or video device path")
+    sat.add_argument("--no-camera", action="store_true", help="audio only (privacy)")
+    sat.add_argument("--mic", help="microphone name or index (default device)")
+    sat.add_argument("--speaker", help="loudspeaker name or index (default device)")
+    sat.add_argument("--no-speaker", action="store_true",
+                     help="play nothing (Home Assistant's pipelines then end at the intent)")
+    sat.add_argument("--replay", metavar="SESSION",
+                     help="a recorded session as microphone and camera, at its own pace")
+    _decision_arguments(sat)
+
+
+def _decision_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"],
+                   help="speech recognizer behind the lexical cue")
+    p.add_argument("--device", default="laptop-webcam",
+                   help="device profile (name or .toml): geometry, calibrated threshold")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import wyoming  # noqa: F401
+    except ImportError:
+        raise InputError("wyoming", "not installed: pip install 'ntt[wyoming]'") from None
+    from wyoming.server import AsyncServer
+
+    try:
+        server = AsyncServer.from_uri(args.uri)
+    except ValueError as exc:
+        raise InputError("--uri", str(exc)) from None
+    from ntt.calibration.profile import load_profile
+
+    device = load_profile(args.device)
+    if args.role == "wake":
+        factory, cleanup = _wake(args, device)
+    else:
+        factory, cleanup = _satellite(args, device)
+    print(f"ntt wyoming {args.role}: listening on {args.uri}", file=sys.stderr, flush=True)
+    try:
+        asyncio.run(server.run(factory))
+    except OSError as exc:  # the port is taken, the socket path is not writable
+        raise InputError("--uri", f"cannot listen on {args.uri}: {exc}") from None
+    finally:
+        cleanup()
+    return 0
+
+
+def _wake(args, device):
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import Settings
+    from ntt.wyoming.wake import WakeHandler, WakeService
+
+    settings = Settings(use_video=False, asr=args.asr)
+    build_pipeline(settings, device=device)  # load every model now: fail before listening
+    service = WakeService(settings.wyoming.wake_word,
+                          lambda: build_pipeline(settings, device=device))
+    return partial(WakeHandler, service), lambda: None
+
+
+def _satellite(args, device):
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import Settings
+    from ntt.wyoming.satellite import SatelliteHandler, SatelliteService, satellite_info
+
+    make_source, use_video = _source(args)
+    settings = Settings(use_video=use_video, asr=args.asr)
+    build_pipeline(settings, device=device)  # load every model now: fail before listening
+    service = SatelliteService(
+        settings=settings, info=satellite_info(settings, args.name, args.area),
+        make_pipeline=lambda turns: build_pipeline(settings, device=device, engine=turns),
+        make_source=make_source, speaker=_speaker(args))
+    return partial(SatelliteHandler, service), service.stop
+
+
+def _source(args):
+    """How the satellite listens: the devices, or a replayed session."""
+    if args.replay:
+        from ntt.io.session import load_session
+        from ntt.io.sources import SessionSource
+
+        session = load_session(args.replay)
+        use_video = not args.no_camera and session.video_path is not None
+        return (lambda: SessionSource(session, use_video=use_video, realtime=True)), use_video
+    from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
+
+    mic = int(args.mic) if args.mic and args.mic.isdigit() else args.mic
+    try:
+        import sounddevice as sd
+
+        sd.query_devices(mic, kind="input")
+    except Exception as exc:  # no PortAudio, no such device: say so before listening
+        raise InputError("--mic", f"no microphone {mic if mic is not None else ''}"
+                         f"({exc})") from None
+
+    def live():
+        camera = None
+        if not args.no_camera:
+            camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
+        return LiveSource(MicrophoneReader(mic), camera)
+
+    return live, not args.no_camera
+
+
+def _speaker(args):
+    if args.no_speaker:
+        return None
+    from ntt.wyoming.replies import SoundDeviceSpeaker
+
+    spec = int(args.speaker) if args.speaker and args.speaker.isdigit() else args.speaker
+    try:
+        return SoundDeviceSpeaker(spec)
+    except Exception as exc:  # no PortAudio, no such device
+        if args.speaker:
+            raise InputError("--speaker", f"cannot open {args.speaker!r}: {exc}") from None
+        log.warning("no speaker (%s): Home Assistant's replies will not be played", exc)
+        return None

@@ -1,0 +1,191 @@
+"""``ntt wyoming wake``: NTT as a Wyoming wake service (after wyoming-openwakeword's handler).
+
+A satellite (wyoming-satellite, Home Assistant's own wake-word stage) streams its microphone
+here: ``detect``, ``audio-start``, ``audio-chunk``…, ``audio-stop``. NTT runs its audio-only
+decision over the stream and answers each utterance it judges directed with one
+``detection`` named after the wake word in its ``describe`` info; ``audio-stop`` without any
+is answered ``not-detected`` and ends the connection, as openWakeWord does.
+
+Each connection gets its own pipeline and its own worker thread (the pipeline is CPU-heavy;
+the event loop stays free for the other clients, for ``describe`` and ``ping``). A new
+``audio-start`` on a connection starts a fresh stream (a new pipeline, the clock back at 0).
+A client that sends garbage or hangs up loses its connection, never the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from wyoming.audio import AudioChunk as WyAudioChunk
+from wyoming.audio import AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Attribution, Describe, Info, WakeModel, WakeProgram
+from wyoming.ping import Ping, Pong
+from wyoming.server import AsyncEventHandler
+from wyoming.wake import Detect, Detection, NotDetected
+
+from ntt import __version__
+from ntt.cues import Decision
+from ntt.pipeline import Pipeline
+from ntt.wyoming.audio import ChunkClock, PcmDecoder, ms
+from ntt.wyoming.directed import DirectedOnsets
+
+log = logging.getLogger(__name__)
+
+ATTRIBUTION = Attribution(name="NTT", url="")
+# A client error is answered with this code before the connection closes.
+BAD_EVENT = "bad-event"
+_client_ids = itertools.count(1)
+
+
+def wake_program(wake_word: str) -> WakeProgram:
+    """What NTT's ``describe`` says of its wake detection (one model: directed speech)."""
+    return WakeProgram(
+        name="ntt", attribution=ATTRIBUTION, installed=True, version=__version__,
+        description="NTT: speech addressed to the device, no wake word (natural turn-taking)",
+        models=[WakeModel(name=wake_word, attribution=ATTRIBUTION, installed=True,
+                          version=__version__, languages=["en"], phrase=None,
+                          description="any request spoken to the device")])
+
+
+def normalize_wake_word(name: str) -> str:
+    """``ok_nabu`` and ``OK Nabu`` are one name (wyoming-satellite's rule)."""
+    return name.lower().replace("_", " ").strip()
+
+
+@dataclass(frozen=True)
+class WakeService:
+    """What every connection shares: the info, the wake word, how to build a pipeline."""
+
+    wake_word: str
+    make_pipeline: Callable[[], Pipeline]
+
+    @property
+    def info(self) -> Info:
+        return Info(wake=[wake_program(self.wake_word)])
+
+
+class _Stream:
+    """One audio stream of one client: decoder, clock, pipeline, one trigger per utterance.
+    Lives in the connection's worker thread."""
+
+    def __init__(self, pipeline: Pipeline, timestamp0_ms: int):
+        self.pipeline = pipeline
+        self.timestamp0_ms = timestamp0_ms
+        self.decoder: PcmDecoder | None = None
+        self.clock = ChunkClock()
+        self.onsets = DirectedOnsets()
+        self.detections = 0
+
+    def push(self, audio: bytes, fmt: tuple[int, int, int]) -> list[Decision]:
+        samples = []
+        if self.decoder is None or self.decoder.format != fmt:
+            if self.decoder is not None:
+                samples.append(self.decoder.flush())
+            self.decoder = PcmDecoder(*fmt)
+        samples.append(self.decoder.decode(audio))
+        out: list[Decision] = []
+        for part in samples:
+            for chunk in self.clock.push(part):
+                out += self._decide(self.pipeline.push(chunk))
+        return out
+
+    def finish(self) -> list[Decision]:
+        out: list[Decision] = []
+        tail = self.decoder.flush() if self.decoder is not None else None
+        chunks = (self.clock.push(tail) if tail is not None else []) + self.clock.flush()
+        for chunk in chunks:
+            out += self._decide(self.pipeline.push(chunk))
+        return out + self._decide(self.pipeline.flush())
+
+    def _decide(self, items: list) -> list[Decision]:
+        return [d for item in items if isinstance(item, Decision)
+                and (d := self.onsets.push(item)) is not None]
+
+
+class WakeHandler(AsyncEventHandler):
+    """One client connection."""
+
+    def __init__(self, service: WakeService, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter):
+        super().__init__(reader, writer)
+        self.service = service
+        self.client_id = next(_client_ids)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"ntt-wake-{self.client_id}")
+        self._stream: _Stream | None = None
+        self._start_ms: int | None = None  # audio-start's timestamp, for the next stream
+        log.debug("client %d connected", self.client_id)
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        except (OSError, EOFError, asyncio.IncompleteReadError) as exc:
+            log.info("client %d: connection lost (%s)", self.client_id, exc)
+
+    async def handle_event(self, event: Event) -> bool:
+        try:
+            return await self._handle(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("client %d: bad %s event: %s", self.client_id, event.type, exc)
+            await self.write_event(Error(text=f"bad {event.type} event: {exc}",
+                                         code=BAD_EVENT).event())
+            return False
+
+    async def _handle(self, event: Event) -> bool:
+        if Describe.is_type(event.type):
+            await self.write_event(self.service.info.event())
+        elif Ping.is_type(event.type):
+            await self.write_event(Pong(text=Ping.from_event(event).text).event())
+        elif Detect.is_type(event.type):
+            names = Detect.from_event(event).names or []
+            wanted = {normalize_wake_word(n) for n in names}
+            if wanted and normalize_wake_word(self.service.wake_word) not in wanted:
+                log.info("client %d asks for %s; NTT detects directed speech as %r",
+                         self.client_id, names, self.service.wake_word)
+        elif AudioStart.is_type(event.type):
+            start = AudioStart.from_event(event)
+            PcmDecoder(start.rate, start.width, start.channels)  # refuse a bad format now
+            self._stream, self._start_ms = None, start.timestamp
+        elif WyAudioChunk.is_type(event.type):
+            chunk = WyAudioChunk.from_event(event)
+            fmt = (chunk.rate, chunk.width, chunk.channels)
+            if self._stream is None:
+                t0 = self._start_ms if self._start_ms is not None else chunk.timestamp
+                self._stream = await self._in_worker(
+                    lambda: _Stream(self.service.make_pipeline(), t0 or 0))
+            stream = self._stream
+            await self._detected(stream, await self._in_worker(
+                lambda: stream.push(chunk.audio, fmt)))
+        elif AudioStop.is_type(event.type):
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                await self._detected(stream, await self._in_worker(stream.finish))
+            if stream is None or stream.detections == 0:
+                await self.write_event(NotDetected().event())
+            return False
+        else:
+            log.debug("client %d: ignored %s", self.client_id, event.type)
+        return True
+
+    async def _in_worker(self, fn):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def _detected(self, stream: _Stream, decisions: list[Decision]) -> None:
+        for d in decisions:
+            timestamp = stream.timestamp0_ms + ms(d.start_s)
+            log.info("client %d: directed speech from %.2f s (%s, p=%.2f)", self.client_id,
+                     d.start_s, d.kind, d.p_directed)
+            await self.write_event(Detection(name=self.service.wake_word,
+                                             timestamp=timestamp).event())
+            stream.detections += 1
+
+    async def disconnect(self) -> None:
+        self._stream = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        log.debug("client %d disconnected", self.client_id)

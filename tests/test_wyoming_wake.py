@@ -1,0 +1,180 @@
+"""``ntt wyoming wake`` as a real process, spoken to by the real ``wyoming`` client library
+over loopback: describe, recorded sessions streamed in, detections out at directed speech
+only; clients that misbehave; and wyoming-satellite itself using NTT as its wake service
+(``test_wyoming_satellite_peer.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+from wyoming_helpers import (
+    free_port,
+    label_at,
+    offline_onsets,
+    read_all,
+    stop,
+    wait_for_port,
+)
+
+pytest.importorskip("wyoming")
+from wyoming.audio import AudioChunk, AudioStart, AudioStop  # noqa: E402
+from wyoming.client import AsyncTcpClient  # noqa: E402
+from wyoming.error import Error  # noqa: E402
+from wyoming.event import Event, async_write_event  # noqa: E402
+from wyoming.info import Describe, Info  # noqa: E402
+from wyoming.ping import Ping, Pong  # noqa: E402
+from wyoming.wake import Detect, Detection, NotDetected  # noqa: E402
+
+SAMPLES = REPO / "datasets" / "samples"
+LIVING_ROOM = SAMPLES / "living-room"  # two requests, side talk between them
+CAMERA_OFF = SAMPLES / "camera-off"  # people talking to each other only
+CHUNK_FRAMES = 1024  # what wyoming-satellite and Home Assistant send
+
+
+@pytest.fixture(scope="module")
+def wake_port():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ntt.cli", "wyoming", "wake",
+                             "--uri", f"tcp://127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc)
+        yield port
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def expected_ms():
+    """Where the offline audio-only pipeline first decides each living-room utterance
+    directed, in ms: what the wake service must detect."""
+    return [round(s * 1000) for s in offline_onsets(LIVING_ROOM)]
+
+
+def pcm(session_dir, rate=16_000, width=2, channels=1) -> bytes:
+    """The session's audio as raw PCM in another format, converted by sox (not by NTT)."""
+    out = subprocess.run(["sox", str(session_dir / "audio.wav"), "-t", "raw", "-r", str(rate),
+                          "-b", str(8 * width), "-c", str(channels), "-e", "signed-integer",
+                          "-L", "-"], capture_output=True, check=True)
+    return out.stdout
+
+
+async def stream(port: int, audio: bytes, rate=16_000, width=2, channels=1,
+                 names=("ntt",)) -> list[Event]:
+    frame = width * channels
+    async with AsyncTcpClient("127.0.0.1", port) as client:
+        await client.write_event(Detect(names=list(names)).event())
+        await client.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
+        step = CHUNK_FRAMES * frame
+        for i in range(0, len(audio), step):
+            await client.write_event(AudioChunk(
+                rate=rate, width=width, channels=channels, audio=audio[i:i + step],
+                timestamp=1000 * (i // frame) // rate).event())
+        await client.write_event(AudioStop().event())
+        return await read_all(client)
+
+
+def detections(events: list[Event]) -> list[Detection]:
+    return [Detection.from_event(e) for e in events if Detection.is_type(e.type)]
+
+
+def test_describe_names_the_wake_word(wake_port):
+    async def ask():
+        async with AsyncTcpClient("127.0.0.1", wake_port) as client:
+            await client.write_event(Describe().event())
+            return Info.from_event(await client.read_event())
+
+    info = asyncio.run(ask())
+    program = info.wake[0]
+    assert program.name == "ntt" and program.installed
+    assert [m.name for m in program.models] == ["ntt"]
+
+
+def test_detections_at_directed_utterances_as_the_offline_pipeline_decides(wake_port,
+                                                                          expected_ms):
+    events = asyncio.run(stream(wake_port, pcm(LIVING_ROOM)))
+    found = detections(events)
+    assert found, "no detection for a session with requests in it"
+    assert all(d.name == "ntt" for d in found)
+    # The stream decides exactly as the same pipeline does offline on the session...
+    assert [d.timestamp for d in found] == expected_ms
+    # ...and each detection is at a labelled request, never at the side talk.
+    for d in found:
+        label = label_at(LIVING_ROOM, d.timestamp / 1000)
+        assert label is not None and label[2], f"detection at {d.timestamp} ms: {label}"
+    assert not any(NotDetected.is_type(e.type) for e in events)
+
+
+def test_any_audio_format_and_several_clients_at_once(wake_port, expected_ms):
+    """44.1 kHz stereo 24-bit and 16 kHz mono streams at the same time, each on its own
+    pipeline; describe is answered while both are being decided."""
+    async def both():
+        talk = asyncio.create_task(stream(wake_port, pcm(CAMERA_OFF)))
+        hifi = asyncio.create_task(stream(wake_port, pcm(LIVING_ROOM, 44_100, 3, 2),
+                                          44_100, 3, 2))
+        await asyncio.sleep(1.0)
+        async with AsyncTcpClient("127.0.0.1", wake_port) as client:
+            await client.write_event(Describe().event())
+            info = await client.read_event()
+            described_while_busy = not talk.done() and not hifi.done()
+        return await talk, await hifi, Info.is_type(info.type), described_while_busy
+
+    talk, hifi, described, while_busy = asyncio.run(both())
+    assert described and while_busy
+    # People talking to each other: nothing detected, and the stream ends "not detected".
+    assert detections(talk) == [] and NotDetected.is_type(talk[-1].type)
+    found = detections(hifi)
+    assert found
+    for d in found:
+        label = label_at(LIVING_ROOM, d.timestamp / 1000)
+        assert label is not None and label[2]
+    # Resampled twice (by sox, then by NTT), the onsets stay where they were.
+    assert len(found) == len(expected_ms)
+    assert all(abs(d.timestamp - t) <= 100 for d, t in zip(found, expected_ms, strict=True))
+
+
+def test_misbehaving_clients_lose_only_their_connection(wake_port, expected_ms):
+    async def misbehave():
+        # 1. Not JSON at all.
+        reader, writer = await asyncio.open_connection("127.0.0.1", wake_port)
+        writer.write(b"\x00\xffthis is not an event\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 30) == b""  # closed by the server
+        writer.close()
+        # 2. A header promising a payload, then a hang-up.
+        reader, writer = await asyncio.open_connection("127.0.0.1", wake_port)
+        writer.write(b'{"type": "audio-chunk", "data": {"rate": 16000, "width": 2, '
+                     b'"channels": 1}, "payload_length": 100000}\n' + b"\x01" * 10)
+        await writer.drain()
+        writer.close()
+        # 3. A format no PCM has: an error event, then the connection closes.
+        async with AsyncTcpClient("127.0.0.1", wake_port) as client:
+            await client.write_event(AudioStart(rate=16000, width=7, channels=1).event())
+            bad = await read_all(client, 30)
+        assert Error.is_type(bad[0].type) and Error.from_event(bad[0]).code == "bad-event"
+        # 4. Half a session, then gone without audio-stop.
+        reader, writer = await asyncio.open_connection("127.0.0.1", wake_port)
+        audio = pcm(LIVING_ROOM)
+        await async_write_event(AudioStart(rate=16000, width=2, channels=1).event(), writer)
+        for i in range(0, len(audio) // 2, 2 * CHUNK_FRAMES):
+            await async_write_event(AudioChunk(rate=16000, width=2, channels=1,
+                                               audio=audio[i:i + 2 * CHUNK_FRAMES]).event(),
+                                    writer)
+        writer.transport.abort()
+        # The server still answers, and still decides, for a satellite set up for
+        # openWakeWord ("ok_nabu") too: NTT detects under its own name, as its info says.
+        async with AsyncTcpClient("127.0.0.1", wake_port) as client:
+            await client.write_event(Ping(text="still there?").event())
+            pong = await client.read_event()
+        return bad, pong, await stream(wake_port, audio, names=("ok_nabu",))
+
+    bad, pong, events = asyncio.run(misbehave())
+    assert Pong.is_type(pong.type) and Pong.from_event(pong).text == "still there?"
+    found = detections(events)
+    assert [d.timestamp for d in found] == expected_ms
+    assert {d.name for d in found} == {"ntt"}
+
