@@ -29,6 +29,7 @@ COMMANDS = {
     "gui": "the Qt visualizer: live or replaying a session",
     "export": "copy a session, optionally with faces blurred",
     "forget": "erase what the device stored about the household",
+    "wyoming": "Home Assistant over Wyoming: a wake service, or NTT as a satellite",
 }
 
 
