@@ -36,3 +36,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q -e "$spec" >&2
     echo "$want" >"$stamp"
 fi
+
+# A real Wyoming peer for the tests. wyoming-satellite pins an older wyoming than NTT's, and
+# runs as its own process anyway, so it gets its own environment inside .venv.
+if [[ ",$EXTRAS," == *",dev,"* ]]; then
+    PEER="$VENV/peers/wyoming-satellite"
+    PEER_PIN="wyoming-satellite==1.0.0"
+    if [ "$(cat "$PEER/.ntt-installed" 2>/dev/null)" != "$PEER_PIN" ]; then
+        echo "[setup] installing the test peer $PEER_PIN" >&2
+        "$PY" -m venv "$PEER"
+        "$PEER/bin/python" -m pip install -q "$PEER_PIN" >&2
+        echo "$PEER_PIN" >"$PEER/.ntt-installed"
+    fi
+fi

@@ -1,15 +1,18 @@
 """``ntt wyoming wake`` as a real process, spoken to by the real ``wyoming`` client library
 over loopback: describe, recorded sessions streamed in, detections out at directed speech
-only; clients that misbehave; and wyoming-satellite itself using NTT as its wake service
-(``test_wyoming_satellite_peer.py``)."""
+only; clients that misbehave; and wyoming-satellite itself, installed from PyPI, using NTT
+as its wake service."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+import soundfile as sf
 from conftest import REPO
 from wyoming_helpers import (
     free_port,
@@ -21,18 +24,23 @@ from wyoming_helpers import (
 )
 
 pytest.importorskip("wyoming")
+from wyoming.asr import Transcript  # noqa: E402
 from wyoming.audio import AudioChunk, AudioStart, AudioStop  # noqa: E402
 from wyoming.client import AsyncTcpClient  # noqa: E402
 from wyoming.error import Error  # noqa: E402
 from wyoming.event import Event, async_write_event  # noqa: E402
 from wyoming.info import Describe, Info  # noqa: E402
 from wyoming.ping import Ping, Pong  # noqa: E402
+from wyoming.pipeline import PipelineStage, RunPipeline  # noqa: E402
+from wyoming.satellite import RunSatellite  # noqa: E402
 from wyoming.wake import Detect, Detection, NotDetected  # noqa: E402
 
 SAMPLES = REPO / "datasets" / "samples"
 LIVING_ROOM = SAMPLES / "living-room"  # two requests, side talk between them
 CAMERA_OFF = SAMPLES / "camera-off"  # people talking to each other only
 CHUNK_FRAMES = 1024  # what wyoming-satellite and Home Assistant send
+# wyoming-satellite pins an older wyoming, so scripts/bootstrap.sh gives it its own venv.
+PEER_PYTHON = Path(sys.prefix) / "peers" / "wyoming-satellite" / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +186,63 @@ def test_misbehaving_clients_lose_only_their_connection(wake_port, expected_ms):
     assert [d.timestamp for d in found] == expected_ms
     assert {d.name for d in found} == {"ntt"}
 
+
+
+def test_wyoming_satellite_uses_ntt_as_its_wake_service(wake_port, expected_ms, tmp_path):
+    """The real wyoming-satellite, its microphone playing the living-room recording in real
+    time, NTT as its wake service, and the wyoming client library as Home Assistant: the
+    satellite must run Home Assistant's pipeline at the directed request, streaming that
+    request's audio, and at nothing else."""
+    if not PEER_PYTHON.exists():
+        pytest.skip("wyoming-satellite not installed (scripts/bootstrap.sh installs it)")
+    port, go = free_port(), tmp_path / "go"
+    mic = f"{sys.executable} {REPO / 'tests' / 'wyoming_peer_mic.py'} " \
+          f"{LIVING_ROOM / 'audio.wav'} {go}"
+    proc = subprocess.Popen([str(PEER_PYTHON), "-m", "wyoming_satellite", "--name", "peer",
+                             "--uri", f"tcp://127.0.0.1:{port}", "--mic-command", mic,
+                             "--wake-uri", f"tcp://127.0.0.1:{wake_port}",
+                             "--wake-word-name", "ntt", "--no-zeroconf"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    duration_s = sf.info(str(LIVING_ROOM / "audio.wav")).duration
+
+    async def home_assistant():
+        async with AsyncTcpClient("127.0.0.1", port) as ha:
+            await ha.write_event(Describe().event())
+            info = Info.from_event(await ha.read_event())
+            await ha.write_event(RunSatellite().event())
+            await asyncio.sleep(1.0)  # the satellite connects to NTT and sends detect
+            go.touch()
+            t0, events, audio_in_run = time.monotonic(), [], None
+            while (left := t0 + duration_s + 8.0 - time.monotonic()) > 0:
+                try:
+                    event = await asyncio.wait_for(ha.read_event(), left)
+                except TimeoutError:
+                    break
+                events.append((time.monotonic() - t0, event))
+                if RunPipeline.is_type(event.type):
+                    audio_in_run = 0
+                elif AudioChunk.is_type(event.type) and audio_in_run is not None:
+                    audio_in_run += 1
+                    if audio_in_run == 16:  # about a second: Home Assistant has heard it
+                        await ha.write_event(Transcript(text="what is the weather").event())
+                        audio_in_run = None
+        return info, events
+
+    try:
+        wait_for_port(port, proc)
+        info, events = asyncio.run(home_assistant())
+    finally:
+        stop(proc)
+    assert info.satellite.name == "peer"
+    recording = pcm(LIVING_ROOM)
+    runs = [i for i, (_, e) in enumerate(events) if RunPipeline.is_type(e.type)]
+    assert len(runs) == len(expected_ms) >= 1
+    for i, onset_ms in zip(runs, expected_ms, strict=True):
+        t_s, event = events[i]
+        assert RunPipeline.from_event(event).start_stage == PipelineStage.ASR
+        assert t_s >= onset_ms / 1000  # not before the request was spoken
+        first_audio = next(AudioChunk.from_event(e) for _, e in events[i:]
+                           if AudioChunk.is_type(e.type))
+        at_s = recording.find(first_audio.audio) / 2 / 16_000
+        label = label_at(LIVING_ROOM, at_s)
+        assert at_s >= onset_ms / 1000 and label is not None and label[2], (at_s, label)
