@@ -172,7 +172,7 @@ def test_satellite_process_with_its_camera_on_a_replayed_session():
             await ha.write_event(RunSatellite().event())
             events = []
             async with asyncio.timeout(300):
-                while (found := runs(events)[0]) == [] or len(events) < 10:
+                while not runs(events)[0]:
                     event = await ha.read_event()
                     assert event is not None
                     events.append(event)
@@ -190,3 +190,50 @@ def test_satellite_process_with_its_camera_on_a_replayed_session():
         assert r["run"].end_stage == PipelineStage.HANDLE  # no speaker: no TTS asked for
         label = label_at(LIVING_ROOM, r["detection"].timestamp / 1000)
         assert label is not None and label[2]
+
+
+def test_misbehaving_clients_lose_only_their_connection():
+    settings = Settings(use_video=False)
+    service = SatelliteService(
+        settings=settings, info=satellite_info(settings, "NTT"),
+        make_pipeline=lambda turns: build_pipeline(settings, engine=turns),
+        make_source=lambda: [], speaker=CapturedSpeaker())
+
+    async def misbehave():
+        port = free_port()
+        server = AsyncServer.from_uri(f"tcp://127.0.0.1:{port}")
+        await server.start(partial(SatelliteHandler, service))
+        try:
+            # Not JSON: closed.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"\xff\xfe garbage\n")
+            await writer.drain()
+            garbage_closed = await asyncio.wait_for(reader.read(), 30) == b""
+            writer.close()
+            # A reply in a format no PCM has: an error, closed, and it is no longer the
+            # satellite's Home Assistant.
+            async with AsyncTcpClient("127.0.0.1", port) as bad:
+                await bad.write_event(RunSatellite().event())
+                await bad.write_event(AudioStart(rate=22050, width=9, channels=1).event())
+                error = await bad.read_event()
+                closed = await bad.read_event()
+            # A header that promises a payload, then a hang-up.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b'{"type": "run-satellite", "payload_length": 5000}\n12')
+            await writer.drain()
+            writer.transport.abort()
+            # Home Assistant can connect and is served.
+            async with AsyncTcpClient("127.0.0.1", port) as ha:
+                await ha.write_event(RunSatellite().event())
+                await ha.write_event(Ping(text="ok?").event())
+                pong = await ha.read_event()
+            await asyncio.to_thread(service.finished.wait, 120)  # its (empty) source ran
+        finally:
+            await server.stop()
+            service.stop()
+        return garbage_closed, error, closed, pong
+
+    garbage_closed, error, closed, pong = asyncio.run(misbehave())
+    assert garbage_closed
+    assert error.type == "error" and error.data["code"] == "bad-event" and closed is None
+    assert Pong.is_type(pong.type) and Pong.from_event(pong).text == "ok?"

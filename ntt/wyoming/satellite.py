@@ -99,9 +99,12 @@ class SatelliteService:
         self.streamer.server_event(event)
         if RunSatellite.is_type(event.type):
             self.start_listening()
-        elif self.player is None:
-            pass
-        elif Synthesize.is_type(event.type):
+        elif self.player is not None:
+            self._reply(event)
+
+    def _reply(self, event: Event) -> None:
+        """Home Assistant's spoken reply: its text, then its audio."""
+        if Synthesize.is_type(event.type):
             self.player.synthesize(Synthesize.from_event(event).text)
         elif AudioStart.is_type(event.type):
             start = AudioStart.from_event(event)
