@@ -1,6 +1,6 @@
 """Audio cues: voice activity (its boundaries and per-window probability), prosody (per
-32 ms window and per utterance) and where a voice came from (per utterance, from a
-microphone array)."""
+32 ms window and per utterance), whether the speaker has finished (per window, from words
+and prosody) and where a voice came from (per utterance, from a microphone array)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,21 @@ class UtteranceProsody:
     f0_hop_s: float = 0.01
     f0_contour_hz: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
                                       repr=False)
+
+
+@dataclass(frozen=True)
+class EndOfTurn:
+    """Whether the speaker has finished their turn, per 32 ms window from an utterance's
+    onset until the turn is over (``ntt.endpoint``). ``t_s`` is when it is known (the
+    window's end); ``silence_s`` how long the speaker has been quiet (0 while speaking), so
+    the speech ended at ``t_s - silence_s``; ``p_finished`` the probability that they are
+    done (0 while speaking); ``p_words`` what the words so far say alone (NaN: no words
+    yet)."""
+
+    t_s: float
+    p_finished: float
+    silence_s: float
+    p_words: float = float("nan")
 
 
 @dataclass(frozen=True)
