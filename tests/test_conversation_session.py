@@ -157,6 +157,7 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
         UtteranceProsody,
         VideoFrame,
     )
+    from ntt.device_context import DeviceContextStage
     from ntt.errors import InputError
     from ntt.fusion.rule import rule_fusion
     from ntt.io.sources import SessionSource
@@ -177,6 +178,8 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
             Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)),
             Route("asr", asr, (AudioChunk, SpeechEvent, SourceStatus)),
             Route("clock", Clock(TICK_S), (AudioChunk,)),
+            # Live wiring: what the engine says is the context, read before fusion.
+            Route("context", DeviceContextStage(engine.device_turns), (Tick,)),
             Route("fusion", rule_fusion(), (FacesCue, SpeechEvent, ProsodyFrame, UtteranceProsody,
                                            PartialHypothesis, AsrDecoderCue, DeviceContext, Tick,
                                            SourceStatus)),
