@@ -28,6 +28,7 @@ from ntt.cues import (
     AudioChunk,
     Decision,
     LexicalCue,
+    MicArrayChunk,
     PartialHypothesis,
     SourceStatus,
     SpeechEvent,
@@ -104,6 +105,11 @@ class Pipeline:
     def stage(self, name: str) -> Stage:
         return next(r.stage for r in self.routes if r.name == name)
 
+    def takes(self, item_type: type) -> bool:
+        """Whether some stage takes ``item_type`` (a source asks before it sends
+        ``MicArrayChunk``s instead of mono ``AudioChunk``s)."""
+        return any(issubclass(item_type, r.accepts) for r in self.routes)
+
     def _emit(self, items: list) -> None:
         for item in items:
             if isinstance(item, Tick):
@@ -137,7 +143,7 @@ class Pipeline:
     def push(self, item: Any) -> list:
         """Everything produced by one source item, in the order it was produced (a control
         item itself comes first)."""
-        if isinstance(item, AudioChunk):
+        if isinstance(item, AudioChunk | MicArrayChunk):
             self.times.audio_s = max(self.times.audio_s, item.end_s)
         first, self._feedback = self._feedback + [item], []
         if isinstance(item, SourceStatus):  # sources report changes, so this logs each once
@@ -160,7 +166,8 @@ class Pipeline:
 def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | None = None,
                    gaze_correction: GazeCorrection | None = None,
                    observers: Iterable[Callable[[Any], None]] = (), device_turns: tuple = (),
-                   fusion_stage: Stage | None = None, engine: Stage | None = None) -> Pipeline:
+                   fusion_stage: Stage | None = None, engine: Stage | None = None,
+                   audio_channels: int = 1, playback: bool = False) -> Pipeline:
     """The standard NTT pipeline with every model loaded from installed packages.
 
     ``settings`` is the one settings tree; ``device`` the device profile (camera geometry,
@@ -169,6 +176,12 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     context; live, ``engine`` (the conversation engine) answers decisions and what it says is
     the context. Offline the engine still answers, but the recording's turns are the context.
     ``fusion_stage`` replaces the fusion built from ``settings``.
+    ``audio_channels`` and ``playback`` say what the source delivers (a session's
+    ``channels`` and whether it has ``playback.wav``; live, the profile's microphones and
+    whether the device records what it plays): with more than one microphone or a playback
+    reference the device-audio front-end (``ntt.device_audio``) comes before the VAD, and
+    the source should send ``MicArrayChunk``s (``Pipeline.takes``). Otherwise the mono audio
+    reaches the VAD exactly as before.
     """
     from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
@@ -191,8 +204,18 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         routes.append(Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh(), geometry=geometry,
                                                    settings=vision, gaze_correction=correct),
                             (VideoFrame, SourceStatus)))
+    direction = None
+    if settings.device_audio.enabled and (audio_channels > 1 or playback):
+        from ntt.device_audio import build_stages
+
+        front, direction = build_stages(settings.device_audio,
+                                        device.microphone if device is not None else None,
+                                        audio_channels)
+        routes.append(Route("device_audio", front, (MicArrayChunk,)))
     routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad),
                         (AudioChunk, SourceStatus)))
+    if direction is not None:
+        routes.append(Route("direction", direction, (SpeechEvent, AudioChunk, SourceStatus)))
     routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
     if settings.asr != "none":
         from ntt.asr import load_recognizer
@@ -238,4 +261,6 @@ def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Sta
     if fusion.model_path is None and not path.is_file():
         log.warning("no trained fusion model at %s: using the hand-set rule", path)
         return rule
-    return model_fusion(FusionModel.load(path), threshold=threshold, timing=settings.timing)
+    camera = device.camera_geometry() if device is not None else None
+    return model_fusion(FusionModel.load(path), threshold=threshold, timing=settings.timing,
+                        camera=camera)

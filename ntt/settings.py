@@ -72,6 +72,47 @@ class VisionSettings:
 
 
 @dataclass(frozen=True)
+class DeviceAudioSettings:
+    """The device-audio front-end (``ntt.device_audio``): echo cancellation, the beam, the
+    direction of arrival, optional noise suppression and gain. The pipeline adds it only
+    when the input has more than one microphone or a playback reference; a single
+    microphone without playback reaches the VAD untouched."""
+
+    enabled: bool = True
+    """Run the front-end where the input calls for it (False: the first microphone goes
+    to the VAD as it is, the playback reference is ignored)."""
+    echo_cancel: bool = True
+    """Cancel the playback reference from every microphone (speexdsp's adaptive filter)."""
+    echo_tail_ms: float = 200.0
+    """How long an echo the canceller models: the direct path and early reflections of a
+    living room. Longer adapts more slowly; the late reverberant tail stays, ~20 dB down."""
+    beam: Literal["delay_and_sum", "first_mic"] = "delay_and_sum"
+    """The mono signal for the VAD and recognizer: a delay-and-sum beam towards the talker,
+    or the first (echo-cancelled) microphone."""
+    steer: bool = True
+    """Steer the beam at the last located talker (else straight out of the lens)."""
+    min_steer_confidence: float = 0.1
+    """A direction steers the beam only with at least this confidence."""
+    doa: bool = True
+    """Locate every utterance (SRP-PHAT) and emit a ``DirectionCue``."""
+    doa_band_hz: tuple[float, float] = (300.0, 3500.0)
+    """Frequencies the direction is estimated from: speech's strong band, below the
+    spatial aliasing of the shipped arrays' 30–70 mm spacings."""
+    doa_grid_deg: float = 1.0
+    """Azimuth step of the SRP-PHAT search."""
+    doa_update_s: float = 0.3
+    """While an utterance goes on, a provisional direction (``final=False``) this often,
+    so early decisions and the beam have one."""
+    doa_max_span_s: float = 4.0
+    """A long utterance is located from its last this-many seconds (the talker now)."""
+    noise_suppression: int = 0
+    """WebRTC noise suppression level 1–4 on the mono output; 0 off (the recognizers and
+    the VAD were tuned on unsuppressed audio)."""
+    auto_gain_dbfs: int = 0
+    """WebRTC automatic gain target, dB below full scale (1–31); 0 off."""
+
+
+@dataclass(frozen=True)
 class TimingSettings:
     """When fusion decides (``ntt.fusion.gate``): the same for the model and the rule."""
 
@@ -172,6 +213,7 @@ class Settings:
     asr: Literal["pocketsphinx", "whisper", "none"] = "pocketsphinx"
     """The recognizer; ``none`` runs without words."""
     vision: VisionSettings = field(default_factory=VisionSettings)
+    device_audio: DeviceAudioSettings = field(default_factory=DeviceAudioSettings)
     vad: VadSettings = field(default_factory=VadSettings)
     timing: TimingSettings = field(default_factory=TimingSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)

@@ -12,6 +12,7 @@ from ntt.cues import (
     AsrDecoderCue,
     AudioChunk,
     DeviceContext,
+    DirectionCue,
     Face,
     FacesCue,
     Intent,
@@ -100,8 +101,32 @@ def test_each_cue_type_fills_its_features(cue, expected):
 
 
 def test_every_fusion_input_type_is_covered_here():
-    covered = {type(c) for c, _ in EXPECTED} | {SpeechEvent, SourceStatus}
+    covered = {type(c) for c, _ in EXPECTED} | {SpeechEvent, SourceStatus, DirectionCue}
     assert covered == set(FUSION_INPUTS)
+
+
+def test_direction_decides_who_spoke_without_changing_the_vector():
+    """A direction of arrival adds no feature (the model's input is unchanged) but, with the
+    camera's intrinsics, says whether the face in view is the talker: FACE's centre is at
+    -8.5 degrees in a 640-px frame of a 65-degree camera."""
+    from ntt.vision.camera import CameraGeometry
+
+    def tick(*cues):
+        tracker = FeatureTracker(CameraGeometry(hfov_deg=65.0))
+        for cue in (START, FACES, *cues):
+            tracker.observe(cue)
+        return tracker.tick(Tick(1.2))
+
+    plain = tick()
+    towards = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=-6.0, confidence=0.6))
+    away = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.6))
+    unsure = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.05))
+    stale = tick(DirectionCue(0.5, 0.2, 0.5, azimuth_deg=40.0, confidence=0.6))
+    assert plain.speaker_track == towards.speaker_track == 3
+    assert away.speaker_track is None  # the voice came from where nobody is in view
+    assert unsure.speaker_track == stale.speaker_track == 3
+    for feats in (towards, away, unsure, stale):
+        assert np.array_equal(feats.values, plain.values)
 
 
 def test_speech_start_opens_the_utterance_and_camera_loss_hides_the_faces():

@@ -28,26 +28,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ntt.calibration.gaze import load_user_calibration, user_path
+    from ntt.calibration.profile import load_profile
     from ntt.conversation.engine import ConversationEngine
+    from ntt.conversation.speech import default_speech
+    from ntt.io.playback import PlaybackReference
     from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
     from ntt.pipeline import build_pipeline
     from ntt.settings import Settings
 
+    profile = load_profile(args.device)
     camera = None
     if not args.no_camera:
         camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
-    mic = MicrophoneReader(int(args.mic) if args.mic and args.mic.isdigit() else args.mic)
-    engine = ConversationEngine.live()  # speaks through the default audio device
+    channels = profile.microphone.channels if profile.microphone.is_array else 1
+    mic = MicrophoneReader(int(args.mic) if args.mic and args.mic.isdigit() else args.mic,
+                           channels=channels)
+    # What the engine's speech plays is recorded as the echo canceller's reference.
+    reference = PlaybackReference()
+    speech = default_speech(live=True, reference=reference)
+    plays = bool(getattr(speech, "plays_audio", False))
+    engine = ConversationEngine.live(speech=speech)  # speaks through the default device
     with ExitStack() as stack:
         observers = open_event_log(stack, args.events)
-        from ntt.calibration.gaze import load_user_calibration, user_path
-        from ntt.calibration.profile import load_profile
-
         gaze = load_user_calibration(user_path(args.user)) if args.user else None
         pipeline = build_pipeline(Settings(use_video=camera is not None, asr=args.asr),
-                                  device=load_profile(args.device), gaze_correction=gaze,
-                                  observers=observers, engine=engine)
-        source = LiveSource(mic, camera)
+                                  device=profile, gaze_correction=gaze,
+                                  observers=observers, engine=engine,
+                                  audio_channels=channels, playback=plays)
+        source = LiveSource(mic, camera, playback=reference if plays else None)
         try:
             for item in pipeline.run(source):
                 _show(item, args.json)

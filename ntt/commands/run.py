@@ -9,7 +9,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 
-from ntt.cues import AsrResult, Decision, Say
+from ntt.cues import AsrResult, Decision, MicArrayChunk, Say
 from ntt.io.session import Session, load_session
 from ntt.io.sources import SessionSource
 from ntt.jsonout import open_event_log, print_json, to_jsonable
@@ -68,8 +68,10 @@ def run_session(session: Session, settings: Settings, realtime: bool = False,
     """Decisions, per-stage real-time factors and wall seconds for one session."""
     turns = session.labels.device_turns if session.labels else ()
     pipeline = build_pipeline(settings, device=device, observers=observers, device_turns=turns,
-                              engine=engine)
-    source = SessionSource(session, use_video=settings.use_video, realtime=realtime)
+                              engine=engine, audio_channels=session.channels,
+                              playback=session.playback_path is not None)
+    source = SessionSource(session, use_video=settings.use_video, realtime=realtime,
+                           array=pipeline.takes(MicArrayChunk))
     t0 = time.perf_counter()
     decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
     return decisions, pipeline.times.rtf(), time.perf_counter() - t0

@@ -4,19 +4,24 @@ for echo rejection and the follow-up window) and to start and stop it.
 ``TextSpeech`` estimates durations and plays nothing (offline runs, tests, machines without
 TTS or audio). ``EspeakSpeech`` synthesises with espeak-ng (``ntt.tts``) — so its durations
 are exact — and plays on the default output device through sounddevice when there is one.
-``default_speech(live)`` picks what the machine allows.
+``default_speech(live)`` picks what the machine allows. Given a ``PlaybackReference``
+(``ntt.io.playback``), ``EspeakSpeech`` records there what it plays and when it stops, so
+the live source can hand the echo canceller what the loudspeaker played.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ntt.cues import SAMPLE_RATE_HZ
 from ntt.errors import InputError
+
+if TYPE_CHECKING:
+    from ntt.io.playback import PlaybackReference
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +81,15 @@ class EspeakSpeech:
     for exact offline durations). Synthesised audio is cached per text, so ``duration_s``
     followed by ``say`` synthesises once."""
 
-    def __init__(self, voice: str = "en-us+f2", rate_wpm: int = 165, play: bool = True):
+    def __init__(self, voice: str = "en-us+f2", rate_wpm: int = 165, play: bool = True,
+                 reference: PlaybackReference | None = None):
         from ntt.tts import espeak_available
 
         if not espeak_available():
             raise InputError("espeak-ng", "not installed (apt-get install espeak-ng)")
         self.voice = voice
         self.rate_wpm = rate_wpm
+        self.reference = reference
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sd = None
         if play:
@@ -123,18 +130,24 @@ class EspeakSpeech:
         except self._sd.PortAudioError as exc:
             log.warning("audio playback failed (%s); speech stays text-only", exc)
             self._sd = None
+            return
+        if self.reference is not None:
+            self.reference.played(samples)
 
     def stop(self) -> None:
         log.info("device speech stopped")
         if self._sd is not None:
             self._sd.stop()
+        if self.reference is not None:
+            self.reference.stopped()
 
 
-def default_speech(live: bool) -> SpeechOut:
-    """Live: espeak-ng on the speakers where installed; otherwise (and offline) text only."""
+def default_speech(live: bool, reference: PlaybackReference | None = None) -> SpeechOut:
+    """Live: espeak-ng on the speakers where installed (recording what it plays in
+    ``reference``); otherwise (and offline) text only."""
     if live:
         try:
-            return EspeakSpeech(play=True)
+            return EspeakSpeech(play=True, reference=reference)
         except InputError as exc:
             log.info("%s; speech stays text-only", exc)
     return TextSpeech()

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ntt.cues import FacesCue
+from ntt.cues import FacesCue, MicArrayChunk
 from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def session_hash(session: Session) -> str:
     """Content hash of the session's media and metadata (labels excluded: they do not change
     what the front-ends emit)."""
     h = hashlib.sha256()
-    for path in (session.root / "session.json", session.audio_path, session.video_path):
+    for path in (session.root / "session.json", session.audio_path, session.video_path,
+                 session.playback_path):
         if path is not None:
             with open(path, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
@@ -84,10 +85,20 @@ def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool 
                 return pickle.load(f)
     recorder = CueRecorder()
     turns = session.labels.device_turns if session.labels else ()
+    # A microphone array needs its profile (where the capsules are); version-1 sessions
+    # are recorded exactly as before.
+    device = None
+    if session.channels > 1:
+        from ntt.calibration.profile import profile_for_session
+
+        device = profile_for_session(session)
     pipeline = build_pipeline(Settings(use_video=use_video, asr=asr), device_turns=turns,
-                              fusion_stage=recorder)
+                              fusion_stage=recorder, device=device,
+                              audio_channels=session.channels,
+                              playback=session.playback_path is not None)
     t0 = time.perf_counter()
-    for _ in pipeline.run(SessionSource(session, use_video=use_video)):
+    source = SessionSource(session, use_video=use_video, array=pipeline.takes(MicArrayChunk))
+    for _ in pipeline.run(source):
         pass
     wall = time.perf_counter() - t0
     record = SessionRecord(session.name, session.scenario, session.duration_s, recorder.items,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ntt.cues import (
     AsrDecoderCue,
     DeviceContext,
+    DirectionCue,
     FacesCue,
     LexicalCue,
     PartialHypothesis,
@@ -29,12 +31,15 @@ from ntt.cues import (
 from ntt.fusion.speaker import SpeakerAssociation
 from ntt.stage import refuse
 
+if TYPE_CHECKING:
+    from ntt.vision.camera import CameraGeometry
+
 # What fusion takes besides the Tick that steps it.
 FusionInput = (SourceStatus | FacesCue | SpeechEvent | ProsodyFrame | UtteranceProsody
-               | PartialHypothesis | AsrDecoderCue | LexicalCue | DeviceContext)
+               | PartialHypothesis | AsrDecoderCue | LexicalCue | DeviceContext | DirectionCue)
 FUSION_INPUTS: tuple[type, ...] = (SourceStatus, FacesCue, SpeechEvent, ProsodyFrame,
                                    UtteranceProsody, PartialHypothesis, AsrDecoderCue,
-                                   LexicalCue, DeviceContext)
+                                   LexicalCue, DeviceContext, DirectionCue)
 MODALITIES = ("vision", "audio", "asr", "language", "context")
 VISION = ("attending", "yaw_abs", "pitch", "gaze_angle", "mouth_activity", "eye_open",
           "other_attending", "n_faces", "speaker_margin", "face_size", "sync", "sync_known",
@@ -81,9 +86,12 @@ class TickFeatures:
 
 
 class FeatureTracker:
-    """Consumes cues, returns a ``TickFeatures`` on every ``Tick``."""
+    """Consumes cues, returns a ``TickFeatures`` on every ``Tick``. ``camera`` (the device's
+    intrinsics) lets a ``DirectionCue`` take part in choosing the speaker; it adds nothing
+    to the feature vector."""
 
-    def __init__(self) -> None:
+    def __init__(self, camera: CameraGeometry | None = None) -> None:
+        self.camera = camera
         self.reset()
 
     def reset(self) -> None:
@@ -101,7 +109,7 @@ class FeatureTracker:
         self._last_p = 0.0
         self._last_directed = False
         self._last_speaker: int | None = None
-        self._association = SpeakerAssociation()
+        self._association = SpeakerAssociation(self.camera)
         self._speaker: int | None = None
 
     # --- cue intake ----------------------------------------------------------------------
@@ -141,6 +149,8 @@ class FeatureTracker:
                 self._lexical_partial = item
             case DeviceContext():
                 self._context = item
+            case DirectionCue():
+                self._association.observe_direction(item)
             case _:
                 refuse(self, item, FUSION_INPUTS)
 
@@ -179,7 +189,8 @@ class FeatureTracker:
             self._speaker = None
             return
         mask[MODALITIES.index("vision")] = 1.0
-        choice = self._association.choose(t, cue.faces, self._speech_start)
+        choice = self._association.choose(t, cue.faces, self._speech_start,
+                                          cue.image_size_wh)
         spk = choice.face
         self._speaker = spk.track_id if choice.visible else None
         others = [f.attending for f in cue.faces if f.track_id != spk.track_id]

@@ -7,7 +7,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -27,6 +27,9 @@ from ntt.fusion.features import (
 from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.model import EnsembleStep, FusionNet
 from ntt.settings import TimingSettings
+
+if TYPE_CHECKING:
+    from ntt.vision.camera import CameraGeometry
 
 DEFAULT_MODEL = paths.FUSION_MODEL
 
@@ -92,11 +95,11 @@ class ModelScorer:
     model (ablations, baselines); ``threshold`` overrides the model's operating point."""
 
     def __init__(self, model: FusionModel, masked: tuple[str, ...] = (),
-                 threshold: float | None = None):
+                 threshold: float | None = None, camera: CameraGeometry | None = None):
         self.model = model
         self.keep = np.array([0.0 if m in masked else 1.0 for m in MODALITIES], np.float32)
         self.threshold = model.calibration.threshold if threshold is None else threshold
-        self.tracker = FeatureTracker()
+        self.tracker = FeatureTracker(camera)
         self.step_model = EnsembleStep(model.nets)
         self.reset()
 
@@ -135,6 +138,8 @@ class ModelScorer:
 
 def model_fusion(model: FusionModel, masked: tuple[str, ...] = (),
                  threshold: float | None = None,
-                 timing: TimingSettings | None = None) -> UtteranceGate:
-    """The trained model behind the utterance gate: the fusion stage."""
-    return UtteranceGate(ModelScorer(model, masked, threshold), timing)
+                 timing: TimingSettings | None = None,
+                 camera: CameraGeometry | None = None) -> UtteranceGate:
+    """The trained model behind the utterance gate: the fusion stage. ``camera`` lets the
+    direction of arrival take part in choosing the speaker."""
+    return UtteranceGate(ModelScorer(model, masked, threshold, camera), timing)

@@ -10,6 +10,14 @@ speaker, and a low best score says that nobody in view is the one talking.
 
 Before enough frames of the utterance are in (the early decision), the most active mouth
 over the last second stands in.
+
+Where the device has a microphone array, the utterance's direction of arrival
+(``DirectionCue``, an azimuth in the camera frame) joins in: a face's azimuth follows from
+its image position and the camera intrinsics (``CameraGeometry``), so a confident
+direction picks, among the faces it points at, the best-synchronised one, and a confident
+direction that points at no face says the voice came from off camera — however well a
+listener's lips happen to move with it. Lip synchrony alone decides when the direction is
+missing, unsure or from an earlier utterance.
 """
 
 from __future__ import annotations
@@ -17,10 +25,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ntt.cues import Face
+from ntt.cues import DirectionCue, Face
+
+if TYPE_CHECKING:
+    from ntt.vision.camera import CameraGeometry
 
 MOUTH_WINDOW_S = 1.0  # mouth activity: mean over the last second
 SYNC_WINDOW_S = 4.0  # synchrony: the utterance so far, at most this long
@@ -31,6 +43,14 @@ MIN_STD = 1e-4  # a series flatter than this carries no timing
 # speakers (94% of those kept are right).
 MIN_SPEAKER_SYNC = 0.2
 HISTORY_S = SYNC_WINDOW_S + 1.0
+# A direction of arrival counts only with this SRP-PHAT coherence (ntt.device_audio.doa):
+# a single talker in a living room measures 0.4-0.6, diffuse noise and overlapping talkers
+# less.
+MIN_DIRECTION_CONFIDENCE = 0.3
+# A face within this many degrees of the direction can be the talker (the arrays' DOA
+# error in reverberant rooms is mostly under 10 degrees, a face is ~5 degrees wide at 2 m).
+MAX_FACE_OFFSET_DEG = 15.0
+SAME_UTTERANCE_S = 0.05  # a direction belongs to the utterance that starts where it starts
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,8 @@ class SpeakerChoice:
     sync_margin: float
     visible: bool
     attending_share: float  # mean attending of this face over the utterance so far
+    direction_deg: float | None = None  # the utterance's direction of arrival, if used
+    direction_offset_deg: float | None = None  # this face's angle from that direction
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -59,13 +81,30 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float | None:
 class SpeakerAssociation:
     """``observe_faces`` / ``observe_level`` as cues arrive; ``choose`` on each tick."""
 
-    def __init__(self) -> None:
+    def __init__(self, camera: CameraGeometry | None = None) -> None:
+        """``camera``: the device's intrinsics, for each face's azimuth (without it the
+        direction of arrival is not used)."""
+        self.camera = camera
         self.reset()
 
     def reset(self) -> None:
         # Per track: (t, mouth_open, mouth_activity, attending) of each frame.
         self._mouths: dict[int, deque[tuple[float, float, float, float]]] = {}
         self._levels: deque[tuple[float, float]] = deque()
+        self._direction: DirectionCue | None = None
+
+    def observe_direction(self, cue: DirectionCue) -> None:
+        """The latest direction of arrival (provisional or final) of an utterance."""
+        self._direction = cue
+
+    def face_azimuth_deg(self, face: Face, image_wh: tuple[int, int]) -> float | None:
+        """The azimuth of the face's centre in the camera frame (positive to image
+        right), from the pinhole intrinsics for a frame of ``image_wh``."""
+        if self.camera is None or image_wh[0] <= 0 or image_wh[1] <= 0:
+            return None
+        k = self.camera.camera_matrix(*image_wh)
+        x, _, w, _ = face.box_xywh
+        return math.degrees(math.atan((x + w / 2 - k[0, 2]) / k[0, 0]))
 
     def observe_faces(self, t_s: float, faces: tuple[Face, ...]) -> None:
         for face in faces:
@@ -85,10 +124,11 @@ class SpeakerAssociation:
         while self._levels and self._levels[0][0] < t_s - HISTORY_S:
             self._levels.popleft()
 
-    def choose(self, t_s: float, faces: tuple[Face, ...], since_s: float | None
-               ) -> SpeakerChoice:
+    def choose(self, t_s: float, faces: tuple[Face, ...], since_s: float | None,
+               image_wh: tuple[int, int] = (0, 0)) -> SpeakerChoice:
         """The speaker among ``faces`` (not empty) at ``t_s``; ``since_s`` is the start of
-        the utterance in progress (None between utterances: no synchrony then)."""
+        the utterance in progress (None between utterances: no synchrony then);
+        ``image_wh`` the frame size the boxes are in (for the faces' azimuths)."""
         activity = {f.track_id: self._activity(f, t_s) for f in faces}
         envelope = self._envelope()
         sync = {f.track_id: self._sync(f.track_id, t_s, since_s, envelope) for f in faces}
@@ -99,10 +139,18 @@ class SpeakerAssociation:
         else:
             ranked = sorted(faces, key=lambda f: (-round(activity[f.track_id], 2),
                                                   -f.box_xywh[3]))
+        visible_by_direction, direction, offsets = self._by_direction(faces, since_s,
+                                                                      image_wh)
+        if visible_by_direction:  # the faces the voice came from, best-synchronised first
+            ranked = [f for f in ranked if offsets[f.track_id] <= MAX_FACE_OFFSET_DEG] + \
+                [f for f in ranked if offsets[f.track_id] > MAX_FACE_OFFSET_DEG]
         best = ranked[0]
         runner_up = ranked[1] if len(ranked) > 1 else None
         best_sync = sync[best.track_id]
         second_sync = sync[runner_up.track_id] if runner_up is not None else None
+        visible = best_sync is None or best_sync >= MIN_SPEAKER_SYNC
+        if visible_by_direction is not None:
+            visible = visible_by_direction
         return SpeakerChoice(
             face=best, activity=activity[best.track_id],
             activity_margin=activity[best.track_id] - (activity[runner_up.track_id]
@@ -110,8 +158,25 @@ class SpeakerAssociation:
             sync=best_sync,
             sync_margin=(best_sync - (second_sync if second_sync is not None else 0.0)
                          if best_sync is not None else 0.0),
-            visible=best_sync is None or best_sync >= MIN_SPEAKER_SYNC,
-            attending_share=self._attending_share(best, t_s, since_s))
+            visible=visible, attending_share=self._attending_share(best, t_s, since_s),
+            direction_deg=direction, direction_offset_deg=offsets.get(best.track_id))
+
+    def _by_direction(self, faces: tuple[Face, ...], since_s: float | None,
+                      image_wh: tuple[int, int]
+                      ) -> tuple[bool | None, float | None, dict[int, float]]:
+        """(whether the voice came from a face in view — None when the direction cannot
+        say —, the direction used, each face's angle from it)."""
+        d = self._direction
+        if d is None or since_s is None or abs(d.start_s - since_s) > SAME_UTTERANCE_S \
+                or d.confidence < MIN_DIRECTION_CONFIDENCE:
+            return None, None, {}
+        offsets = {}
+        for face in faces:
+            azimuth = self.face_azimuth_deg(face, image_wh)
+            if azimuth is None:
+                return None, None, {}
+            offsets[face.track_id] = abs((azimuth - d.azimuth_deg + 180.0) % 360.0 - 180.0)
+        return min(offsets.values()) <= MAX_FACE_OFFSET_DEG, d.azimuth_deg, offsets
 
     def _activity(self, face: Face, t_s: float) -> float:
         recent = [a for ts, _, a, _ in self._mouths.get(face.track_id, ())

@@ -1,4 +1,6 @@
-"""Sources yield ``AudioChunk``/``VideoFrame``/``SourceStatus`` items in session-clock order.
+"""Sources yield ``AudioChunk``/``VideoFrame``/``SourceStatus`` items in session-clock order
+(``MicArrayChunk`` instead of ``AudioChunk`` where the pipeline has the device-audio
+front-end: a microphone array's channels and the playback reference).
 
 Offline (``SessionSource``) and live (``LiveSource``) sources have the same shape, so the
 pipeline that consumes them is one code path. The audio sample count is the master clock:
@@ -18,15 +20,16 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, VideoFrame
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, MicArrayChunk, SourceStatus, VideoFrame
 from ntt.errors import InputError
+from ntt.io.playback import PlaybackReference
 from ntt.io.session import Session
 from ntt.io.video_file import iter_video_frames
 
 log = logging.getLogger(__name__)
 
 CHUNK_SAMPLES = 512  # 32 ms at 16 kHz: silero-vad's native window
-SourceItem = AudioChunk | VideoFrame | SourceStatus
+SourceItem = AudioChunk | MicArrayChunk | VideoFrame | SourceStatus
 
 
 class Pacer:
@@ -46,24 +49,42 @@ class Pacer:
 
 
 class SessionSource:
-    """Replays a recorded session: each audio chunk, then the frames it has caught up with."""
+    """Replays a recorded session: each audio chunk, then the frames it has caught up with.
+    ``array``: send every microphone and the playback reference as ``MicArrayChunk``s (for
+    a pipeline with the device-audio front-end, ``Pipeline.takes(MicArrayChunk)``); else
+    the session's mono audio (``Session.audio()``) as ``AudioChunk``s."""
 
     def __init__(self, session: Session, *, chunk_samples: int = CHUNK_SAMPLES,
-                 use_video: bool = True, realtime: bool = False, speed: float = 1.0):
+                 use_video: bool = True, realtime: bool = False, speed: float = 1.0,
+                 array: bool = False):
         self.session = session
         self.chunk_samples = chunk_samples
         self.use_video = use_video and session.video_path is not None
         self.pacer = Pacer(speed) if realtime else None
+        self.array = array
+
+    def _chunks(self) -> tuple[int, Iterator[AudioChunk | MicArrayChunk]]:
+        """(samples in the session, the chunks)."""
+        n = self.chunk_samples
+        if not self.array:
+            audio = self.session.audio()
+            return len(audio), (AudioChunk(t_s=start / SAMPLE_RATE_HZ,
+                                           samples=audio[start:start + n])
+                                for start in range(0, len(audio), n))
+        mics, playback = self.session.audio_channels(), self.session.playback()
+        return len(mics), (MicArrayChunk(t_s=start / SAMPLE_RATE_HZ,
+                                         samples=mics[start:start + n],
+                                         playback=None if playback is None
+                                         else playback[start:start + n])
+                           for start in range(0, len(mics), n))
 
     def __iter__(self) -> Iterator[SourceItem]:
-        audio = self.session.audio()
-        duration_s = len(audio) / SAMPLE_RATE_HZ
+        n_samples, chunks = self._chunks()
+        duration_s = n_samples / SAMPLE_RATE_HZ
         frames = (iter_video_frames(self.session.video_path, self.session.fps)
                   if self.use_video else iter(()))
         pending = next(frames, None)
-        for start in range(0, len(audio), self.chunk_samples):
-            chunk = AudioChunk(t_s=start / SAMPLE_RATE_HZ,
-                               samples=audio[start:start + self.chunk_samples])
+        for chunk in chunks:
             if self.pacer:
                 self.pacer.wait_until(chunk.end_s)
             yield chunk
@@ -76,7 +97,8 @@ class SessionSource:
 
 
 class AudioReader(Protocol):
-    """Blocking reader of mono 16 kHz float32 blocks (a microphone, or a file in tests)."""
+    """Blocking reader of 16 kHz float32 blocks, (n,) for one microphone or
+    (n, channels) for an array (a microphone, or a file in tests)."""
 
     def start(self) -> None: ...
     def read(self, timeout_s: float) -> np.ndarray | None: ...
@@ -86,9 +108,11 @@ class AudioReader(Protocol):
 class MicrophoneReader:
     """sounddevice input stream; the callback only queues copies, nothing else."""
 
-    def __init__(self, device: str | int | None = None, block_samples: int = CHUNK_SAMPLES):
+    def __init__(self, device: str | int | None = None, block_samples: int = CHUNK_SAMPLES,
+                 channels: int = 1):
         self.device = device
         self.block_samples = block_samples
+        self.channels = channels
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=512)
         self._stream = None
 
@@ -98,17 +122,27 @@ class MicrophoneReader:
         except OSError as exc:  # PortAudio library missing
             raise InputError("microphone", f"PortAudio is not available ({exc})") from None
         try:
-            self._stream = sd.InputStream(samplerate=SAMPLE_RATE_HZ, channels=1,
-                                          dtype="float32", blocksize=self.block_samples,
-                                          device=self.device, callback=self._callback)
-            self._stream.start()
+            self._open(sd)
         except Exception as exc:  # PortAudioError and ValueError for unknown devices
-            raise InputError("microphone", f"cannot open input device {self.device!r}: "
-                                           f"{exc}") from None
+            if self.channels == 1:
+                raise InputError("microphone", f"cannot open input device {self.device!r}: "
+                                               f"{exc}") from None
+            # An array the operating system only offers mixed to one channel: go on mono
+            # (the front-end then cancels echo on it but has no direction).
+            log.warning("cannot open %d input channels (%s); using one", self.channels, exc)
+            self.channels = 1
+            self.start()
+
+    def _open(self, sd) -> None:
+        self._stream = sd.InputStream(samplerate=SAMPLE_RATE_HZ, channels=self.channels,
+                                      dtype="float32", blocksize=self.block_samples,
+                                      device=self.device, callback=self._callback)
+        self._stream.start()
 
     def _callback(self, indata, frames, time_info, status) -> None:
         try:
-            self._queue.put_nowait(indata[:, 0].copy())
+            self._queue.put_nowait(indata[:, 0].copy() if self.channels == 1
+                                   else indata.copy())
         except queue.Full:
             log.warning("microphone queue full: dropping %d samples", frames)
 
@@ -199,14 +233,30 @@ class CameraReader:
 class LiveSource:
     """Microphone + camera on one clock. The microphone's sample count is session time; a
     frame captured at monotonic time m is stamped with the audio time that m corresponds to.
-    Without a camera (absent, failed, privacy) the stream goes on audio-only."""
+    Without a camera (absent, failed, privacy) the stream goes on audio-only.
+
+    With a ``playback`` reference (what the device's own speech output plays) or a
+    multichannel microphone, each block goes out as a ``MicArrayChunk`` carrying what the
+    loudspeaker played over the same stretch of time, for the echo canceller."""
 
     MIC_TIMEOUT_S = 1.0
 
-    def __init__(self, audio: AudioReader, camera: CameraReader | None):
+    def __init__(self, audio: AudioReader, camera: CameraReader | None,
+                 playback: PlaybackReference | None = None):
         self.audio = audio
         self.camera = camera
+        self.playback = playback
         self._stop = threading.Event()
+
+    def _chunk(self, t_s: float, block: np.ndarray, now: float) -> AudioChunk | MicArrayChunk:
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim == 1 and self.playback is None:
+            return AudioChunk(t_s=t_s, samples=block)
+        samples = block if block.ndim == 2 else block[:, None]
+        ref = None
+        if self.playback is not None:  # the block just read ended "now"
+            ref = self.playback.read(now - len(samples) / SAMPLE_RATE_HZ, len(samples))
+        return MicArrayChunk(t_s=t_s, samples=samples, playback=ref)
 
     def stop(self) -> None:
         self._stop.set()
@@ -231,7 +281,7 @@ class LiveSource:
                 if not mic_online:
                     mic_online = True
                     yield SourceStatus(t_audio, "mic_back")
-                chunk = AudioChunk(t_s=t_audio, samples=np.asarray(block, dtype=np.float32))
+                chunk = self._chunk(t_audio, block, now)
                 samples_seen += len(block)
                 yield chunk
                 if self.camera is None:

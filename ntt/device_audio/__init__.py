@@ -1,0 +1,64 @@
+"""The device-audio front-end: what a microphone array and the device's own loudspeaker
+need before the VAD — echo cancellation of the playback reference, a beam towards the
+talker, the direction of each utterance — and optionally noise suppression and gain.
+
+Two stages, wired by ``ntt.pipeline`` around the VAD and sharing one ``ArrayHistory``:
+
+* ``DeviceAudioStage`` (``frontend``): ``MicArrayChunk`` → the mono ``AudioChunk`` the
+  VAD, prosody and recognizers take.
+* ``DirectionStage`` (``direction``): the VAD's ``SpeechEvent``s → a ``DirectionCue`` per
+  utterance (azimuth in the camera frame, confidence), which fusion's speaker choice uses.
+
+Libraries, each checked to install from PyPI and run here (x86-64, Python 3.11):
+
+* **pyroomacoustics** — the streaming STFT and SRP-PHAT direction of arrival (and the
+  rooms the tests and the simulator render).
+* **pyaec** — speexdsp's MDF echo canceller compiled into a manylinux wheel, so nothing
+  comes from outside PyPI. Measured against Debian's ``libspeexdsp1`` through
+  ``speexdsp-aec`` on the same room it cancels the same (it is the same C code) without the
+  system library. ``aec-audio-processing`` (WebRTC AEC3) builds from source and downloads
+  its subprojects at build time, which cannot work here; ``webrtc-apm`` has no build for
+  this platform; ``adaptfilt`` is a pure-Python NLMS, far too slow for streaming.
+* **webrtc-noise-gain** — WebRTC's noise suppression and automatic gain, the package Home
+  Assistant's voice pipeline uses (off by default: the VAD and recognizers were tuned on
+  unsuppressed audio).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ntt.device_audio.array import ArrayGeometry
+from ntt.device_audio.direction import DirectionStage
+from ntt.device_audio.doa import SrpLocator
+from ntt.device_audio.frontend import FFT_SAMPLES, DeviceAudioStage, band_bins
+from ntt.device_audio.history import ArrayHistory
+from ntt.settings import DeviceAudioSettings
+
+if TYPE_CHECKING:
+    from ntt.calibration.profile import MicrophoneSpec
+
+__all__ = ["ArrayGeometry", "ArrayHistory", "DeviceAudioStage", "DirectionStage",
+           "SrpLocator", "build_stages"]
+
+
+def build_stages(settings: DeviceAudioSettings, microphone: MicrophoneSpec | None,
+                 channels: int) -> tuple[DeviceAudioStage, DirectionStage | None]:
+    """The front-end for ``channels`` microphones placed by ``microphone`` (the device
+    profile's), and the direction stage when there is an array and DOA is on."""
+    if channels > 1 and (microphone is None or len(microphone.positions_mm) != channels):
+        placed = 0 if microphone is None else len(microphone.positions_mm)
+        raise ValueError(f"{channels} microphone channels, but the device profile places "
+                         f"{placed}")
+    if channels == 1:
+        return DeviceAudioStage(settings), None
+    assert microphone is not None
+    geometry = ArrayGeometry.from_positions(microphone.positions_m())
+    if not settings.doa:
+        return DeviceAudioStage(settings, geometry), None
+    bins = band_bins(settings.doa_band_hz)
+    history = ArrayHistory(bins * (16_000 / FFT_SAMPLES),
+                           keep_s=settings.doa_max_span_s + 2.0)
+    locator = SrpLocator(geometry, bins, FFT_SAMPLES, grid_step_deg=settings.doa_grid_deg)
+    return (DeviceAudioStage(settings, geometry, history),
+            DirectionStage(locator, history, settings))
