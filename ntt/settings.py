@@ -124,6 +124,48 @@ class TimingSettings:
     final_wait_s: float = 0.3
     """After the endpoint, the final decision waits at most this long for the final
     recognition before deciding without it."""
+    end_of_turn: bool = True
+    """Let the end-of-turn detector (``EndOfTurn`` cues, ``ntt.endpoint``) move the final
+    decision: earlier when it is sure the speaker has finished, later when it is sure they
+    have not. Without its cues, or when it is unsure, the VAD's end decides as before."""
+    eot_final_p: float = 0.85
+    """While the VAD still hears speech, an ``EndOfTurn`` at least this sure the speaker
+    has finished makes the final decision at once (the rest of that VAD utterance belongs
+    to it)."""
+    eot_hold_p: float = 0.1
+    """After the VAD's end, while the latest ``EndOfTurn`` says finished with less than
+    this, the final decision waits; speech that comes back meanwhile continues the same
+    utterance (a pause inside "set a timer for … ten minutes")."""
+    eot_max_hold_s: float = 1.2
+    """The longest the final decision waits past the VAD's end boundary on an unfinished
+    turn: a pause of up to about a second inside a request."""
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """The end-of-turn detector (``ntt.endpoint``): how it hears the speaker stop, and how
+    long a turn lasts across pauses. Its thresholds for acting are the gate's
+    (``TimingSettings.eot_*``)."""
+
+    enabled: bool = True
+    """Run the detector (False: no ``EndOfTurn`` cues; the VAD's end alone times the final
+    decision)."""
+    active_drop_db: float = 12.0
+    """A frame more than this below the turn's voiced level is the speaker's silence (a
+    television or a reverberant tail further down does not keep the turn going)."""
+    min_snr_db: float = 6.0
+    """A frame less than this above the noise floor is silence."""
+    max_silence_s: float = 2.0
+    """After the VAD's end the detector reports this long, then the turn is over."""
+    carry_below_p: float = 0.5
+    """Speech that comes back while the turn's last p(finished) was below this continues
+    the turn: its words carry over."""
+    carry_within_s: float = 1.5
+    """... and only within this much silence."""
+    head_path: str | None = None
+    """The head's weights; None: the shipped ``ntt/models/endpoint_head.json``."""
+    words_path: str | None = None
+    """The words model; None: the shipped ``ntt/models/endpoint_words.npz``."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +258,7 @@ class Settings:
     device_audio: DeviceAudioSettings = field(default_factory=DeviceAudioSettings)
     vad: VadSettings = field(default_factory=VadSettings)
     timing: TimingSettings = field(default_factory=TimingSettings)
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     wyoming: WyomingSettings = field(default_factory=WyomingSettings)

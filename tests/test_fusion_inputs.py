@@ -13,6 +13,7 @@ from ntt.cues import (
     AudioChunk,
     DeviceContext,
     DirectionCue,
+    EndOfTurn,
     Face,
     FacesCue,
     Intent,
@@ -51,6 +52,7 @@ INTENT = Intent("HassTurnOn", {"name": "kitchen light"}, "turn on the kitchen li
 LEXICAL_FINAL = LexicalCue(1.1, 0.93, "turn on the kitchen light", True, INTENT)
 LEXICAL_PARTIAL = LexicalCue(1.1, 0.71, "turn on the", False)
 CONTEXT = DeviceContext(1.1, device_speaking=True, awaiting_answer=True, last_device_end_s=0.5)
+END_OF_TURN = EndOfTurn(1.15, p_finished=0.9, silence_s=0.1, p_words=0.8)
 
 # Each cue (pushed after a speech start) and the features it must change, by modality.
 EXPECTED = [
@@ -66,6 +68,9 @@ EXPECTED = [
                                   "final_known"}}),
     (LEXICAL_PARTIAL, {"language": {"p_lexical", "p_lexical_final"}}),  # final: 0.5, unknown
     (CONTEXT, {"context": {"device_speaking", "awaiting_answer", "since_device"}}),
+    # End-of-turn times the gate's final decision; the shipped model's vector ignores it
+    # until fusion is retrained with it.
+    (END_OF_TURN, {}),
 ]
 
 

@@ -19,6 +19,7 @@ from ntt.cues import (
     AsrDecoderCue,
     DeviceContext,
     DirectionCue,
+    EndOfTurn,
     FacesCue,
     LexicalCue,
     PartialHypothesis,
@@ -36,10 +37,11 @@ if TYPE_CHECKING:
 
 # What fusion takes besides the Tick that steps it.
 FusionInput = (SourceStatus | FacesCue | SpeechEvent | ProsodyFrame | UtteranceProsody
-               | PartialHypothesis | AsrDecoderCue | LexicalCue | DeviceContext | DirectionCue)
+               | PartialHypothesis | AsrDecoderCue | LexicalCue | DeviceContext | DirectionCue
+               | EndOfTurn)
 FUSION_INPUTS: tuple[type, ...] = (SourceStatus, FacesCue, SpeechEvent, ProsodyFrame,
                                    UtteranceProsody, PartialHypothesis, AsrDecoderCue,
-                                   LexicalCue, DeviceContext, DirectionCue)
+                                   LexicalCue, DeviceContext, DirectionCue, EndOfTurn)
 MODALITIES = ("vision", "audio", "asr", "language", "context")
 VISION = ("attending", "yaw_abs", "pitch", "gaze_angle", "mouth_activity", "eye_open",
           "other_attending", "n_faces", "speaker_margin", "face_size", "sync", "sync_known",
@@ -151,6 +153,8 @@ class FeatureTracker:
                 self._context = item
             case DirectionCue():
                 self._association.observe_direction(item)
+            case EndOfTurn():
+                pass  # times the gate's final decision; not in the vector until retrained
             case _:
                 refuse(self, item, FUSION_INPUTS)
 

@@ -6,6 +6,15 @@
   is in, or ``final_wait_s`` after the endpoint if recognition is late or absent; or at once
   when the next utterance begins first.
 
+End-of-turn (``EndOfTurn`` cues from ``ntt.endpoint``, ``TimingSettings.end_of_turn``) moves
+the final decision only where it is sure. At least ``eot_final_p`` sure the speaker has
+finished while the VAD still hears sound (a reverberant tail, a television, the VAD's
+hangover), the final decision comes at once; the rest of that VAD utterance belongs to it.
+Less than ``eot_hold_p`` sure after the VAD's end (the words so far are "set a timer
+for"), the decision waits, up to ``eot_max_hold_s``; speech that comes back meanwhile
+continues the same utterance, which the scorer then sees as one. In between, and without
+the cues, the timing is the VAD's, exactly as it was.
+
 The scorer (the trained model, ``ntt.fusion.runtime``, or the hand-set rule,
 ``ntt.fusion.rule``) sees every cue and every tick and returns a probability when asked; it
 owns the one operating threshold (after LiveKit's turn detector). The gate owns the timing.
@@ -16,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ntt.cues import Decision, LexicalCue, SpeechEvent, Tick
+from ntt.cues import Decision, EndOfTurn, LexicalCue, SpeechEvent, Tick
 from ntt.fusion.features import FusionInput
 from ntt.settings import TimingSettings
 
@@ -69,20 +78,28 @@ class UtteranceGate:
         self._end: SpeechEvent | None = None
         self._early_sent = False
         self._final_text_in = False
+        self._eot: EndOfTurn | None = None
 
     def push(self, item: FusionInput | Tick) -> list[Decision]:
         if isinstance(item, Tick):
             self.scorer.step(item)
             return self._on_tick(item.t_s)
         out: list[Decision] = []
+        if isinstance(item, EndOfTurn):
+            self.scorer.observe(item)
+            return self._on_end_of_turn(item)
         if isinstance(item, SpeechEvent) and item.kind == "speech_start" and \
                 self._end is not None:
+            if self._holding(item.t_s):
+                # A pause inside the turn: the same utterance goes on, for the scorer too.
+                self._end, self._final_text_in, self._eot = None, False, None
+                return out
             # The next utterance began before the last one's recognition came in.
             out.append(self._decide("final", item.t_s))
         self.scorer.observe(item)
         if isinstance(item, SpeechEvent):
             if item.kind == "speech_start":
-                self._start_s, self._end = item.boundary_s, None
+                self._start_s, self._end, self._eot = item.boundary_s, None, None
                 self._early_sent = self._final_text_in = False
             elif self._start_s is not None:
                 self._end = item
@@ -95,6 +112,22 @@ class UtteranceGate:
             return [self._decide("final", self._end.t_s)]
         return []
 
+    def _on_end_of_turn(self, eot: EndOfTurn) -> list[Decision]:
+        if not self.timing.end_of_turn or self._start_s is None:
+            return []
+        self._eot = eot
+        if self._end is None and eot.p_finished >= self.timing.eot_final_p:
+            return [self._decide("final", eot.t_s, end_s=eot.t_s - eot.silence_s)]
+        return []
+
+    def _holding(self, t_s: float) -> bool:
+        """After the VAD's end: is the end-of-turn detector sure the speaker goes on?"""
+        eot, end, timing = self._eot, self._end, self.timing
+        return (timing.end_of_turn and eot is not None and end is not None
+                and eot.t_s >= end.boundary_s and eot.silence_s > 0
+                and eot.p_finished < timing.eot_hold_p
+                and t_s - end.boundary_s < timing.eot_max_hold_s)
+
     def _on_tick(self, t_s: float) -> list[Decision]:
         if self._start_s is None:
             return []
@@ -104,13 +137,18 @@ class UtteranceGate:
                 self._early_sent = True
                 return [self._decide("early", t_s)]
             return []
+        if self._holding(t_s):
+            return []
         if self._final_text_in or t_s - self._end.t_s >= timing.final_wait_s:
             return [self._decide("final", t_s)]
         return []
 
-    def _decide(self, kind: Literal["early", "final"], t_s: float) -> Decision:
+    def _decide(self, kind: Literal["early", "final"], t_s: float,
+                end_s: float | None = None) -> Decision:
         start_s = self._start_s if self._start_s is not None else t_s
-        end_s = self._end.boundary_s if kind == "final" and self._end is not None else t_s
+        if end_s is None:
+            end_s = self._end.boundary_s if kind == "final" and self._end is not None else t_s
+        end_s = max(end_s, start_s)
         v = self.scorer.verdict(kind, start_s, end_s)
         directed = v.p_directed >= self.scorer.threshold
         addressee = "device" if directed else ("person" if v.n_faces > 1 else "unknown")
@@ -118,5 +156,5 @@ class UtteranceGate:
                             directed, addressee, dict(v.contributions))
         if kind == "final":
             self.scorer.end_utterance(v.p_directed, directed)
-            self._start_s, self._end = None, None
+            self._start_s, self._end, self._eot = None, None, None
         return decision
