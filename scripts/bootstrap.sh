@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXTRAS="${1:-}"
-DEBS=(espeak-ng sox ffmpeg libportaudio2)
+DEBS=(espeak-ng sox ffmpeg libportaudio2 libspeexdsp1)
 
 missing=()
 for pkg in "${DEBS[@]}"; do

@@ -1,10 +1,11 @@
 """Acoustic echo cancellation: take the device's own loudspeaker out of its microphones.
 
-The canceller is speexdsp's multi-delay block frequency-domain adaptive filter (MDF), as
-compiled into the ``pyaec`` wheel: it learns the loudspeaker-to-microphone path from the
-playback reference and subtracts the predicted echo, adapting more slowly while the near
-end talks over it (double talk). One filter per microphone, because every capsule hears
-the loudspeaker through its own path. Why this library: see ``ntt.device_audio``.
+The canceller is speexdsp's multi-delay block frequency-domain adaptive filter (MDF)
+(Debian's ``libspeexdsp1`` through the ``speexdsp-aec`` ctypes binding): it learns the
+loudspeaker-to-microphone path from the playback reference and subtracts the predicted
+echo, adapting more slowly while the near end talks over it (double talk). One filter
+per microphone, because every capsule hears the loudspeaker through its own path. Why
+this library: see ``ntt.device_audio``.
 
 speexdsp works in 16-bit units and adapts worse on a quiet reference (measured here on
 a living-room echo: a reference peaking at 0.5 full scale reaches 20-27 dB of echo
@@ -22,13 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ntt.errors import InputError
+
 FRAME_SAMPLES = 256  # 16 ms at 16 kHz: the front-end's hop, so frames line up with the STFT
 INT16_SCALE = 32767.0
 SILENT_REFERENCE = 1.0 / INT16_SCALE  # below one 16-bit step the loudspeaker plays nothing
 
 
-def _int16(x: np.ndarray) -> list[int]:
-    return np.clip(np.round(x * INT16_SCALE), -32768, 32767).astype(np.int16).tolist()
+def _int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * INT16_SCALE), -32768, 32767).astype(np.int16)
 
 
 class EchoCanceller:
@@ -37,14 +40,19 @@ class EchoCanceller:
     early reflections; the late reverberant tail is left, far below the direct echo)."""
 
     def __init__(self, channels: int, tail_ms: float = 200.0, sample_rate_hz: int = 16_000):
-        from pyaec import Aec
+        from speexdsp_aec import SpeexAec
 
         self.channels = channels
         self.tail_samples = int(round(tail_ms * sample_rate_hz / 1000))
-        # Filter length a whole number of frames (speexdsp's MDF works in blocks).
-        filter_len = max(FRAME_SAMPLES, -(-self.tail_samples // FRAME_SAMPLES) * FRAME_SAMPLES)
-        self._filters = [Aec(FRAME_SAMPLES, filter_len, sample_rate_hz, False)
-                         for _ in range(channels)]
+        frame_ms = FRAME_SAMPLES * 1000 // sample_rate_hz
+        try:
+            self._filters = [SpeexAec(sample_rate_hz, frame_ms=frame_ms,
+                                      filter_tail_ms=int(round(tail_ms)))
+                             for _ in range(channels)]
+        except RuntimeError:  # the system library is missing
+            raise InputError("libspeexdsp", "not installed: echo cancellation needs Debian's "
+                                            "libspeexdsp1 (scripts/bootstrap.sh installs it)"
+                             ) from None
         self._quiet_samples = self.tail_samples  # start "long silent": nothing to cancel
         self.active_frames = 0  # frames the filters actually ran (a cost figure)
 
@@ -64,6 +72,6 @@ class EchoCanceller:
         ref = _int16(reference)
         out = np.empty_like(frame)
         for ch, aec in enumerate(self._filters):
-            cleaned = aec.cancel_echo(_int16(frame[:, ch]), ref)
-            out[:, ch] = np.asarray(cleaned, dtype=np.float32) / INT16_SCALE
+            cleaned = aec.process(_int16(frame[:, ch]), ref)  # one whole frame in, one out
+            out[:, ch] = np.frombuffer(cleaned, dtype=np.int16) / INT16_SCALE
         return out
