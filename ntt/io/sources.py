@@ -240,6 +240,11 @@ class LiveSource:
     loudspeaker played over the same stretch of time, for the echo canceller."""
 
     MIC_TIMEOUT_S = 1.0
+    # The reference is read on the microphone's own sample clock, from where the first
+    # block ended on the monotonic clock; only a drift beyond this re-anchors it (blocks
+    # read late or in a burst from the queue must not repeat or skip reference samples;
+    # a stall or dropped blocks that far off re-anchor it).
+    RESYNC_S = 0.5
 
     def __init__(self, audio: AudioReader, camera: CameraReader | None,
                  playback: PlaybackReference | None = None):
@@ -247,6 +252,7 @@ class LiveSource:
         self.camera = camera
         self.playback = playback
         self._stop = threading.Event()
+        self._ref_cursor_s: float | None = None
 
     def _chunk(self, t_s: float, block: np.ndarray, now: float) -> AudioChunk | MicArrayChunk:
         block = np.asarray(block, dtype=np.float32)
@@ -255,7 +261,11 @@ class LiveSource:
         samples = block if block.ndim == 2 else block[:, None]
         ref = None
         if self.playback is not None:  # the block just read ended "now"
-            ref = self.playback.read(now - len(samples) / SAMPLE_RATE_HZ, len(samples))
+            start = now - len(samples) / SAMPLE_RATE_HZ
+            if self._ref_cursor_s is None or abs(start - self._ref_cursor_s) > self.RESYNC_S:
+                self._ref_cursor_s = start
+            ref = self.playback.read(self._ref_cursor_s, len(samples))
+            self._ref_cursor_s += len(samples) / SAMPLE_RATE_HZ
         return MicArrayChunk(t_s=t_s, samples=samples, playback=ref)
 
     def stop(self) -> None:
