@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from functools import partial
 
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 from conftest import REPO
 from wyoming_helpers import free_port, label_at, offline_onsets, stop, wait_for_port
 
@@ -31,6 +33,7 @@ from wyoming.tts import Synthesize  # noqa: E402
 from wyoming.wake import Detection  # noqa: E402
 
 from ntt.calibration.profile import load_profile  # noqa: E402
+from ntt.io.playback import PlaybackReference  # noqa: E402
 from ntt.io.session import load_session  # noqa: E402
 from ntt.io.sources import SessionSource  # noqa: E402
 from ntt.pipeline import build_pipeline  # noqa: E402
@@ -74,14 +77,18 @@ async def read_until_quiet(client, quiet_s: float) -> list:
 
 
 def test_home_assistant_gets_directed_utterances_and_its_reply_is_played():
+    """As live: microphone blocks with the playback reference beside them, through the
+    device-audio front-end (echo canceller) that the reply is fed into."""
     settings = Settings(use_video=False)
     device = load_profile("laptop-webcam")
-    speaker = CapturedSpeaker()
+    speaker, reference = CapturedSpeaker(), PlaybackReference()
     service = SatelliteService(
         settings=settings, info=satellite_info(settings, "Kitchen NTT", "kitchen"),
-        make_pipeline=lambda turns: build_pipeline(settings, device=device, engine=turns),
-        make_source=lambda: SessionSource(load_session(LIVING_ROOM), use_video=False),
-        speaker=speaker)
+        make_pipeline=lambda turns: build_pipeline(settings, device=device, engine=turns,
+                                                   playback=True),
+        make_source=lambda: SessionSource(load_session(LIVING_ROOM), use_video=False,
+                                          array=True),
+        speaker=speaker, reference=reference)
     from ntt.tts import synthesize
 
     reply = synthesize("Tomorrow will be sunny.", rate_hz=TTS_RATE)
@@ -109,6 +116,7 @@ def test_home_assistant_gets_directed_utterances_and_its_reply_is_played():
                 # Home Assistant answers: transcript, then the spoken reply.
                 await ha.write_event(Transcript(text="what is the weather like").event())
                 await ha.write_event(Synthesize(text="Tomorrow will be sunny.").event())
+                reply_from = time.monotonic()
                 await ha.write_event(AudioStart(rate=TTS_RATE, width=2, channels=1).event())
                 for i in range(0, len(reply_pcm), 1024):
                     await ha.write_event(AudioChunk(rate=TTS_RATE, width=2, channels=1,
@@ -119,9 +127,9 @@ def test_home_assistant_gets_directed_utterances_and_its_reply_is_played():
         finally:
             await server.stop()
             service.stop()
-        return info, other_info, refused, heard, pong, after
+        return info, other_info, refused, heard, pong, after, reply_from
 
-    info, other_info, refused, heard, pong, after = asyncio.run(home_assistant())
+    info, other_info, refused, heard, pong, after, reply_from = asyncio.run(home_assistant())
 
     assert info.satellite.name == "Kitchen NTT" and info.satellite.area == "kitchen"
     assert info.satellite.has_vad and [m.name for m in info.wake[0].models] == ["ntt"]
@@ -154,6 +162,16 @@ def test_home_assistant_gets_directed_utterances_and_its_reply_is_played():
     (played_rate, played), = speaker.played
     assert played_rate == TTS_RATE and len(played) == len(reply_pcm)
     assert np.max(np.abs(played - reply_pcm / 32768.0)) < 1e-6
+    # The echo canceller's reference holds it, at 16 kHz, from when it started to play.
+    echo = reference.read(reply_from, int((len(reply) / TTS_RATE + 2.0) * 16_000))
+    reply_16k = soxr.resample(reply, TTS_RATE, 16_000)
+
+    def extent_s(x):
+        loud = np.flatnonzero(np.abs(x) > 1e-3)
+        return (loud[-1] - loud[0]) / 16_000
+
+    assert extent_s(echo) == pytest.approx(extent_s(reply_16k), abs=0.02)
+    assert np.sum(echo ** 2) == pytest.approx(np.sum(reply_16k ** 2), rel=0.02)
     # What the device said is fusion's context from now on.
     (turn,) = service.turns.device_turns
     assert turn.text == "Tomorrow will be sunny."
@@ -237,3 +255,17 @@ def test_misbehaving_clients_lose_only_their_connection():
     assert garbage_closed
     assert error.type == "error" and error.data["code"] == "bad-event" and closed is None
     assert Pong.is_type(pong.type) and Pong.from_event(pong).text == "ok?"
+
+
+@pytest.mark.parametrize("args,where", [
+    (["wake", "--uri", "http://127.0.0.1:10400"], "--uri"),
+    (["satellite", "--replay", "/nonexistent/session"], "/nonexistent/session"),
+    (["satellite", "--mic", "no such microphone"], "--mic"),
+    (["satellite", "--replay", str(LIVING_ROOM), "--speaker", "no such speaker"], "--speaker"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(args, where):
+    proc = subprocess.run([sys.executable, "-m", "ntt.cli", "wyoming", *args],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and where in errors[0] and "Traceback" not in proc.stderr

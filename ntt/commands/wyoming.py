@@ -93,45 +93,68 @@ def _wake(args, device):
 
 
 def _satellite(args, device):
+    from ntt.io.playback import PlaybackReference
     from ntt.pipeline import build_pipeline
     from ntt.settings import Settings
     from ntt.wyoming.satellite import SatelliteHandler, SatelliteService, satellite_info
 
-    make_source, use_video = _source(args)
+    session = _check_inputs(args)  # a bad session or microphone: say so before anything
+    speaker = _speaker(args)
+    # Live, what the speaker plays is the echo canceller's reference; a replay has none.
+    reference = PlaybackReference() if speaker is not None and not args.replay else None
+    channels = device.microphone.channels if device.microphone.is_array and not args.replay \
+        else 1
+    make_source, use_video = _source(args, session, channels, reference)
     settings = Settings(use_video=use_video, asr=args.asr)
-    build_pipeline(settings, device=device)  # load every model now: fail before listening
+
+    def make_pipeline(turns=None):
+        return build_pipeline(settings, device=device, engine=turns, audio_channels=channels,
+                              playback=reference is not None)
+
+    make_pipeline()  # load every model now: fail before listening
     service = SatelliteService(
         settings=settings, info=satellite_info(settings, args.name, args.area),
-        make_pipeline=lambda turns: build_pipeline(settings, device=device, engine=turns),
-        make_source=make_source, speaker=_speaker(args))
+        make_pipeline=make_pipeline, make_source=make_source, speaker=speaker,
+        reference=reference)
     return partial(SatelliteHandler, service), service.stop
 
 
-def _source(args):
-    """How the satellite listens: the devices, or a replayed session."""
+def _check_inputs(args):
+    """The replayed session, or a check that the microphone exists."""
     if args.replay:
         from ntt.io.session import load_session
-        from ntt.io.sources import SessionSource
 
-        session = load_session(args.replay)
-        use_video = not args.no_camera and session.video_path is not None
-        return (lambda: SessionSource(session, use_video=use_video, realtime=True)), use_video
-    from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
-
-    mic = int(args.mic) if args.mic and args.mic.isdigit() else args.mic
+        return load_session(args.replay)
+    mic = _mic(args)
     try:
         import sounddevice as sd
 
         sd.query_devices(mic, kind="input")
-    except Exception as exc:  # no PortAudio, no such device: say so before listening
-        raise InputError("--mic", f"no microphone {mic if mic is not None else ''}"
-                         f"({exc})") from None
+    except Exception as exc:  # no PortAudio, no such device
+        name = f" {mic!r}" if mic is not None else ""
+        raise InputError("--mic", f"no microphone{name} ({exc})") from None
+    return None
+
+
+def _mic(args):
+    return int(args.mic) if args.mic and args.mic.isdigit() else args.mic
+
+
+def _source(args, session, channels, reference):
+    """How the satellite listens: the devices, or a replayed session."""
+    if session is not None:
+        from ntt.io.sources import SessionSource
+
+        use_video = not args.no_camera and session.video_path is not None
+        return (lambda: SessionSource(session, use_video=use_video, realtime=True)), use_video
+    from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
 
     def live():
         camera = None
         if not args.no_camera:
             camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
-        return LiveSource(MicrophoneReader(mic), camera)
+        return LiveSource(MicrophoneReader(_mic(args), channels=channels), camera,
+                          playback=reference)
 
     return live, not args.no_camera
 

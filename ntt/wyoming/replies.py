@@ -7,9 +7,10 @@ engine takes and says nothing); its ``device_turns`` grows as replies play, and 
 pipeline's context stage reads that list (``ntt.device_context``), so fusion knows when the
 device is speaking or has just asked a question.
 
-The played samples are what echo cancellation needs as its reference; NTT has no echo
-canceller yet, so the satellite ignores utterances that start while a reply plays (see
-``ntt.wyoming.streaming``).
+What plays also goes to the echo canceller: ``ReplyPlayer`` writes each piece of the reply
+into the ``PlaybackReference`` (``ntt.io.playback``) at the time it starts playing, and the
+live source sends it beside the microphone blocks. Even so, the satellite ignores utterances
+that start while a reply plays (see ``ntt.wyoming.streaming``): no barge-in.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import soxr
 
-from ntt.cues import AsrResult, Decision, DeviceTurn, LexicalCue, Tick
+from ntt.cues import SAMPLE_RATE_HZ, AsrResult, Decision, DeviceTurn, LexicalCue, Tick
 from ntt.stage import refuse
 from ntt.wyoming.audio import PcmDecoder
+
+if TYPE_CHECKING:
+    from ntt.io.playback import PlaybackReference
 
 log = logging.getLogger(__name__)
 
@@ -133,23 +138,29 @@ class SoundDeviceSpeaker:
 
 class ReplyPlayer:
     """Home Assistant's TTS events (``synthesize``, ``audio-start``/``-chunk``/``-stop``) →
-    the speaker, and a ``DeviceTurn`` on the session clock (``now_s``: the microphone's time)."""
+    the speaker, the echo canceller's reference (16 kHz, on the monotonic clock) and a
+    ``DeviceTurn`` on the session clock (``now_s``: the microphone's time)."""
 
     def __init__(self, speaker: Speaker, turns: HomeAssistantTurns,
-                 now_s: Callable[[], float]):
+                 now_s: Callable[[], float], reference: PlaybackReference | None = None):
         self.speaker = speaker
         self.turns = turns
         self.now_s = now_s
+        self.reference = reference
         self._text = ""
         self._decoder: PcmDecoder | None = None
+        self._to_16k: soxr.ResampleStream | None = None
         self._turn_index: int | None = None
         self._played_s = 0.0
+        self._reference_end = 0.0  # monotonic time the reply sent so far stops playing
 
     def synthesize(self, text: str) -> None:
         self._text = text
 
     def start(self, rate_hz: int, width: int, channels: int) -> None:
         self._decoder = PcmDecoder(rate_hz, width, channels, out_rate_hz=rate_hz)
+        self._to_16k = (soxr.ResampleStream(rate_hz, SAMPLE_RATE_HZ, 1, dtype="float32")
+                        if rate_hz != SAMPLE_RATE_HZ else None)
         self.speaker.start(rate_hz)
         self._played_s = 0.0
         t_s = self.now_s()
@@ -165,10 +176,21 @@ class ReplyPlayer:
         turn = self.turns.device_turns[self._turn_index]
         self.turns.device_turns[self._turn_index] = replace(
             turn, end_s=turn.start_s + self._played_s)
+        self._refer(self._to_16k.resample_chunk(samples) if self._to_16k else samples)
+
+    def _refer(self, samples_16k: np.ndarray) -> None:
+        if self.reference is None or not len(samples_16k):
+            return
+        # It plays now, or when what was sent before it has played.
+        at = max(time.monotonic(), self._reference_end)
+        self.reference.played(samples_16k, at_s=at)
+        self._reference_end = at + len(samples_16k) / SAMPLE_RATE_HZ
 
     def stop(self) -> float | None:
         """The reply is complete: seconds until it has played, or None if none was playing."""
         if self._decoder is None:
             return None
-        self._decoder, self._text = None, ""
+        if self._to_16k is not None:
+            self._refer(self._to_16k.resample_chunk(np.zeros(0, np.float32), last=True))
+        self._decoder, self._to_16k, self._text = None, None, ""
         return self.speaker.finish()

@@ -4,11 +4,11 @@
 Home Assistant's Wyoming integration connects, asks ``describe`` and says ``run-satellite``.
 From then on NTT listens (microphone, and camera where there is one) through its pipeline in
 a worker thread; on each directed utterance it runs Home Assistant's pipeline from the
-utterance's start (``ntt.wyoming.streaming``) and plays the spoken reply
-(``ntt.wyoming.replies``). One Home Assistant at a time, as wyoming-satellite: another
-connection gets ``describe`` answered and is closed on anything else. ``ping`` is answered
-``pong`` at once, whatever the pipeline is doing. A client that sends garbage or hangs up loses
-its connection, never the satellite.
+utterance's start (``ntt.wyoming.streaming``) and plays the spoken reply, into the echo
+canceller's reference too (``ntt.wyoming.replies``). One Home Assistant at a time, as
+wyoming-satellite: another connection gets ``describe`` answered and is closed on anything
+else. ``ping`` is answered ``pong`` at once, whatever the pipeline is doing. A client that
+sends garbage or hangs up loses its connection, never the satellite.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wyoming.audio import AudioChunk as WyAudioChunk
 from wyoming.audio import AudioStart, AudioStop
@@ -39,6 +39,9 @@ from ntt.settings import Settings
 from ntt.wyoming.replies import HomeAssistantTurns, ReplyPlayer, Speaker
 from ntt.wyoming.streaming import UtteranceStreamer
 from ntt.wyoming.wake import ATTRIBUTION, BAD_EVENT, wake_program
+
+if TYPE_CHECKING:
+    from ntt.io.playback import PlaybackReference
 
 log = logging.getLogger(__name__)
 _client_ids = itertools.count(1)
@@ -61,7 +64,8 @@ class SatelliteService:
 
     def __init__(self, *, settings: Settings, info: Info,
                  make_pipeline: Callable[[HomeAssistantTurns], Pipeline],
-                 make_source: Callable[[], Iterable[Any]], speaker: Speaker | None):
+                 make_source: Callable[[], Iterable[Any]], speaker: Speaker | None,
+                 reference: PlaybackReference | None = None):
         self.settings = settings
         self.info = info
         self.make_pipeline = make_pipeline
@@ -71,7 +75,7 @@ class SatelliteService:
         self.streamer = UtteranceStreamer(settings.wyoming, end_stage=end_stage,
                                           device_turns=self.turns.device_turns,
                                           echo_tail_s=settings.engine.echo_tail_s)
-        self.player = ReplyPlayer(speaker, self.turns, lambda: self.mic_time_s) \
+        self.player = ReplyPlayer(speaker, self.turns, lambda: self.mic_time_s, reference) \
             if speaker is not None else None
         self.mic_time_s = 0.0
         self.server_id: int | None = None
@@ -153,9 +157,14 @@ class SatelliteService:
             for item in self._source:
                 if self._stop.is_set():
                     break
-                pending += pipeline.push(item)
-                if isinstance(item, AudioChunk):
-                    self._loop.call_soon_threadsafe(self._heard, item, pending)
+                outputs = pipeline.push(item)
+                # The microphone's audio: the source's own, or what the device-audio
+                # front-end made of a microphone block (echo cancelled, beamformed).
+                heard = [item] if isinstance(item, AudioChunk) else \
+                    [o for o in outputs if isinstance(o, AudioChunk)]
+                pending += outputs
+                for chunk in heard:
+                    self._loop.call_soon_threadsafe(self._heard, chunk, pending)
                     pending = []
             if not self._stop.is_set():
                 self._loop.call_soon_threadsafe(self._heard, None, pending + pipeline.flush())
