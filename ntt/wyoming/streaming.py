@@ -10,7 +10,8 @@ Assistant's ``transcript``, ``error`` or ``pause-satellite`` ends the stream ear
 
 Not sent: talk between people (not directed), anything while Home Assistant is not ready
 (before ``run-satellite``, after ``pause-satellite``, disconnected), and utterances that start
-while a reply plays — without echo cancellation that is the device's own voice.
+while a reply plays: taken for the device's own voice whatever echo cancellation leaves of it
+(no barge-in).
 """
 
 from __future__ import annotations
