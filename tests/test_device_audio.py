@@ -162,6 +162,25 @@ def test_direction_of_two_talkers_in_a_room(two_talkers, profile, tolerance_deg)
     assert provisional and all(c.start_s in {f.start_s for f in finals} for c in provisional)
 
 
+def test_vectorised_srp_equals_pyroomacoustics(two_talkers):
+    """The locator's one-product SRP-PHAT is pyroomacoustics' SRP, value for value."""
+    import pyroomacoustics as pra
+
+    from ntt.device_audio import ArrayGeometry, SrpLocator
+    from ntt.device_audio.frontend import band_bins
+
+    _, rendered = two_talkers
+    for name in ("smart-display-10", "laptop-webcam"):
+        mic, x = rendered[name]
+        bins = band_bins((300.0, 3500.0))
+        spectra = pra.transform.stft.analysis(x[: 2 * RATE], 512, 256,
+                                              win=pra.hann(512)).transpose(2, 1, 0)
+        loc = SrpLocator(ArrayGeometry.from_positions(mic.positions_m()), bins, 512,
+                         grid_step_deg=2.0)
+        fast, slow = loc.spectrum(spectra[:, bins]), loc.reference_spectrum(spectra[:, bins])
+        assert np.allclose(fast, slow, atol=1e-9) and np.ptp(fast) > 0.1
+
+
 def test_version_2_session_runs_through_ntt_run(tmp_path, two_talkers, capsys):
     """``ntt run`` on a version-2 array session: the front-end and the direction stage are
     wired in, and the event log holds one final direction per utterance."""
