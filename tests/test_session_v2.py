@@ -159,3 +159,13 @@ def test_shipped_profiles_place_their_arrays_in_the_camera_frame():
         # Near the lens (within 10 cm), spread across x: the azimuth is observable.
         assert np.abs(m).max() < 0.1 and np.ptp(m[0]) > 0.05
         assert from_dict(p.to_dict(), "round trip").microphone == mic
+
+
+def test_export_keeps_every_microphone_and_the_playback(tmp_path, two_voices, capsys):
+    src = _v2(tmp_path, two_voices, channels=2)
+    out = tmp_path / "exported"
+    assert main(["export", str(src), str(out)]) == 0
+    a, b = load_session(src), load_session(out)
+    assert (b.version, b.channels) == (2, 2)
+    assert np.array_equal(a.audio_channels(), b.audio_channels())
+    assert np.array_equal(a.playback(), b.playback())

@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
                 write_video(video, blurred_frames(session), session.fps)
             else:
                 video.write_bytes(session.video_path.read_bytes())
-        write_session(out, audio=session.audio(), video_path=video, fps=session.fps,
-                      device=session.device, participants=session.participants,
+        # A version-2 session keeps every microphone and its playback reference.
+        audio = session.audio_channels() if session.channels > 1 else session.audio()
+        write_session(out, audio=audio, playback=session.playback(), video_path=video,
+                      fps=session.fps, device=session.device, participants=session.participants,
                       labels=session.labels, notes=session.notes, scenario=session.scenario,
                       extra_files=extra)
     if not (session.root / LABELS_FILE).exists():
