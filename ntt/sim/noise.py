@@ -1,12 +1,21 @@
 """Background sounds of a household: steady pink noise (ventilation, street), music, and
-kitchen noise (running water, clinks) — generated, deterministic per seed."""
+kitchen noise — a real recording of a kitchen (``data/kitchen-noise.ogg``: the Picovoice
+speech-to-intent benchmark's ``data/noise/kitchen.wav``, Apache-2.0, copyright Picovoice;
+123 s, stored as Ogg Vorbis), an excerpt from a random offset per session. Deterministic
+per seed. The renderer plays each from its own place in the room (``ntt.sim.array_mix``).
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import numpy as np
+import soundfile as sf
 from scipy.signal import butter, sosfilt
 
 from ntt.cues import SAMPLE_RATE_HZ
+
+KITCHEN_RECORDING = "kitchen-noise.ogg"
 
 NOISE_KINDS = ("pink", "music", "kitchen")
 
@@ -39,24 +48,14 @@ def music(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def kitchen(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Running water (band-passed noise, on and off) and the clink of dishes."""
-    sos = butter(4, [600, 5000], btype="bandpass", fs=SAMPLE_RATE_HZ, output="sos")
-    water = sosfilt(sos, rng.normal(0, 1, n))
-    gate = np.zeros(n)
-    pos = 0
-    while pos < n:
-        length = int(rng.uniform(1.0, 4.0) * SAMPLE_RATE_HZ)
-        if rng.random() < 0.5:
-            gate[pos:pos + length] = 1.0
-        pos += length
-    out = water * np.convolve(gate, np.ones(800) / 800, mode="same")
-    t = np.arange(int(0.25 * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
-    for _ in range(int(n / SAMPLE_RATE_HZ * 0.6)):
-        start = int(rng.integers(0, max(n - len(t), 1)))
-        f = rng.uniform(1500, 4000)
-        clink = np.sin(2 * np.pi * f * t) * np.exp(-t * 30) * rng.uniform(2, 6)
-        out[start:start + len(t)] += clink[: n - start]
-    return _normalise(out)
+    """``n`` samples of the recorded kitchen from a random offset (looped if longer)."""
+    with files("ntt.sim").joinpath("data", KITCHEN_RECORDING).open("rb") as f:
+        rec, rate = sf.read(f, dtype="float32")
+    if rate != SAMPLE_RATE_HZ:
+        raise ValueError(f"{KITCHEN_RECORDING}: {rate} Hz, expected {SAMPLE_RATE_HZ}")
+    start = int(rng.integers(0, len(rec)))
+    reps = (start + n) // len(rec) + 1
+    return _normalise(np.tile(rec, reps)[start:start + n])
 
 
 GENERATORS = {"pink": pink, "music": music, "kitchen": kitchen}

@@ -1,6 +1,10 @@
-"""Render a ``Script`` into a session directory: video of textured faces in a room, a
-reverberant noisy audio mix of espeak-ng voices (and the device's own replies), labels and
-per-frame ground truth (``truth.json``)."""
+"""Render a ``Script`` into a session directory: video of textured faces in a room; the
+room's sound at the device profile's microphone array (natural voices at each person's
+3-D position, the TV, the device's own loudspeaker and the household's noise, through
+image-source/ray-traced impulse responses of a furnished living room or kitchen —
+``ntt.sim.acoustics``, ``ntt.sim.array_mix``); what the loudspeaker played (the echo
+canceller's reference, ``playback.wav``); labels and per-frame ground truth
+(``truth.json``, with every source's position)."""
 
 from __future__ import annotations
 
@@ -12,17 +16,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from scipy.signal import fftconvolve
 
+from ntt.calibration.profile import load_profile
 from ntt.cues import SAMPLE_RATE_HZ, DeviceTurn
 from ntt.io.session import Labels, Utterance, write_session
 from ntt.io.video_file import write_video
+from ntt.sim.acoustics import draw_acoustic_room, image_position_cam
+from ntt.sim.array_mix import DRY_RMS, Source, mix_array
 from ntt.sim.face_render import FACE_HEIGHT_MM, FacePose
-from ntt.sim.noise import background, loudspeaker
+from ntt.sim.noise import GENERATORS, loudspeaker
 from ntt.sim.photos import textured_face
 from ntt.sim.room import draw_room
 from ntt.sim.script import Line, Look, Person, Script
-from ntt.tts import synthesize
+from ntt.sim.voices import VoiceBank
 
 FACE_HEIGHT_M = FACE_HEIGHT_MM / 1000
 TURN_S = 0.5  # a head turn takes this long
@@ -31,8 +37,10 @@ LOOKING_AT_DEVICE_DEG = 12.0
 TRIM_DB = -45.0  # speech extent: where the dry signal rises above this (re. its peak)
 MOUTH_WINDOW_S = 0.04
 NOISE_BANK = 8  # camera-noise frames drawn once and reused (rolled) for speed
-DEVICE_ECHO_GAIN_DB = -4.0
-SPEECH_LEVEL_DBFS = -26.0  # typical speech level after the microphone's gain control
+# The device's loudspeaker in the camera frame, metres. ASSUMED: below the screen (a smart
+# display's drivers sit in its base, a laptop's under the keyboard deck).
+DEVICE_SPEAKER_CAM_M = (0.0, 0.15, 0.03)
+MOUTH_BELOW_FACE_CENTRE_M = 0.04  # the face box's centre is near the nose
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Spoken:
 
 
 def trim_silence(audio: np.ndarray, threshold_db: float = TRIM_DB) -> np.ndarray:
-    """Cut espeak-ng's leading/trailing silence so labels mark the speech itself."""
+    """Cut the synthesis's leading/trailing silence so labels mark the speech itself."""
     win = int(0.01 * SAMPLE_RATE_HZ)
     n = len(audio) // win
     if n == 0:
@@ -57,27 +65,17 @@ def trim_silence(audio: np.ndarray, threshold_db: float = TRIM_DB) -> np.ndarray
     return audio[active[0] * win:(active[-1] + 1) * win]
 
 
-def room_impulse_response(rt60_s: float, distance_m: float, rng: np.random.Generator
-                          ) -> np.ndarray:
-    """Direct path + exponentially decaying diffuse tail; the direct-to-reverberant ratio
-    falls with distance, as in a real room."""
-    n = max(int(rt60_s * SAMPLE_RATE_HZ), 1)
-    t = np.arange(n) / SAMPLE_RATE_HZ
-    tail = rng.normal(0, 1, n) * np.exp(-6.9 * t / max(rt60_s, 1e-3))
-    tail[: int(0.003 * SAMPLE_RATE_HZ)] = 0
-    ir = tail * 0.08 * distance_m
-    ir[0] = 1.0
-    return (ir / np.sqrt(np.sum(ir ** 2))).astype(np.float32)
-
-
-def _speak(line: Line, person: Person | None, script: Script) -> np.ndarray:
+def _speak(line: Line, person: Person | None, script: Script, voices: VoiceBank
+           ) -> np.ndarray:
+    """The line's dry speech at ``DRY_RMS`` (before the line's gain)."""
     if person is None:  # the device
         voice, pitch, rate = script.device_voice, 50, 170
     else:
         voice, pitch, rate = person.voice, person.pitch, person.rate_wpm
-    audio = synthesize(line.text, voice=voice, pitch=pitch,
-                       rate_wpm=int(rate * line.rate_scale))
-    return trim_silence(audio)
+    audio = trim_silence(voices.speak(line.text, voice, rate_scale=rate / 165 * line.rate_scale,
+                                      espeak_pitch=pitch, espeak_rate_wpm=165))
+    rms = float(np.sqrt(np.mean(audio ** 2))) if len(audio) else 0.0
+    return (audio * (DRY_RMS / rms)).astype(np.float32) if rms > 0 else audio
 
 
 def pose_at(looks: list[Look], t_s: float) -> tuple[float, float, float, float]:
@@ -108,17 +106,85 @@ def _mouth_track(spoken: list[Spoken], n_frames: int, fps: float) -> np.ndarray:
     return out
 
 
-def render_session(script: Script, out_dir: str | Path) -> Path:
-    """Render and write the session; returns its directory."""
+def person_position_cam(p: Person, script: Script) -> np.ndarray:
+    """Where the person's mouth is in the camera frame: the face's image position (where
+    they stand once in the picture) at their distance."""
+    w, h = script.size_wh
+    pos = image_position_cam(p.x_frac, p.y_frac, p.distance_m, w, h, script.hfov_deg)
+    return pos + np.array([0.0, MOUTH_BELOW_FACE_CENTRE_M, 0.0])
+
+
+def microphones_cam(device: str) -> np.ndarray:
+    """(mics, 3) capsule positions in the camera frame from the device profile (one
+    capsule at the lens for a profile that places none)."""
+    mic = load_profile(device).microphone
+    if not mic.positions_mm:
+        return np.zeros((1, 3))
+    return mic.positions_m().T
+
+
+def _azimuth(p_cam: np.ndarray) -> dict:
+    x, y, z = (float(v) for v in p_cam)
+    return {"camera_m": [round(x, 3), round(y, 3), round(z, 3)],
+            "azimuth_deg": round(math.degrees(math.atan2(x, z)), 2),
+            "elevation_deg": round(math.degrees(math.atan2(-y, math.hypot(x, z))), 2),
+            "distance_m": round(math.sqrt(x * x + y * y + z * z), 3)}
+
+
+def _render_audio(script: Script, tracks: dict[str, np.ndarray], device_track: np.ndarray
+                  | None, n: int, rng: np.random.Generator) -> tuple:
+    """The array's audio, the playback reference and the acoustic truth."""
+    persons = {p.id: p for p in script.persons}
+    cams = {pid: person_position_cam(persons[pid], script) for pid in tracks}
+    depth = max((c[2] for c in cams.values()), default=1.0) + 0.45 + 0.6
+    room = draw_acoustic_room(script.room, rng, depth)
+    mics_cam = microphones_cam(script.device)
+    mics = room.from_camera(mics_cam, clamp=False)
+    sources = [Source(pid, room.from_camera(c)[0], tracks[pid],
+                      "media" if persons[pid].is_media else "talker")
+               for pid, c in cams.items()]
+    if device_track is not None:
+        cams["device"] = np.array(DEVICE_SPEAKER_CAM_M)
+        sources.append(Source("device", room.from_camera(cams["device"])[0],
+                              loudspeaker(device_track), "device"))
+    lx, ly, lz = room.size_m
+    noise_at = {"kitchen": (rng.uniform(0.3, 0.7) * lx, ly - 0.4, 0.9),  # the sink
+                "music": (rng.choice([0.4, lx - 0.4]), rng.uniform(0.5, 0.9) * ly, 1.0),
+                "pink": (rng.uniform(0.2, 0.8) * lx, ly - 0.3, 1.6)}  # the window
+    for kind in script.noise:
+        sources.append(Source(kind, np.clip(np.array(noise_at[kind]), 0.25, None),
+                              GENERATORS[kind](n, rng) * DRY_RMS, "noise"))
+    mix = mix_array(room, mics, sources, n, script.snr_db, script.ser_db,
+                    int(rng.integers(2 ** 31)), rng, device_track)
+    truth = {"room": {"kind": room.kind, "size_m": list(room.size_m),
+                      "materials": room.materials, "device_m": list(room.device_m),
+                      "rt60_eyring_s": list(room.rt60_eyring_s),
+                      "rt60_s": round(room.rt60_s, 3), "bands_hz": [125, 250, 500, 1000,
+                                                                   2000, 4000, 8000]},
+             "microphones_m": [[round(float(v), 4) for v in m] for m in mics],
+             "sources": {s.id: {"room_m": [round(float(v), 3) for v in s.position_m],
+                                "kind": s.kind, **(_azimuth(cams[s.id]) if s.id in cams
+                                                   else {})} for s in sources},
+             **mix.truth}
+    audio = mix.audio[:, 0] if mix.audio.shape[1] == 1 else mix.audio
+    return audio, mix.playback, truth
+
+
+def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None = None
+                   ) -> Path:
+    """Render and write the session; returns its directory. Pass one ``voices`` bank to
+    many renders so the voice models load once."""
+    voices = voices or VoiceBank()
     rng = np.random.default_rng(script.seed)
     persons = {p.id: p for p in script.persons}
     n = int(round(script.duration_s * SAMPLE_RATE_HZ))
-    mix = np.zeros(n, dtype=np.float32)
+    tracks: dict[str, np.ndarray] = {}
+    device_track = None
     spoken: dict[str, list[Spoken]] = {p.id: [] for p in script.persons}
     utterances, turns, utt_info = [], [], {}
     for i, line in enumerate(sorted(script.lines, key=lambda ln: ln.start_s)):
         person = persons.get(line.speaker)
-        dry = _speak(line, person, script)
+        dry = _speak(line, person, script, voices)
         start = int(line.start_s * SAMPLE_RATE_HZ)
         dry = dry[: max(n - start, 0)]
         if len(dry) == 0:
@@ -128,28 +194,22 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
             turns.append(DeviceTurn(round(line.start_s, 3), round(end_s, 3), line.text))
             if not script.device_echo:
                 continue
-            distance, gain_db, source = 0.3, DEVICE_ECHO_GAIN_DB, dry
-        else:
-            spoken[person.id].append(Spoken(line, dry, line.start_s, end_s))
-            uid = f"u{i:03d}"
-            utterances.append(Utterance(uid, round(line.start_s, 3), round(end_s, 3),
-                                        person.id, line.addressee == "device",
-                                        line.addressee, line.text))
-            utt_info[uid] = {"category": line.category, "gain_db": round(line.gain_db, 2),
-                             "rate_scale": round(line.rate_scale, 3)}
-            distance, gain_db = person.distance_m, line.gain_db
-            source = loudspeaker(dry) if person.is_media else dry
-        wet = fftconvolve(source, room_impulse_response(script.rt60_s, distance, rng))
-        gain = 10 ** (gain_db / 20) / max(distance, 0.3)
-        seg = wet[: n - start] * gain * 0.3
-        mix[start:start + len(seg)] += seg.astype(np.float32)
-    active = np.abs(mix) > 1e-4
-    speech_rms = float(np.sqrt(np.mean(mix[active] ** 2))) if active.any() else 0.05
-    audio = mix + background(script.noise, n, rng) * speech_rms * 10 ** (-script.snr_db / 20)
-    audio *= 10 ** (SPEECH_LEVEL_DBFS / 20) / speech_rms  # the device's automatic gain
-    peak = float(np.max(np.abs(audio)))
-    if peak > 0.95:
-        audio *= 0.95 / peak
+            if device_track is None:
+                device_track = np.zeros(n, np.float32)
+            device_track[start:start + len(dry)] += dry
+            continue
+        spoken[person.id].append(Spoken(line, dry, line.start_s, end_s))
+        uid = f"u{i:03d}"
+        utterances.append(Utterance(uid, round(line.start_s, 3), round(end_s, 3),
+                                    person.id, line.addressee == "device",
+                                    line.addressee, line.text))
+        utt_info[uid] = {"category": line.category, "gain_db": round(line.gain_db, 2),
+                         "rate_scale": round(line.rate_scale, 3), "voice": person.voice,
+                         "voice_engine": voices.engine_for(voices.voice(person.voice))}
+        source = loudspeaker(dry) if person.is_media else dry
+        track = tracks.setdefault(person.id, np.zeros(n, np.float32))
+        track[start:start + len(source)] += source * 10 ** (line.gain_db / 20)
+    audio, playback, acoustics = _render_audio(script, tracks, device_track, n, rng)
 
     visible = [p for p in script.persons if p.visible] if script.camera_on else []
     video_path = None
@@ -158,9 +218,12 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
         video_path, frames_truth = _render_video(script, visible, spoken, rng)
     _add_looking(utt_info, utterances, frames_truth, script.fps)
     truth = {"fps": script.fps if script.camera_on else 0.0, "frames": frames_truth,
-             "utterances": utt_info,
+             "utterances": utt_info, "acoustics": acoustics,
              "conventions": "angles in degrees; yaw/pitch in the camera frame, *_rel "
-                            "relative to facing the camera; see ntt.sim.face_render"}
+                            "relative to facing the camera; see ntt.sim.face_render. "
+                            "acoustics: room frame x along the device's wall, y into the "
+                            "room, z up (metres); camera frame x image right, y down, z "
+                            "out of the lens; azimuth atan2(x, z), see ntt.sim.acoustics"}
     labels = Labels(tuple(utterances), tuple(turns))
     participants = tuple(p.id for p in script.persons) + script.participants_extra
     try:
@@ -168,7 +231,7 @@ def render_session(script: Script, out_dir: str | Path) -> Path:
                              fps=script.fps if script.camera_on else 0.0,
                              device=script.device, participants=participants, labels=labels,
                              notes=script.notes, scenario=script.scenario,
-                             extra_files={"truth.json": truth})
+                             extra_files={"truth.json": truth}, playback=playback)
     finally:
         if video_path is not None:
             shutil.rmtree(video_path.parent, ignore_errors=True)

@@ -14,9 +14,10 @@ from ntt.sim.render import render_session
 from ntt.sim.scenarios import make_script
 from ntt.sim.script import Line, Look, Person, Script
 
-ANNA = Person("anna", Identity("astronaut"), voice="en-us+f3", pitch=60, x_frac=0.42,
+ANNA = Person("anna", Identity("astronaut"), voice="f-gongitsune-us", pitch=60, x_frac=0.42,
               distance_m=1.3)
-BEN = Person("ben", None, voice="en-gb+m3", pitch=40)  # off camera, to the left
+BEN = Person("ben", None, voice="m-kumo-rp", pitch=40, x_frac=-0.3, distance_m=1.8)  # off
+# camera, to the left
 
 
 def living_room() -> Script:
@@ -37,7 +38,7 @@ def living_room() -> Script:
         Look("anna", 12.4, 0.0),
     )
     return Script(duration_s=19.0, persons=(ANNA, BEN), lines=lines, looks=looks, seed=7,
-                  camera_noise=1.5,
+                  camera_noise=1.5, device="smart-display-10", hfov_deg=80.0,
                   scenario="single-user", notes="bundled sample: a request, side talk with an "
                   "off-camera person while turned away, a second request")
 

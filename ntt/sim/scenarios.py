@@ -16,11 +16,17 @@ import numpy as np
 
 from ntt.sim.photos import Identity
 from ntt.sim.script import Line, Look, Person, Script
+from ntt.sim.voices import household_voices
 
-VOICES = ("en-us+m3", "en-us+f3", "en-gb+m4", "en-us+f2", "en-gb-x-rp+f4", "en-us+m7",
-          "en-029+m2", "en-gb-scotland+f1", "en-us-nyc+m1", "en-gb+f5")
-TV_VOICE = "en-gb-x-rp+m2"
-DEVICE_VOICE = "en-us+f5"
+TV_VOICE = "tv"  # voices of ntt/sim/data/voices.toml
+DEVICE_VOICE = "device"
+# The devices a session is recorded on (ntt/profiles): a laptop's two lid microphones,
+# a smart display's 4-microphone line and 6-microphone ring. The video's field of view is
+# the profile's.
+DEVICES = {"laptop-webcam": 0.3, "smart-display-8": 0.3, "smart-display-10": 0.4}
+# Signal-to-echo ratio at the microphones, dB: the range of the ICASSP 2021 AEC Challenge's
+# synthetic set (Sridhar et al., 2021: -10..10 dB).
+SER_DB = (-10.0, 10.0)
 NAMES = ("anna", "ben", "carla", "dev", "emma", "farid", "grace", "hugo")
 DIRECTED_SOURCES = ("directed:assistant_request", "directed:open_question",
                     "directed:assistant_chat")
@@ -79,6 +85,7 @@ class Setting:
     camera_noise: tuple[float, float] = (2.0, 4.0)
     camera_on: bool = True
     tv: bool = False
+    p_kitchen: float = 0.3  # the room is a kitchen, else a living room
     p_enter: float = 0.2
     p_occlusion: float = 0.15
     behaviour: Behaviour = Behaviour()
@@ -88,7 +95,7 @@ SETTINGS = {
     "single-user": Setting(),
     "two-people": Setting(visible=(2, 2), off_camera=(0, 0)),
     "family-tv": Setting(visible=(2, 3), off_camera=(0, 1), tv=True, noise=("pink", "music"),
-                         snr_db=(5.0, 20.0)),
+                         snr_db=(5.0, 20.0), p_kitchen=0.0),
     "follow-up": Setting(visible=(1, 2), off_camera=(0, 1),
                          behaviour=Behaviour(p_directed=0.55, p_follow_up=0.8)),
     "barge-in": Setting(visible=(1, 2), off_camera=(0, 1),
@@ -96,7 +103,7 @@ SETTINGS = {
     "camera-off": Setting(visible=(2, 2), off_camera=(0, 1), camera_on=False),
     "dark-room": Setting(visible=(1, 2), brightness=(0.3, 0.45), camera_noise=(5.0, 8.0)),
     "far-field": Setting(visible=(1, 2), distance_m=(2.5, 4.0), snr_db=(0.0, 15.0),
-                         noise=("pink", "kitchen")),
+                         noise=("pink", "kitchen"), p_kitchen=0.5),
 }
 
 
@@ -150,7 +157,8 @@ def make_script(scenario: str, seed: int, duration_s: float = 60.0,
 
     n_vis = int(rng.integers(setting.visible[0], setting.visible[1] + 1))
     n_off = int(rng.integers(setting.off_camera[0], setting.off_camera[1] + 1))
-    voices = rng.permutation(len(VOICES))
+    household = household_voices()
+    voices = rng.permutation(len(household))
     xs = np.linspace(0.25, 0.75, n_vis) + rng.uniform(-0.08, 0.08, n_vis) if n_vis > 1 else \
         np.array([rng.uniform(0.3, 0.7)])
     persons = []
@@ -164,7 +172,7 @@ def make_script(scenario: str, seed: int, duration_s: float = 60.0,
             occ = ((a, a + float(rng.uniform(1.0, 3.0))),)
         persons.append(Person(
             id=NAMES[i], identity=Identity.random(rng) if visible else None,
-            voice=VOICES[int(voices[i % len(VOICES)])], pitch=int(rng.integers(35, 70)),
+            voice=household[int(voices[i % len(household)])], pitch=int(rng.integers(35, 70)),
             rate_wpm=int(rng.integers(145, 180)),
             x_frac=float(xs[i]) if visible else (-0.3 if i % 2 else 1.3),
             y_frac=float(rng.uniform(0.38, 0.5)),
@@ -246,14 +254,25 @@ def make_script(scenario: str, seed: int, duration_s: float = 60.0,
             t = t_end - float(rng.uniform(0.2, 0.6))
         else:
             t = t_end + float(rng.uniform(*beh.gap_s))
+    devices = list(DEVICES)
+    weights = np.array([DEVICES[d] for d in devices])
+    device = devices[int(rng.choice(len(devices), p=weights / weights.sum()))]
     return Script(
         duration_s=duration_s, persons=tuple(persons), lines=tuple(lines), looks=tuple(looks),
         seed=seed, snr_db=float(rng.uniform(*setting.snr_db)), noise=setting.noise,
-        rt60_s=float(rng.uniform(0.2, 0.6)), brightness=float(rng.uniform(*setting.brightness)),
+        room="kitchen" if rng.random() < setting.p_kitchen else "living-room",
+        ser_db=float(rng.uniform(*SER_DB)), device=device, hfov_deg=_hfov_deg(device),
+        brightness=float(rng.uniform(*setting.brightness)),
         camera_noise=float(rng.uniform(*setting.camera_noise)),
         blur_px=float(rng.choice([0.0, 0.0, 0.7, 1.2])), camera_on=setting.camera_on,
         device_echo=True, device_voice=DEVICE_VOICE, scenario=name,
         notes=f"simulated: scenario {scenario} ({name}), seed {seed}, text {text_split}")
+
+
+def _hfov_deg(device: str) -> float:
+    from ntt.calibration.profile import load_profile
+
+    return load_profile(device).camera.hfov_deg
 
 
 def _ha_source(pools: dict, text: str) -> str:

@@ -12,10 +12,11 @@ from ntt.sim.photos import Identity
 class Person:
     id: str
     identity: Identity | None  # None: heard but never seen (off camera, or the TV)
-    voice: str = "en-us"  # espeak-ng voice, e.g. "en-us+f3"
-    pitch: int = 50
+    voice: str = "f-alpha-us"  # a voice of ntt/sim/data/voices.toml (or an espeak-ng name)
+    pitch: int = 50  # espeak-ng pitch, for the fallback voice
     rate_wpm: int = 160
-    x_frac: float = 0.5  # horizontal position in the image, 0 = left edge
+    x_frac: float = 0.5  # horizontal position in the image, 0 = left edge (< 0, > 1: off
+    # camera to that side; the room places their voice there too)
     y_frac: float = 0.45  # vertical position of the face centre
     distance_m: float = 1.5
     enter_s: float = 0.0  # walks in from the nearest side over ENTER_S
@@ -67,13 +68,16 @@ class Script:
     hfov_deg: float = 65.0
     snr_db: float = 25.0
     noise: tuple[str, ...] = ("pink",)  # any of pink, music, kitchen
-    rt60_s: float = 0.3
+    room: str = "living-room"  # a kind of ntt.sim.acoustics.ROOM_KINDS, drawn per seed
+    ser_db: float = 0.0  # talkers' level over the device's echo at the first microphone
     brightness: float = 1.0
     camera_noise: float = 3.0
     blur_px: float = 0.0
     camera_on: bool = True
-    device_echo: bool = False  # play the device's replies into the room mix
-    device_voice: str = "en-us+f2"
+    # The device's loudspeaker plays its replies into the room (and playback.wav records
+    # them); False: a silent device (headphones), no echo and no reference.
+    device_echo: bool = True
+    device_voice: str = "device"
     device: str = "laptop-webcam"
     scenario: str = ""
     notes: str = ""
