@@ -43,11 +43,29 @@ class AttendingSettings:
     tolerance_deg: float = 12.0
     """Gaze-to-device angle scored exp(-1/2): absorbs a few degrees of head-pose error and
     more of eye-in-head on small faces (12° off scores 0.61, 24° off 0.14)."""
-    rise_s: float = 0.4
-    """Time constant of a rising score: a glance shorter than this does not count."""
-    fall_s: float = 0.3
-    """Time constant of a falling score: a brief look away while talking to the device does
-    not throw the score to zero."""
+    shut_eye_open: float = 0.2
+    """Eyes less open than this (``Face.eye_open``) see nothing: in a still image the person
+    is not attending; in video the frame is a blink until ``blink_hold_s`` has passed."""
+    blink_ratio: float = 0.6
+    """Over video, eyes also count as closing (a blink under way) when less open than this
+    share of the track's own usual openness (the median over ``open_level_s``): a blink's
+    half-shut frames must not read as a downward look."""
+    open_level_s: float = 2.0
+    """The stretch of session time a track's usual eye openness is the median of; a
+    sustained downward look lowers it within about half of this, and from then on the lids
+    are read as gaze again."""
+    blink_hold_s: float = 0.4
+    """Over video, shut eyes hold the last score this long — the longest ordinary blink —
+    before they count as not attending. (A frame where the face was not found changes
+    nothing: the track keeps its score until the face is seen again.)"""
+    median_window_s: float = 0.15
+    """Over video, the score is the median of the open-eyed frames of this last stretch of
+    session time (and the current one): one frame of bad landmarks cannot flip it. Lag of a
+    real change: about half of it."""
+    smooth_s: float = 0.04
+    """Time constant of the first-order filter after the median (landmark jitter). With the
+    median it makes a step in attention cross 0.5 within 150 ms at 15 fps or faster
+    (``tests/test_vision_attending_real.py`` measures it)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,13 @@ class VisionSettings:
     eye_radius_mm: float = 10.0
     """Radius at which the iris centre turns about the eyeball's centre of rotation (~13.5 mm
     behind the cornea; the iris plane is ~3.5 mm behind it)."""
+    lid_weight: float = 0.75
+    """Share of the upper lid in vertical eye-in-head gaze (the rest is the iris centre's):
+    Face Mesh's iris barely moves when a person looks down, the lid drops with the eye
+    (``ntt.vision.gaze``). 0 is the iris alone."""
+    lid_radius_mm: float = 12.0
+    """Radius at which the upper lid's edge turns with the eye (it rides on the cornea,
+    ~12 mm from the eye's centre of rotation)."""
     mouth_window_s: float = 0.6
     """Mouth activity is the lip gap's variation over this window."""
     attending: AttendingSettings = field(default_factory=AttendingSettings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,8 +14,10 @@ from ntt.cli import main
 from ntt.io.video_file import write_video
 from ntt.vision import samples
 
+DATA = Path(__file__).parent / "data" / "attending_real"
+
 FACE_KEYS = {"box", "track", "yaw", "pitch", "roll", "gaze_yaw", "gaze_pitch", "eye_open",
-             "mouth_open", "mouth_activity", "attending"}
+             "mouth_open", "mouth_activity", "attending", "attending_uncertainty"}
 
 
 def faces_json(capfd, *args) -> object:
@@ -23,14 +26,15 @@ def faces_json(capfd, *args) -> object:
     return json.loads(capfd.readouterr().out)
 
 
-def bad_input(capfd, path) -> str:
+def bad_input(capfd, path, *args, names=None) -> str:
+    """The one line of a refused command; it names ``names`` (default: the file)."""
     capfd.readouterr()
-    assert main(["faces", str(path), "--json"]) == 2
+    assert main(["faces", str(path), "--json", *map(str, args)]) == 2
     captured = capfd.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
-    assert str(path) in lines[0]
+    assert str(path if names is None else names) in lines[0]
     return lines[0]
 
 
@@ -132,3 +136,25 @@ def test_random_bytes_as_video_is_one_line_exit_2(tmp_path, capfd):
 def test_missing_file_and_directory_are_one_line_exit_2(tmp_path, capfd):
     assert "not found" in bad_input(capfd, tmp_path / "nowhere.png")
     assert "not a file" in bad_input(capfd, tmp_path)
+
+
+def test_the_camera_can_be_named_and_a_picture_defaults_to_the_lens_alone(capfd):
+    """A woman looking down (a real frame, ``tests/data/attending_real``): of an unknown
+    camera she is not attending; through a laptop webcam her look lands on the screen
+    below it."""
+    path = DATA / "pexels_langer_000.jpg"
+    (unknown,) = faces_json(capfd, path)
+    (lens,) = faces_json(capfd, path, "--hfov", 30)
+    (laptop,) = faces_json(capfd, path, "--device", "laptop-webcam")
+    assert unknown["attending"] < 0.5 and lens["attending"] < 0.5
+    assert laptop["attending"] > unknown["attending"] + 0.2
+    assert unknown["attending_uncertainty"] > 0.0
+    assert lens["attending_uncertainty"] == 0.0 == laptop["attending_uncertainty"]
+
+
+def test_bad_camera_arguments_are_one_line_exit_2(capfd):
+    path = DATA / "pexels_langer_000.jpg"
+    assert "no device profile" in bad_input(capfd, path, "--device", "no-such-device",
+                                            names="no-such-device")
+    assert "not both" in bad_input(capfd, path, "--device", "laptop-webcam", "--hfov", 60,
+                                   names="--hfov")

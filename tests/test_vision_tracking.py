@@ -174,16 +174,49 @@ def test_mouth_activity_discounts_jitter_of_small_faces():
     assert large.update(20 / FPS, 2.0, 1.0) < 0.1
 
 
-def test_attending_smoothing_ignores_brief_glances():
-    glance = AttendingSmoother()
-    scores = [0.0] * 15 + [1.0] * 3 + [0.0] * 10  # a 0.2 s glance at the device
-    peak = max(glance.update(i / FPS, s) for i, s in enumerate(scores))
-    assert peak < 0.5
-    sustained = AttendingSmoother()
-    values = [sustained.update(i / FPS, s) for i, s in enumerate([0.0] * 15 + [1.0] * 20)]
-    assert values[-1] > 0.9
-    away = [sustained.update((35 + i) / FPS, 0.0) for i in range(2)]  # 0.13 s look away
-    assert away[-1] > 0.5
+def _lag_s(fps: float, before: float, after: float) -> float:
+    """Session time from the first frame of a step in the per-frame score to the first
+    smoothed value on the other side of 0.5."""
+    smoother = AttendingSmoother()
+    for i in range(30):
+        smoother.update(i / fps, before)
+    for i in range(30, 60):
+        if (smoother.update(i / fps, after) - 0.5) * (before - 0.5) < 0:
+            return (i - 30) / fps
+    return math.inf
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0])
+def test_attending_follows_a_real_change_within_150_ms(fps):
+    assert _lag_s(fps, 0.05, 0.95) <= 0.15  # looks at the device
+    assert _lag_s(fps, 0.95, 0.05) <= 0.15  # looks away
+    assert _lag_s(fps, 0.3, 0.8) <= 0.15
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+def test_one_bad_frame_does_not_flip_attending(fps):
+    smoother = AttendingSmoother()
+    values = [smoother.update(i / fps, 0.0 if i == 20 else 0.9) for i in range(40)]
+    assert min(values[10:]) > 0.5
+    away = AttendingSmoother()
+    values = [away.update(i / fps, 0.9 if i == 20 else 0.05) for i in range(40)]
+    assert max(values[10:]) < 0.5
+
+
+def test_a_blink_holds_attending_and_shut_eyes_do_not_attend():
+    smoother = AttendingSmoother()
+    for i in range(30):
+        smoother.update(i / FPS, 0.9, eye_open=0.8)
+    # A 200 ms blink: the lids close (lid-based gaze reads "down", score 0.1), open again.
+    blink = [smoother.update((30 + i) / FPS, 0.1, eye_open=e)
+             for i, e in enumerate((0.4, 0.1, 0.05, 0.35))]
+    assert min(blink) > 0.85
+    assert smoother.update(34 / FPS, 0.9, eye_open=0.8) > 0.85
+    # Eyes kept shut for longer than a blink: not attending any more.
+    shut = [smoother.update((35 + i) / FPS, 0.9, eye_open=0.05) for i in range(15)]
+    assert shut[0] > 0.85 and shut[-1] < 0.1
+    # A still image (a new track) of shut eyes: not attending.
+    assert AttendingSmoother().update(0.0, 0.95, eye_open=0.05) == 0.0
 
 
 def test_attending_geometry_uses_camera_and_screen():
@@ -199,9 +232,13 @@ def test_attending_geometry_uses_camera_and_screen():
     assert attending_now(eyes, at_camera, geometry) > 0.99
     assert attending_now(eyes, at_screen, geometry) > 0.99
     assert attending_now(eyes, aside, geometry) < 0.01
-    # The same look lands on nothing when the screen is elsewhere (above the camera).
+    # The same look lands on nothing when the screen is elsewhere (above the camera), or
+    # when there is no screen (a picture of unknown origin: the lens only).
     other = CameraGeometry(screen_center_m=(0.0, -0.6, 0.0), screen_size_m=(0.25, 0.15))
     assert attending_now(eyes, at_screen, other) < 0.5
+    lens_only = CameraGeometry(screen_center_m=(0.0, 0.0, 0.0), screen_size_m=(0.0, 0.0))
+    assert attending_now(eyes, at_screen, lens_only) < 0.5
+    assert attending_now(eyes, at_camera, lens_only) > 0.99
     # A wider tolerance forgives more.
     off = np.array([0.0, 0.0, -1.0])
     assert attending_now(eyes, off, geometry, tolerance_deg=30.0) > \

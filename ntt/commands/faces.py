@@ -3,6 +3,13 @@
 An image gives a list of faces; a video gives one entry per frame (``frame``, ``t_s``,
 ``faces``), with track ids stable across frames. Angles are degrees with the signs of
 ``ntt.vision.pose``; ``box`` is [x, y, w, h] in pixels.
+
+Which camera took the file is unknown unless the user says: by default ``attending`` means
+"looking at the lens" of a camera whose focal length is anything from a phone's wide
+camera to a portrait lens (``ntt.vision.camera.UNKNOWN_CAMERA``), and
+``attending_uncertainty`` says how much that doubt moves the score. ``--hfov`` gives the
+lens; ``--device`` a device profile (its calibrated intrinsics, and its screen as a target
+too).
 """
 
 from __future__ import annotations
@@ -31,7 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", metavar="IMAGE_OR_VIDEO", help="an image or a video file")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--hfov", type=float, default=None, metavar="DEG",
-                   help="the camera's horizontal field of view (default: a laptop webcam's)")
+                   help="the camera's horizontal field of view (default: unknown, between a "
+                        "phone's wide camera and a portrait lens)")
+    p.add_argument("--device", default=None, metavar="PROFILE",
+                   help="the device profile (name or .toml) whose camera took the file: its "
+                        "intrinsics, and its screen as a target")
     p.add_argument("--max-frames", type=int, default=None, metavar="N",
                    help="stop a video after N frames")
 
@@ -44,6 +55,7 @@ def face_json(face: Face) -> dict:
         "gaze_pitch": round(face.gaze_pitch_deg, 2), "eye_open": round(face.eye_open, 3),
         "mouth_open": round(face.mouth_open, 3),
         "mouth_activity": round(face.mouth_activity, 3), "attending": round(face.attending, 3),
+        "attending_uncertainty": round(face.attending_uncertainty, 3),
     }
 
 
@@ -53,7 +65,7 @@ def face_line(face: Face) -> str:
             f"pitch {face.pitch_deg:+.1f} roll {face.roll_deg:+.1f}  gaze "
             f"{face.gaze_yaw_deg:+.1f},{face.gaze_pitch_deg:+.1f}  eyes {face.eye_open:.2f} "
             f"mouth {face.mouth_open:.2f}/{face.mouth_activity:.2f}  "
-            f"attending {face.attending:.2f}")
+            f"attending {face.attending:.2f}±{face.attending_uncertainty:.2f}")
 
 
 @contextmanager
@@ -102,7 +114,7 @@ def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
 def run(args: argparse.Namespace) -> int:
     from ntt.settings import VisionSettings
     from ntt.vision.analyzer import FaceAnalyzer
-    from ntt.vision.camera import CameraGeometry
+    from ntt.vision.camera import UNKNOWN_CAMERA, CameraGeometry
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
 
@@ -115,7 +127,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--hfov", f"field of view must be 1..179 degrees, got {args.hfov}")
     if args.max_frames is not None and args.max_frames < 1:
         raise InputError("--max-frames", "must be at least 1")
-    geometry = CameraGeometry() if args.hfov is None else CameraGeometry(hfov_deg=args.hfov)
+    if args.hfov is not None and args.device is not None:
+        raise InputError("--hfov", "give either --hfov or --device, not both")
+    if args.device is not None:
+        from ntt.calibration.profile import load_profile
+
+        geometry = load_profile(args.device).camera_geometry()
+    elif args.hfov is not None:  # a known lens; a picture has no screen to look at
+        geometry = CameraGeometry(hfov_deg=args.hfov, screen_center_m=(0.0, 0.0, 0.0),
+                                  screen_size_m=(0.0, 0.0))
+    else:
+        geometry = UNKNOWN_CAMERA
     with native_stderr_silenced():
         image = read_image(path)
         frames = None if image is not None else video_frames(path, args.max_frames)

@@ -23,6 +23,10 @@ class Face:
     mouth_activity: float = 0.0
     attending: float = 0.0
     landmarks_xy: np.ndarray | None = field(default=None, compare=False, repr=False)
+    attending_uncertainty: float = 0.0
+    """Half the spread of this frame's ``attending`` over the camera intrinsics the vision
+    stage cannot rule out (a picture of unknown origin); 0 for a described camera. A face
+    near the edge of a wide lens spreads most."""
 
 
 @dataclass(frozen=True)

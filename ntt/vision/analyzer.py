@@ -10,7 +10,10 @@ Per frame:
    stays bounded while small far faces are still found within a couple of seconds; a
    detection no track covers runs Face Mesh on its region and becomes (or revives) a track;
 3. for every face seen: head pose, gaze, eye and mouth openness, mouth activity and the
-   smoothed ``attending`` score.
+   smoothed ``attending`` score; where the camera's focal length is unknown (a picture of
+   unknown origin, ``ntt.vision.camera.UNKNOWN_CAMERA``) the face is also scored under the
+   shortest and longest focal lengths allowed, and half the spread is
+   ``attending_uncertainty``.
 
 ``exhaustive=True`` (still images) runs every detection window on every frame and refines
 each new face's landmarks an extra time.
@@ -21,6 +24,7 @@ after them is a new track, with an id never used before in this stream).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -69,7 +73,7 @@ class FaceAnalyzer:
         p = self.settings
         self.tracks = TrackSet(
             p.max_gap_s, p.same_face_overlap,
-            new_attending=lambda: AttendingSmoother(p.attending.rise_s, p.attending.fall_s),
+            new_attending=lambda: AttendingSmoother(p.attending),
             new_mouth=lambda: MouthActivity(p.mouth_window_s))
         self.reset()
 
@@ -100,8 +104,8 @@ class FaceAnalyzer:
             seen = self._detect(rgb, t_s, seen)
         seen = self.tracks.merge_duplicates(seen)
         self._frames += 1
-        camera = self.geometry.camera_matrix(w, h)
-        faces = [f for f in (self._describe(tr, t_s, camera) for tr in seen) if f is not None]
+        cameras = self.geometry.camera_matrices(w, h)
+        faces = [f for f in (self._describe(tr, t_s, cameras) for tr in seen) if f is not None]
         return [FacesCue(t_s, item.index, tuple(faces), (w, h))]
 
     # --- steps ----------------------------------------------------------------------------
@@ -158,19 +162,20 @@ class FaceAnalyzer:
             seen.append(self.tracks.add(t_s, landmarks, seen))
         return seen
 
-    def _describe(self, tr: Track, t_s: float, camera: np.ndarray) -> Face | None:
+    def _describe(self, tr: Track, t_s: float, cameras: list[np.ndarray]) -> Face | None:
+        """``cameras``: the nominal intrinsics, then any others the geometry allows; the
+        face is described under the first, and scored under each for the uncertainty."""
+        camera = cameras[0]
         pose = head_pose(tr.landmarks, camera, self.model)
         if pose is None:
             log.debug("track %d: no head pose this frame", tr.id)
             return None
-        sig = face_signals(tr.landmarks, pose, camera, self.model, self.settings.eye_radius_mm)
-        gaze = sig.gaze
-        if self.gaze_correction is not None:
-            gaze = self.gaze_correction(gaze)
-        gaze_yaw, gaze_pitch = direction_angles(gaze)
-        eyes_m = pose.translation_mm / 1000.0
+        sig = self._signals(tr.landmarks, pose, camera)
+        gaze_yaw, gaze_pitch = direction_angles(sig.gaze)
         mm_per_px = float(pose.translation_mm[2]) / float(camera[0, 0])
-        raw = attending_now(eyes_m, gaze, self.geometry, self.settings.attending.tolerance_deg)
+        raw = self._score(pose, sig.gaze)
+        others = [self._score_under(tr.landmarks, k) for k in cameras[1:]]
+        spread = [s for s in others if s is not None] + [raw]
         x, y, bw, bh = tr.box
         return Face(
             track_id=tr.id,
@@ -179,5 +184,23 @@ class FaceAnalyzer:
             gaze_yaw_deg=gaze_yaw, gaze_pitch_deg=gaze_pitch,
             eye_open=sig.eye_open, mouth_open=sig.mouth_open,
             mouth_activity=tr.mouth.update(t_s, sig.mouth_gap_mm, mm_per_px),
-            attending=tr.attending.update(t_s, raw),
-            landmarks_xy=tr.landmarks[:, :2].copy())
+            attending=tr.attending.update(t_s, raw, sig.eye_open),
+            landmarks_xy=tr.landmarks[:, :2].copy(),
+            attending_uncertainty=(max(spread) - min(spread)) / 2)
+
+    def _signals(self, landmarks: np.ndarray, pose, camera: np.ndarray):
+        p = self.settings
+        sig = face_signals(landmarks, pose, camera, self.model, p.eye_radius_mm,
+                           p.lid_weight, p.lid_radius_mm)
+        if self.gaze_correction is not None:
+            sig = dataclasses.replace(sig, gaze=self.gaze_correction(sig.gaze))
+        return sig
+
+    def _score(self, pose, gaze: np.ndarray) -> float:
+        return attending_now(pose.translation_mm / 1000.0, gaze, self.geometry,
+                             self.settings.attending.tolerance_deg)
+
+    def _score_under(self, landmarks: np.ndarray, camera: np.ndarray) -> float | None:
+        pose = head_pose(landmarks, camera, self.model)
+        return None if pose is None else self._score(pose, self._signals(landmarks, pose,
+                                                                         camera).gaze)

@@ -5,11 +5,21 @@ planes of the head frame (``pose.to_face_plane``), so a turned or tilted head do
 shrink them. The model's own eyes looked at the camera, so its iris position relative to
 the eye corners is "looking straight ahead".
 
-* Eye-in-head: the iris centre's displacement from that straight-ahead position, measured
-  from the eye's own corners, is the sine of the eye's rotation times the radius at which
-  the iris centre turns about the eyeball's centre. Both eyes are averaged, weighted by how
-  wide and open each appears. On small faces (few pixels between the eyes) the iris cannot
-  be located reliably and the eye-in-head part fades out: gaze falls back on head pose.
+* Eye-in-head, sideways: the iris centre's displacement from that straight-ahead position,
+  measured from the eye's own corners, is the sine of the eye's rotation times the radius
+  at which the iris centre turns about the eyeball's centre. Both eyes are averaged,
+  weighted by how wide and open each appears.
+* Eye-in-head, up and down: Face Mesh's iris centre follows a downward look only part of
+  the way (the lid comes down over the iris and the model's iris drifts with the lid's
+  edge), but the upper lid itself rides on the eyeball and drops with the eye, roughly
+  degree for degree (lid–eye coupling). The vertical sine is a blend: ``lid_weight`` of
+  the upper lid's displacement over ``lid_radius_mm`` plus the rest of the iris's over the
+  eye radius. The lid is weighted by eye width only, not openness: a lowered lid *is* the
+  evidence. Measured on real photos (``tests/data/attending_real``): iris alone scores
+  people looking down at their hands as attending; the blend does not (see
+  ``benchmarks/bench_vision.py --attending``).
+* On small faces (few pixels between the eyes) neither iris nor lids can be located
+  reliably and the eye-in-head part fades out: gaze falls back on head pose.
 * Gaze in the camera frame = head rotation × eye-in-head direction.
 * Eye openness: lid gap over eye width, relative to the model's open eyes (1 = as open as
   the model's, 0 = shut; clipped to 0..1).
@@ -78,11 +88,13 @@ def _clip01(x: float) -> float:
 
 
 def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, model: ReferenceFace,
-                 eye_radius_mm: float = VisionSettings.eye_radius_mm) -> FaceSignals:
+                 eye_radius_mm: float = VisionSettings.eye_radius_mm,
+                 lid_weight: float = VisionSettings.lid_weight,
+                 lid_radius_mm: float = VisionSettings.lid_radius_mm) -> FaceSignals:
     """Gaze, eye and mouth openness for one face (478×2+ landmarks in pixels)."""
     on_face = to_face_plane(landmarks[_POINTS, :2], model.points_mm[_POINTS, 2], pose, camera)
     ref_all = model.points_mm[_POINTS, :2]
-    displacements, weights, openness = [], [], []
+    displacements, weights, openness, lids, lid_weights = [], [], [], [], []
     for k, (outer, inner, _, _, _) in enumerate(EYES):
         obs, ref = on_face[5 * k:5 * k + 5], ref_all[5 * k:5 * k + 5]
         width_obs = float(np.linalg.norm(obs[0] - obs[1]))
@@ -93,12 +105,16 @@ def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, mode
         offset_obs = (obs[2] - (obs[0] + obs[1]) / 2) * (width_ref / width_obs)
         offset_ref = ref[2] - (ref[0] + ref[1]) / 2
         displacements.append(offset_obs - offset_ref)
+        # The upper lid's height above the corners' midpoint, against the model's (mm, +down).
+        lids.append((obs[3, 1] - (obs[0, 1] + obs[1, 1]) / 2) * (width_ref / width_obs)
+                    - (ref[3, 1] - (ref[0, 1] + ref[1, 1]) / 2))
         gap_obs = (obs[4, 1] - obs[3, 1]) / width_obs
         gap_ref = (ref[4, 1] - ref[3, 1]) / width_ref
         eye_open = _clip01(gap_obs / gap_ref) if gap_ref > 0 else 1.0
         openness.append(eye_open)
         width_px = float(np.linalg.norm(landmarks[outer, :2] - landmarks[inner, :2]))
         weights.append(width_px * _clip01((eye_open - EYE_SHUT) / (1.0 - EYE_SHUT)))
+        lid_weights.append(width_px)
     eye_open = float(np.average(openness, weights=[max(w, 1e-6) for w in weights])) \
         if openness else 0.0
     iris_px = float(np.linalg.norm(landmarks[IRIS_RIGHT, :2] - landmarks[IRIS_LEFT, :2]))
@@ -108,6 +124,9 @@ def face_signals(landmarks: np.ndarray, pose: HeadPose, camera: np.ndarray, mode
     else:
         disp = np.zeros(2)
     sine = disp / eye_radius_mm
+    if lids and sum(lid_weights) > 0 and lid_weight > 0:
+        lid_sine = float(np.average(lids, weights=lid_weights)) * trust / lid_radius_mm
+        sine[1] = (1.0 - lid_weight) * sine[1] + lid_weight * lid_sine
     norm = float(np.linalg.norm(sine))
     if norm > MAX_EYE_SINE:
         sine *= MAX_EYE_SINE / norm
