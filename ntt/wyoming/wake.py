@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from wyoming.server import AsyncEventHandler
 from wyoming.wake import Detect, Detection, NotDetected
 
 from ntt import __version__
-from ntt.cues import Decision
+from ntt.cues import SAMPLE_RATE_HZ, Decision
 from ntt.pipeline import Pipeline
 from ntt.wyoming.audio import ChunkClock, PcmDecoder, ms
 from ntt.wyoming.directed import DirectedOnsets
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 ATTRIBUTION = Attribution(name="NTT", url="")
 # A client error is answered with this code before the connection closes.
 BAD_EVENT = "bad-event"
+MAX_MARKS = 4096  # chunk timestamps kept per stream: minutes of audio, more than an utterance
 _client_ids = itertools.count(1)
 
 
@@ -73,17 +75,25 @@ class WakeService:
 
 class _Stream:
     """One audio stream of one client: decoder, clock, pipeline, one trigger per utterance.
-    Lives in the connection's worker thread."""
+    Lives in the connection's worker thread.
 
-    def __init__(self, pipeline: Pipeline, timestamp0_ms: int):
+    A detection carries the timestamp of the client's chunk the utterance starts in, in the
+    client's own units (openWakeWord's rule: clients stamp in ms or in monotonic ns), or the
+    onset in ms from the stream's start when the chunks carry none."""
+
+    def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
-        self.timestamp0_ms = timestamp0_ms
         self.decoder: PcmDecoder | None = None
         self.clock = ChunkClock()
         self.onsets = DirectedOnsets()
         self.detections = 0
+        self._decoded = 0  # 16 kHz samples so far
+        self._marks: deque[tuple[int, int]] = deque(maxlen=MAX_MARKS)  # (sample, stamp)
 
-    def push(self, audio: bytes, fmt: tuple[int, int, int]) -> list[Decision]:
+    def push(self, audio: bytes, fmt: tuple[int, int, int],
+             timestamp: int | None) -> list[Decision]:
+        if timestamp is not None:
+            self._marks.append((self._decoded, timestamp))
         samples = []
         if self.decoder is None or self.decoder.format != fmt:
             if self.decoder is not None:
@@ -92,9 +102,15 @@ class _Stream:
         samples.append(self.decoder.decode(audio))
         out: list[Decision] = []
         for part in samples:
+            self._decoded += len(part)
             for chunk in self.clock.push(part):
                 out += self._decide(self.pipeline.push(chunk))
         return out
+
+    def timestamp(self, t_s: float) -> int:
+        at = round(t_s * SAMPLE_RATE_HZ)
+        stamps = [stamp for sample, stamp in self._marks if sample <= at]
+        return stamps[-1] if stamps else ms(t_s)
 
     def finish(self) -> list[Decision]:
         out: list[Decision] = []
@@ -119,7 +135,6 @@ class WakeHandler(AsyncEventHandler):
         self.client_id = next(_client_ids)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"ntt-wake-{self.client_id}")
         self._stream: _Stream | None = None
-        self._start_ms: int | None = None  # audio-start's timestamp, for the next stream
         log.debug("client %d connected", self.client_id)
 
     async def run(self) -> None:
@@ -151,17 +166,16 @@ class WakeHandler(AsyncEventHandler):
         elif AudioStart.is_type(event.type):
             start = AudioStart.from_event(event)
             PcmDecoder(start.rate, start.width, start.channels)  # refuse a bad format now
-            self._stream, self._start_ms = None, start.timestamp
+            self._stream = None
         elif WyAudioChunk.is_type(event.type):
             chunk = WyAudioChunk.from_event(event)
             fmt = (chunk.rate, chunk.width, chunk.channels)
             if self._stream is None:
-                t0 = self._start_ms if self._start_ms is not None else chunk.timestamp
                 self._stream = await self._in_worker(
-                    lambda: _Stream(self.service.make_pipeline(), t0 or 0))
+                    lambda: _Stream(self.service.make_pipeline()))
             stream = self._stream
             await self._detected(stream, await self._in_worker(
-                lambda: stream.push(chunk.audio, fmt)))
+                lambda: stream.push(chunk.audio, fmt, chunk.timestamp)))
         elif AudioStop.is_type(event.type):
             stream, self._stream = self._stream, None
             if stream is not None:
@@ -178,7 +192,7 @@ class WakeHandler(AsyncEventHandler):
 
     async def _detected(self, stream: _Stream, decisions: list[Decision]) -> None:
         for d in decisions:
-            timestamp = stream.timestamp0_ms + ms(d.start_s)
+            timestamp = stream.timestamp(d.start_s)
             log.info("client %d: directed speech from %.2f s (%s, p=%.2f)", self.client_id,
                      d.start_s, d.kind, d.p_directed)
             await self.write_event(Detection(name=self.service.wake_word,
