@@ -144,8 +144,10 @@ def two_talkers():
     return truth, out
 
 
+# A ring resolves azimuth cleanly; a line of capsules hears the floor and ceiling
+# reflections from directions nearer broadside, which pulls its estimate a few degrees in.
 @pytest.mark.parametrize(("profile", "tolerance_deg"), [
-    ("smart-display-10", 10.0), ("smart-display-8", 10.0), ("laptop-webcam", 12.0)])
+    ("smart-display-10", 8.0), ("smart-display-8", 12.0), ("laptop-webcam", 12.0)])
 def test_direction_of_two_talkers_in_a_room(two_talkers, profile, tolerance_deg):
     from ntt.audio.vad import SileroVad, load_silero_model
 
