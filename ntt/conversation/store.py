@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS false_rejects (
     similarity REAL NOT NULL);
 """
 _TABLES = ("entity_state", "settings", "list_items", "routines", "false_rejects")
+# forget() waits this long for another connection's write to finish.
+FORGET_BUSY_MS = 5000
+# Shorter stored texts ("on", "7") are not looked for on disk after forget(): any file holds
+# such bytes by chance.
+MIN_CHECKED_TEXT = 4
 
 
 def default_data_dir(override: str | Path | None = None) -> Path:
@@ -58,6 +63,34 @@ def default_data_dir(override: str | Path | None = None) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _holders(paths: list[Path]) -> list[str]:
+    """Other processes with any of ``paths`` open ("process PID (command)"), from /proc
+    (Linux); empty where that cannot be read."""
+    wanted = {str(p.resolve()) for p in paths}
+    found = []
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        links = set()
+        try:
+            for fd in (entry / "fd").iterdir():
+                try:
+                    links.add(os.readlink(fd))
+                except OSError:  # closed meanwhile
+                    pass
+        except OSError:  # gone, or not ours to look at
+            continue
+        if links & wanted:
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:
+                raw = b""
+            cmd = " ".join(raw.replace(b"\0", b" ").decode("utf-8", "replace").split())
+            found.append(f"process {entry.name}" + (f" ({cmd[:60]})" if cmd else ""))
+    return found
 
 
 def _now_iso() -> str:
@@ -146,14 +179,72 @@ class Store:
         self._db.execute("COMMIT")
 
     def forget(self) -> None:
-        """Erase everything the device has stored about this household (and the free pages
-        and write-ahead log that could still hold it)."""
-        with self.transaction():
-            for table in _TABLES:
-                self._db.execute(f"DELETE FROM {table}")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.execute("VACUUM")
+        """Erase everything the device has stored about this household, and every copy of
+        it on disk: rows are deleted with ``secure_delete`` (their bytes overwritten), the
+        write-ahead log is checkpointed into the file and truncated, the file is rebuilt
+        (VACUUM) and checkpointed again. Then every file of the store (database, ``-wal``,
+        ``-shm``) is searched for the erased text; if any is left — another process holds
+        a read transaction that pins the log — InputError says which process, and a later
+        ``forget()``, once it has let go, finishes the job."""
+        erased = self._texts()
+        self._db.execute(f"PRAGMA busy_timeout = {FORGET_BUSY_MS}")
+        try:
+            with self.transaction():
+                for table in _TABLES:
+                    self._db.execute(f"DELETE FROM {table}")
+        except sqlite3.Error as exc:
+            holders = _holders(self.files()) or ["another process (unknown)"]
+            raise InputError(self.path, f"nothing erased ({exc}): {', '.join(holders)} "
+                                        "holds the store; stop it, then run ntt forget "
+                                        "again") from None
+        problems = []
+        try:
+            self._checkpoint()
+            self._db.execute("VACUUM")
+            if not self._checkpoint():
+                problems.append(f"{self.path.name}-wal could not be emptied")
+        except sqlite3.Error as exc:
+            problems.append(f"the file could not be rebuilt ({exc})")
+        problems = self.remnants(erased) + problems
+        if problems:
+            holders = _holders(self.files()) or ["another process (unknown)"]
+            raise InputError(self.path, f"rows deleted, but {'; '.join(problems)}: "
+                                        f"{', '.join(holders)} holds the store open; stop "
+                                        "it, then run ntt forget again")
         log.info("conversation store cleared (%s)", self.path)
+
+    def files(self) -> list[Path]:
+        """The store's files on disk: the database and its log and shared memory."""
+        return [p for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+                if p.exists()]
+
+    def remnants(self, texts: set[str]) -> list[str]:
+        """Which of ``texts`` any file of the store still holds, as messages."""
+        found = []
+        for path in self.files():
+            data = path.read_bytes()
+            hits = sum(1 for t in texts if t.encode("utf-8") in data)
+            if hits:
+                found.append(f"{hits} erased entries are still in {path.name}")
+        return found
+
+    def _checkpoint(self) -> bool:
+        """Copy the log into the file and truncate it; False if a reader kept it."""
+        busy, _log_frames, _done = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)"
+                                                    ).fetchone()
+        wal = Path(f"{self.path}-wal")
+        return busy == 0 and (not wal.exists() or wal.stat().st_size == 0)
+
+    def _texts(self) -> set[str]:
+        """Every text value stored (long enough to be told apart from the file's own
+        structure), to look for on disk after ``forget()``."""
+        texts: set[str] = set()
+        for table in _TABLES:
+            for row in self._db.execute(f"SELECT * FROM {table}"):
+                texts.update(v for v in row if isinstance(v, str)
+                             and len(v.encode("utf-8")) >= MIN_CHECKED_TEXT
+                             and v not in _SCHEMA)
+        return texts
 
     def counts(self) -> dict[str, int]:
         """Rows per table (to show what is stored, and that forget() cleared it)."""
