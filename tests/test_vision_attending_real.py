@@ -149,7 +149,7 @@ def test_without_the_lids_or_with_the_laptop_geometry_it_is_worse(scores, models
     names = list(labelled())
     for analyzer in (iris_only, laptop):
         theirs = {n: score(analyzer, image(n)).attending for n in names}
-        assert len(wrong(theirs, names)) >= len(wrong(scores, names)) + 3
+        assert len(wrong(theirs, names)) >= len(wrong(scores, names)) + 2
 
 
 def _down_names() -> set[str]:

@@ -89,7 +89,11 @@ def to_face_plane(points_px: np.ndarray, depth_mm: np.ndarray, pose: HeadPose,
     ``z = depth_mm`` of the head frame (a plane parallel to the face). Returns head-frame
     (x, y) in mm, N×2 — distances there are free of the foreshortening a turned head
     shows in the image."""
-    rays = np.c_[points_px, np.ones(len(points_px))] @ np.linalg.inv(camera).T
+    # The pinhole inverse written out: ``np.linalg.inv`` of a 3×3 goes through LAPACK and
+    # costs milliseconds on a busy machine, this costs microseconds.
+    fx, fy, cx, cy = camera[0, 0], camera[1, 1], camera[0, 2], camera[1, 2]
+    rays = np.c_[(points_px[:, 0] - cx) / fx, (points_px[:, 1] - cy) / fy,
+                 np.ones(len(points_px))]
     r, t = pose.rotation, pose.translation_mm
     # Head frame: p_h = Rᵀ (s·ray − t); want p_h.z = depth → s = (depth + (Rᵀt).z) / (Rᵀray).z
     rays_h = rays @ r  # rows are Rᵀ ray
