@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import socket
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -43,6 +44,8 @@ RAY_AUTH_HINT = ("if the cluster uses token authentication, set RAY_AUTH_MODE=to
                  "RAY_AUTH_TOKEN (from 'ray get-auth-token' on its head)")
 # Ray tasks queued per worker slot when the cluster decides the concurrency.
 RAY_QUEUE_PER_CPU = 2
+PARENT_CHECK_S = 1.0  # how often a local worker looks whether its driver is still there
+ORPHAN_EXIT_CODE = 3
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,21 @@ def _call(fn: Callable[[Any], Any], job: Any) -> _Outcome:
 
 def _init_worker() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", THREADS_PER_WORKER)
+    _watch_parent(os.getppid())
+
+
+def _watch_parent(parent: int, every_s: float = PARENT_CHECK_S) -> None:
+    """Exit this worker when its driver dies (``kill -9``, a crash): the pool's pipes are
+    held open by the workers themselves, so without this an orphan would wait forever on a
+    pipe nobody reads, holding its memory. A daemon thread, so it works while the job runs
+    or the worker is blocked in a write."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(ORPHAN_EXIT_CODE)  # no cleanup to wait for: the results have no reader
+
+    threading.Thread(target=watch, name="ntt-parent-watch", daemon=True).start()
 
 
 def _result(index: int, job: Any, outcome: _Outcome) -> JobResult:
