@@ -1,90 +1,164 @@
-"""``ntt export SESSION OUT [--blur-faces]``: copy a recorded session, optionally with every
-face blurred (full-range detection plus tracking on each frame, boxes grown so hair and
-ears go too). The copy is written to a temporary directory and renamed into place."""
+"""``ntt export SESSION OUT [--blur-faces] [--anonymise] [--force]``: copy a recorded
+session for sharing.
+
+``--blur-faces`` blurs every face in the video (``ntt.vision.anonymise``: every detector
+and the tracker, held through gaps, checked on the result) and drops the face boxes from
+``truth.json``. ``--anonymise`` does that and also replaces the participants' names by
+``person-1``, ``person-2``, ... (session, labels, truth), drops the notes and empties the
+transcripts. The voices stay: the audio (every microphone of a version-2 session, and its
+playback reference) is copied as it is.
+
+OUT must be new or an empty directory; ``--force`` lets it replace a previous NTT session
+and nothing else. OUT may not be the session, lie inside it, or contain it. The copy is
+written to a temporary directory beside OUT and renamed into place.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
 
-import cv2
-
 from ntt.errors import InputError
-from ntt.io.session import LABELS_FILE, load_session, write_session
+from ntt.io.session import (
+    ADDRESSEE_FIXED,
+    TRUTH_FILE,
+    Labels,
+    check_session_target,
+    load_session,
+    write_session,
+)
 
-BLUR_MARGIN = 0.35  # grow each face box by this share on every side
-MOSAIC_BLOCKS = 6  # a face becomes this many blocks across
+PSEUDONYM = "person-{}"
+TRUTH_FACE_FIELDS = ("box",)  # per person and frame: where the face is in the picture
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session")
     p.add_argument("out")
-    p.add_argument("--blur-faces", action="store_true", help="blur every face in the video")
+    p.add_argument("--blur-faces", action="store_true",
+                   help="blur every face in the video and drop face boxes from truth.json")
+    p.add_argument("--anonymise", action="store_true",
+                   help="--blur-faces, and names replaced by person-N, notes dropped, "
+                        "transcripts emptied (the voices stay)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous NTT session at OUT (nothing else is replaced)")
 
 
-def anonymise(patch):
-    """Pixelate to a coarse mosaic, then blur the block edges: no landmark survives."""
-    h, w = patch.shape[:2]
-    small = cv2.resize(patch, (MOSAIC_BLOCKS, MOSAIC_BLOCKS), interpolation=cv2.INTER_AREA)
-    mosaic = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    k = max(3, (max(w, h) // MOSAIC_BLOCKS) | 1)
-    return cv2.GaussianBlur(mosaic, (k, k), 0)
+def export_target(out_arg: str | Path, source_root: Path, force: bool) -> Path:
+    """OUT resolved (symlinks, ``..``) and checked, or InputError; nothing is touched."""
+    out = Path(os.path.realpath(Path(out_arg).expanduser()))
+    src = Path(os.path.realpath(source_root))
+    if out == src:
+        raise InputError(out, "the copy must go somewhere else than the session itself")
+    if src in out.parents:
+        raise InputError(out, f"lies inside the session {src}; choose a directory outside it")
+    if out in src.parents:
+        raise InputError(out, f"the session {src} lies inside it; choose a directory that "
+                              "does not contain the session")
+    return check_session_target(out, replace=force)
 
 
-def blurred_frames(session):
-    """Decoded frames with every face blurred."""
-    from ntt.cues import VideoFrame
-    from ntt.io.video_file import iter_video_frames
-    from ntt.vision.analyzer import FaceAnalyzer
-    from ntt.vision.detector import FaceDetector
-    from ntt.vision.landmarks import FaceMesh
+def pseudonyms(participants: tuple[str, ...], labels: Labels | None,
+               truth: dict | None) -> dict[str, str]:
+    """Name → ``person-N``, numbered in order of appearance: participants, then speakers
+    and addressees in the labels, then people in the truth."""
+    names: list[str] = list(participants)
+    for u in labels.utterances if labels else ():
+        names += [u.speaker] + ([] if u.addressee in ADDRESSEE_FIXED else [u.addressee])
+    for frame in (truth or {}).get("frames") or ():
+        names += list((frame.get("persons") or {}) if isinstance(frame, dict) else ())
+    mapping: dict[str, str] = {}
+    for name in names:
+        if name not in mapping:
+            mapping[name] = PSEUDONYM.format(len(mapping) + 1)
+    return mapping
 
-    with FaceDetector() as detector, FaceMesh() as mesh:
-        analyzer = FaceAnalyzer(detector, mesh)
-        for frame in iter_video_frames(session.video_path, session.fps):
-            image = frame.image_bgr.copy()
-            (cue,) = analyzer.push(VideoFrame(frame.t_s, frame.index, image))
-            h, w = image.shape[:2]
-            for face in cue.faces:
-                x, y, bw, bh = face.box_xywh
-                mx, my = int(bw * BLUR_MARGIN), int(bh * BLUR_MARGIN)
-                x0, y0 = max(x - mx, 0), max(y - my, 0)
-                x1, y1 = min(x + bw + mx, w), min(y + bh + my, h)
-                if x1 > x0 and y1 > y0:
-                    image[y0:y1, x0:x1] = anonymise(image[y0:y1, x0:x1])
-            yield image
+
+def anonymised_labels(labels: Labels, names: dict[str, str]) -> Labels:
+    utterances = tuple(dataclasses.replace(
+        u, speaker=names.get(u.speaker, u.speaker), text="",
+        addressee=u.addressee if u.addressee in ADDRESSEE_FIXED
+        else names.get(u.addressee, u.addressee)) for u in labels.utterances)
+    turns = tuple(dataclasses.replace(t, text="") for t in labels.device_turns)
+    return dataclasses.replace(labels, utterances=utterances, device_turns=turns)
+
+
+def anonymised_truth(truth: dict, names: dict[str, str] | None) -> dict:
+    """``truth.json`` without the face boxes (and with pseudonyms for names)."""
+    out = dict(truth)
+    frames = []
+    for frame in truth.get("frames") or ():
+        if not isinstance(frame, dict):
+            continue
+        persons = {}
+        for name, person in (frame.get("persons") or {}).items():
+            kept = ({k: v for k, v in person.items() if k not in TRUTH_FACE_FIELDS}
+                    if isinstance(person, dict) else person)
+            persons[names.get(name, name) if names else name] = kept
+        frames.append({**frame, "persons": persons})
+    if "frames" in truth:
+        out["frames"] = frames
+    return out
+
+
+def _read_truth(root: Path) -> dict | None:
+    path = root / TRUTH_FILE
+    if not path.is_file():
+        return None
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(path, f"not valid JSON ({type(exc).__name__})") from None
+    if not isinstance(truth, dict) or not isinstance(truth.get("frames", []), list):
+        raise InputError(path, "expected an object with a list of 'frames'")
+    return truth
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntt.io.video_file import write_video
-
     session = load_session(args.session)
-    out = Path(args.out)
-    if out.resolve() == session.root.resolve():
-        raise InputError(out, "the copy must go somewhere else than the session itself")
-    extra = {}
-    for name in ("truth.json",):
-        if (session.root / name).is_file():
-            extra[name] = json.loads((session.root / name).read_text())
-    with tempfile.TemporaryDirectory(prefix="ntt-export-") as tmp:
-        video = None
-        if session.video_path is not None:
-            video = Path(tmp) / ("video" + session.video_path.suffix)
-            if args.blur_faces:
-                write_video(video, blurred_frames(session), session.fps)
-            else:
-                video.write_bytes(session.video_path.read_bytes())
-        # A version-2 session keeps every microphone and its playback reference.
-        audio = session.audio_channels() if session.channels > 1 else session.audio()
-        write_session(out, audio=audio, playback=session.playback(), video_path=video,
-                      fps=session.fps, device=session.device, participants=session.participants,
-                      labels=session.labels, notes=session.notes, scenario=session.scenario,
-                      extra_files=extra)
-    if not (session.root / LABELS_FILE).exists():
-        (out / LABELS_FILE).unlink(missing_ok=True)
-    print(f"exported {session.name} to {out}" + (" with faces blurred" if args.blur_faces
-                                                 else ""), file=sys.stderr)
+    blur = args.blur_faces or args.anonymise
+    out = export_target(args.out, session.root, args.force)
+    truth = _read_truth(session.root)
+    labels, participants, notes = session.labels, session.participants, session.notes
+    names = None
+    if args.anonymise:
+        names = pseudonyms(participants, labels, truth)
+        participants = tuple(names.get(p, p) for p in participants)
+        labels = anonymised_labels(labels, names) if labels is not None else None
+        notes = ""
+    if truth is not None and blur:
+        truth = anonymised_truth(truth, names)
+    extra = {TRUTH_FILE: truth} if truth is not None else {}
+    report = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="ntt-export-") as tmp:
+            video = None
+            if session.video_path is not None:
+                video = Path(tmp) / ("video" + session.video_path.suffix)
+                if blur:
+                    from ntt.vision.anonymise import blur_video
+
+                    report = blur_video(session.video_path, video, session.fps)
+                else:
+                    video.write_bytes(session.video_path.read_bytes())
+            # A version-2 session keeps every microphone and its playback reference.
+            audio = session.audio_channels() if session.channels > 1 else session.audio()
+            write_session(out, audio=audio, playback=session.playback(), video_path=video,
+                          fps=session.fps, device=session.device, participants=participants,
+                          labels=labels, notes=notes, scenario=session.scenario,
+                          extra_files=extra, replace=args.force)
+    except OSError as exc:
+        raise InputError(out, f"cannot write the copy ({exc.strerror or exc})") from None
+    what = ""
+    if blur:
+        what = " anonymised" if args.anonymise else " with faces blurred"
+        if report is not None:
+            what += (f" ({report.regions} regions over {report.frames_with_faces} of "
+                     f"{report.frames} frames)")
+    print(f"exported {session.name} to {out}{what}", file=sys.stderr)
     return 0

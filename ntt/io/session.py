@@ -352,12 +352,72 @@ def write_json_atomic(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+# Names a session directory may hold besides the media named in ``session.json``.
+SESSION_FILES = (SESSION_FILE, LABELS_FILE, TRUTH_FILE, PLAYBACK_FILE)
+
+
+def _session_names(path: Path) -> set[str] | None:
+    """The names the session directory ``path`` may hold (its ``session.json`` of format
+    ntt-session, the other session files, the media it names), or None if it is none."""
+    try:
+        meta = json.loads((path / SESSION_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        return None
+    allowed = set(SESSION_FILES)
+    for key in ("audio", "video", "playback"):
+        name = meta.get(key)
+        if isinstance(name, str) and name and Path(name).name == name:
+            allowed.add(name)
+    return allowed
+
+
+def is_session_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory holding an NTT session and nothing else: a
+    ``session.json`` of format ntt-session, and only plain files it or the format names."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    allowed = _session_names(path)
+    try:
+        entries = list(path.iterdir())
+    except OSError:
+        return False
+    return allowed is not None and all(
+        p.name in allowed and p.is_file() and not p.is_symlink() for p in entries)
+
+
+def check_session_target(out_dir: str | Path, *, replace: bool) -> Path:
+    """Where a session may be written, resolved (symlinks and ``..``), or InputError: the
+    target must not exist, or be an empty directory, or — with ``replace`` — hold a
+    previous session and nothing else. Nothing else is ever replaced."""
+    out = Path(os.path.realpath(Path(out_dir).expanduser()))
+    if out.parent == out:
+        raise InputError(out, "refusing to write a session over the root directory")
+    if not out.exists() and not out.is_symlink():
+        return out
+    if not out.is_dir():
+        raise InputError(out, "exists and is not a directory")
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise InputError(out, f"cannot read the directory ({exc.strerror})") from None
+    if empty:
+        return out
+    if not replace:
+        raise InputError(out, "not empty (choose a new or empty directory, or --force to "
+                              "replace a previous NTT session there)")
+    if not is_session_dir(out):
+        raise InputError(out, "holds files that are not an NTT session; not replacing it")
+    return out
+
+
 def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | None = None,
                   fps: float = 0.0, device: str | dict = "laptop-webcam",
                   participants: tuple[str, ...] = (), labels: Labels | None = None,
                   notes: str = "", scenario: str = "",
                   extra_files: dict[str, Any] | None = None,
-                  playback: np.ndarray | None = None) -> Path:
+                  playback: np.ndarray | None = None, replace: bool = True) -> Path:
     """Write a complete session directory. Everything goes to a sibling temporary directory
     that is renamed into place at the end, so an interrupted write leaves nothing behind.
     ``audio`` is float32 in [-1, 1] at 16 kHz, shape (n,) for one microphone or
@@ -365,7 +425,11 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
     device's loudspeaker played, sample-aligned. Either makes it a version-2 session
     (``audio.wav`` multichannel, ``playback.wav``); plain mono audio stays version 1.
     ``video_path`` is an already encoded file that is moved in as ``video`` + its suffix;
-    ``extra_files`` are JSON documents stored beside the labels (e.g. per-frame truth)."""
+    ``extra_files`` are JSON documents stored beside the labels (e.g. per-frame truth).
+
+    The target may be new or an empty directory; with ``replace`` also a previous session
+    (``is_session_dir``), whose files are removed only once the new copy is in place.
+    Anything else there raises InputError and is left untouched."""
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim not in (1, 2) or audio.shape[0] == 0 or (audio.ndim == 2
                                                            and audio.shape[1] == 0):
@@ -380,9 +444,12 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
             raise ValueError(f"playback must be ({audio.shape[0]},), as long as the audio, "
                              f"got {playback.shape}")
     version = 2 if channels > 1 or playback is not None else 1
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    out = check_session_target(out_dir, replace=replace)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise InputError(out, f"cannot write here ({exc.strerror})") from None
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; a session is an ordinary directory
     try:
         write_wav(tmp / "audio.wav", audio, SAMPLE_RATE_HZ)
@@ -406,10 +473,40 @@ def write_session(out_dir: str | Path, *, audio: np.ndarray, video_path: Path | 
             write_json_atomic(tmp / LABELS_FILE, labels_to_json(labels))
         for name, doc in (extra_files or {}).items():
             write_json_atomic(tmp / name, doc)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        _move_into_place(tmp, out, replace)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # ours: made by mkdtemp above
         raise
     return out
+
+
+def _move_into_place(tmp: Path, out: Path, replace: bool) -> None:
+    """Rename ``tmp`` to ``out``. A previous session there is first moved aside (checked
+    again, right before), and its files are deleted one by one once the new one is in."""
+    check_session_target(out, replace=replace)
+    if not out.exists() or not any(out.iterdir()):
+        os.replace(tmp, out)  # onto nothing, or onto an empty directory
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    old = aside / out.name
+    os.rename(out, old)
+    try:
+        if not is_session_dir(old):  # changed between the check and the move
+            raise InputError(out, "holds files that are not an NTT session; not replacing it")
+        os.replace(tmp, out)
+    except BaseException:
+        os.rename(old, out)
+        aside.rmdir()
+        raise
+    allowed = _session_names(old) or set()
+    for path in old.iterdir():
+        if path.name in allowed and path.is_file() and not path.is_symlink():
+            path.unlink()
+    try:
+        old.rmdir()
+        aside.rmdir()
+    except OSError:  # something appeared in the old session meanwhile: keep it
+        import logging
+
+        logging.getLogger(__name__).warning("kept unexpected files of the replaced "
+                                            "session in %s", old)
