@@ -201,12 +201,12 @@ class RecordStore:
         path = self.root / JOURNAL_FILE
         if not path.is_file():
             return out
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_bytes().splitlines():
             try:
-                entry = json.loads(line)
+                entry = json.loads(line.decode("utf-8"))
                 out[(entry["session"], entry["config"])] = entry
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line cut by an interrupted run
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line cut by an interrupted run (anywhere, even mid-character)
         return out
 
 
