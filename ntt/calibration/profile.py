@@ -517,8 +517,10 @@ def load_profile(spec: str | Path | dict[str, Any], where: str | Path | None = N
 
 def profile_for_session(session) -> DeviceProfile:
     """The profile a session was recorded with (``session.json``'s ``device``)."""
+    from ntt.io.session import session_device
+
     where = f"{session.root / 'session.json'}: device"
-    return load_profile(session.device, where=where)
+    return load_profile(session_device(session.device, session.root), where=where)
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -210,7 +210,7 @@ def _acoustic(args: argparse.Namespace) -> int:
     from ntt.calibration.acoustic import measure, speech_spans
     from ntt.cues import SAMPLE_RATE_HZ
     from ntt.io.audio_file import read_audio
-    from ntt.io.session import load_session
+    from ntt.io.session import load_session, session_device
 
     audios, devices = [], set()
     for item in args.inputs:
@@ -219,7 +219,7 @@ def _acoustic(args: argparse.Namespace) -> int:
             session = load_session(p, labels=False)
             audios.append(session.audio())
             if isinstance(session.device, str):
-                devices.add(session.device)
+                devices.add(session_device(session.device, session.root))
         else:
             audios.append(read_audio(p))
     spec = args.profile or _one_device(devices, "--profile")
@@ -283,7 +283,7 @@ def _session_dirs(paths: list[str]) -> list[Path]:
 def _threshold(args: argparse.Namespace) -> int:
     from ntt.calibration.threshold import choose_threshold, score_session
     from ntt.commands.run import run_session
-    from ntt.io.session import load_session
+    from ntt.io.session import load_session, session_device
     from ntt.settings import FusionSettings, Settings
 
     if args.target_fa_per_hour < 0:
@@ -295,7 +295,7 @@ def _threshold(args: argparse.Namespace) -> int:
     for s in sessions:
         if s.labels is None or not s.labels.utterances:
             log.warning("%s: no labels, skipped", s.root)
-    devices = {s.device for s in labelled if isinstance(s.device, str)}
+    devices = {session_device(s.device, s.root) for s in labelled if isinstance(s.device, str)}
     spec = args.profile or _one_device(devices, "--profile")
     load_profile(spec)
     settings = Settings(use_video=not args.no_video, asr=args.asr,

@@ -40,6 +40,21 @@ LABEL_END_TOLERANCE_S = 0.05
 # Video may be this much shorter than audio: one frame plus container rounding.
 VIDEO_SHORTFALL_TOLERANCE_S = 0.2
 ADDRESSEE_FIXED = ("device", "none")
+PROFILE_SUFFIX = ".toml"
+
+
+def is_profile_file(device: str) -> bool:
+    """Whether a session's ``device`` string names a profile file (inside the session
+    directory) rather than a profile by name."""
+    return device.endswith(PROFILE_SUFFIX) or "/" in device or os.sep in device
+
+
+def session_device(device: str | dict[str, Any], root: Path) -> str | dict[str, Any]:
+    """A session's ``device`` as the profile loader takes it: a name or an inline table as
+    is, a file relative to the session directory ``root`` (checked by load_session)."""
+    if isinstance(device, str) and is_profile_file(device):
+        return str(root / device)
+    return device
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,8 @@ def load_session(path: str | Path, *, labels: bool = True) -> Session:
     video_name = _field(meta, "video", (str, type(None)), meta_path, what, required=False)
     device = _field(meta, "device", (str, dict), meta_path, what, required=False,
                     default="laptop-webcam")
+    if isinstance(device, str) and is_profile_file(device):
+        _inside(root, device, meta_path, "device")  # never /etc/passwd or ../elsewhere
     fps = float(_field(meta, "fps", (int, float), meta_path, what, required=video_name is not None,
                        default=0.0))
     sample_rate = _field(meta, "sample_rate", int, meta_path, what, required=False,
@@ -234,7 +251,7 @@ def _array_audio(meta: dict, meta_path: Path, root: Path, audio_path: Path,
     if channels > 1:
         from ntt.calibration.profile import load_profile
 
-        profile = load_profile(device, where=f"{meta_path}: device")
+        profile = load_profile(session_device(device, root), where=f"{meta_path}: device")
         mics = len(profile.microphone.positions_mm)
         if mics != channels:
             raise InputError(audio_path, f"holds {channels} channels, but device profile "
