@@ -9,3 +9,23 @@ import os as _os
 _os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 __version__ = "0.1.0"
+
+# The Python API (``ntt.api``; README "Python API"), loaded on first use so that ``import
+# ntt`` stays free of numpy and the front-ends.
+__all__ = ["Decision", "Settings", "Stream", "open_live", "open_session"]
+
+
+def __getattr__(name: str):
+    if name in ("Stream", "open_live", "open_session"):
+        from ntt import api
+
+        return getattr(api, name)
+    if name == "Settings":
+        from ntt.settings import Settings
+
+        return Settings
+    if name == "Decision":
+        from ntt.cues import Decision
+
+        return Decision
+    raise AttributeError(f"module 'ntt' has no attribute {name!r}")
