@@ -107,6 +107,28 @@ def test_the_installed_cli_runs_outside_the_checkout(installed, tmp_path):
     assert result["p_directed"] > 0.5 and result["intent"]["name"] == "HassTurnOn"
 
 
+def test_the_installed_cli_runs_a_session_and_finds_faces(installed, tmp_path):
+    """``ntt run`` on a bundled sample and ``ntt faces`` on a picture, both copied out of
+    the checkout and run from there (issue 23, requirement 3)."""
+    import cv2
+    from skimage import data
+
+    session = shutil.copytree(REPO / "datasets" / "samples" / "camera-off",
+                              tmp_path / "camera-off")
+    done = _run(installed, tmp_path, "-m", "ntt.cli", "run", session.name, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    finals = [d for d in out["decisions"] if d["kind"] == "final"]
+    assert len(finals) >= 4 and out["agreement"]["labelled"] == 5
+    assert out["agreement"]["correct"] >= 4  # side talk, all of it
+    picture = tmp_path / "astronaut.png"
+    cv2.imwrite(str(picture), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    done = _run(installed, tmp_path, "-m", "ntt.cli", "faces", picture.name, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    faces = json.loads(done.stdout)
+    assert len(faces) == 1 and faces[0]["attending"] > 0.5
+
+
 def test_the_installed_package_finds_its_data_and_writes_elsewhere(installed, tmp_path):
     done = _run(installed, tmp_path, "-c", CHECK, str(installed))
     assert done.returncode == 0, done.stderr
