@@ -82,3 +82,16 @@ def test_a_hold_ends_after_the_longest_pause():
     finals = _run(_stream(cues, 5.0), timing)
     assert len(finals) == 1
     assert abs(finals[0].t_s - (2.03 + timing.eot_max_hold_s)) <= TICK_S + 1e-6
+
+
+def test_speech_after_an_early_final_opens_a_new_utterance():
+    # Sure it is over at 2.2 s, but the speaker goes on at 2.5 s before the VAD ends at 3.4.
+    cues = [SpeechEvent(1.1, "speech_start", 1.0), *_eot(2.0, 2.3, 0.95, 1.97),
+            *[EndOfTurn(round(t, 3), 0.0, 0.0) for t in np.arange(2.5, 3.2, 0.032)],
+            SpeechEvent(3.4, "speech_end", 3.2), LexicalCue(3.4, 0.6, "text", True)]
+    finals = _run(_stream(cues, 5.0))
+    assert len(finals) == 2
+    assert finals[0].t_s < 2.05 and abs(finals[0].end_s - 1.97) < 0.04
+    assert 2.4 < finals[1].start_s < 2.6 and finals[1].end_s == 3.2
+    # Without the cues it is the VAD's one utterance.
+    assert len(_run(_stream([c for c in cues if not isinstance(c, EndOfTurn)], 5.0))) == 1

@@ -9,7 +9,9 @@
 End-of-turn (``EndOfTurn`` cues from ``ntt.endpoint``, ``TimingSettings.end_of_turn``) moves
 the final decision only where it is sure. At least ``eot_final_p`` sure the speaker has
 finished while the VAD still hears sound (a reverberant tail, a television, the VAD's
-hangover), the final decision comes at once; the rest of that VAD utterance belongs to it.
+hangover), the final decision comes at once. Should the speaker talk again before the VAD
+ends (``RESUME_FRAMES`` of speech in the detector's cues), that is a new utterance, opened
+where the speech came back, as a VAD end and start there would have opened it.
 Less than ``eot_hold_p`` sure after the VAD's end (the words so far are "set a timer
 for"), the decision waits, up to ``eot_max_hold_s``; speech that comes back meanwhile
 continues the same utterance, which the scorer then sees as one. In between, and without
@@ -28,6 +30,9 @@ from typing import Literal, Protocol
 from ntt.cues import Decision, EndOfTurn, LexicalCue, SpeechEvent, Tick
 from ntt.fusion.features import FusionInput
 from ntt.settings import TimingSettings
+
+RESUME_FRAMES = 3  # end-of-turn frames of speech after an early final: a new utterance
+FRAME_S = 0.032
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class UtteranceGate:
         self._early_sent = False
         self._final_text_in = False
         self._eot: EndOfTurn | None = None
+        self._fired = False  # an end-of-turn final while the VAD still hears speech
+        self._resumed = 0
 
     def push(self, item: FusionInput | Tick) -> list[Decision]:
         if isinstance(item, Tick):
@@ -98,6 +105,7 @@ class UtteranceGate:
             out.append(self._decide("final", item.t_s))
         self.scorer.observe(item)
         if isinstance(item, SpeechEvent):
+            self._fired = False
             if item.kind == "speech_start":
                 self._start_s, self._end, self._eot = item.boundary_s, None, None
                 self._early_sent = self._final_text_in = False
@@ -113,12 +121,29 @@ class UtteranceGate:
         return []
 
     def _on_end_of_turn(self, eot: EndOfTurn) -> list[Decision]:
-        if not self.timing.end_of_turn or self._start_s is None:
+        if not self.timing.end_of_turn:
+            return []
+        if self._start_s is None:
+            if self._fired:
+                self._resume(eot)
             return []
         self._eot = eot
         if self._end is None and eot.p_finished >= self.timing.eot_final_p:
-            return [self._decide("final", eot.t_s, end_s=eot.t_s - eot.silence_s)]
+            decision = self._decide("final", eot.t_s, end_s=eot.t_s - eot.silence_s)
+            self._fired, self._resumed = True, 0
+            return [decision]
         return []
+
+    def _resume(self, eot: EndOfTurn) -> None:
+        """After an early final, speech again before the VAD's end: a new utterance (the
+        scorer sees it begin as it would at a VAD start)."""
+        self._resumed = self._resumed + 1 if eot.silence_s == 0 else 0
+        if self._resumed < RESUME_FRAMES:
+            return
+        start_s = eot.t_s - RESUME_FRAMES * FRAME_S
+        self.scorer.observe(SpeechEvent(eot.t_s, "speech_start", start_s))
+        self._start_s, self._end, self._eot = start_s, None, None
+        self._early_sent = self._final_text_in = self._fired = False
 
     def _holding(self, t_s: float) -> bool:
         """After the VAD's end: is the end-of-turn detector sure the speaker goes on?"""
