@@ -33,7 +33,9 @@ PEAK_LIMIT = 0.95
 # minus its 65 dBA SNR, e.g. InvenSense ICS-43434 datasheet), so 33.35 dB below speech at
 # 1 m, independent per capsule.
 SELF_NOISE_BELOW_SPEECH_AT_1M_DB = 62.35 - 29.0
-DIRECT_GAIN_AT_1M = 1.0 / (4 * np.pi)  # pyroomacoustics' direct-path amplitude at 1 m
+# pyroomacoustics' direct path has amplitude 1/r (the peak at 1 m is 0.8 after its
+# fractional-delay filter; measured here).
+DIRECT_GAIN_AT_1M = 1.0
 ACTIVE_FLOOR = 1e-4  # a sample counts as active speech above this (of the DRY_RMS scale)
 
 

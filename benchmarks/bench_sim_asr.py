@@ -1,0 +1,230 @@
+"""Word error rate of the recognizers on the simulator's speech: clean close-talk, and in
+its rooms at 1/2/4 m and SNR 20/10/5 dB, at the first microphone with no echo
+cancellation ("before") and after the device-audio front-end ("after": echo cancellation
+on every microphone, the delay-and-sum beam steered by the direction stage).
+
+Each utterance is held-out text (the language corpus's test split) in a household voice
+of the catalogue (``ntt/sim/data/voices.toml``), said by a talker at the distance and a
+random azimuth (within +-45 deg) in a drawn living room or kitchen
+(``ntt.sim.acoustics``) with the device on a 6-microphone ring (``smart-display-10``).
+The device has just answered: its reply, played by its own loudspeaker, ends 0.4 s before
+the talker starts (signal-to-echo ratio 0 dB), as in every follow-up turn; the recorded
+kitchen and pink noise play from their places in the room. Impulse responses are computed
+once per room and distance. WER is scored on the labelled span (+-0.3 s), so VAD splits do
+not count: the figure is the acoustic one.
+
+Run: ``.venv/bin/python benchmarks/bench_sim_asr.py [--utterances N] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import sys
+import time
+
+import numpy as np
+
+from ntt.asr import load_recognizer
+from ntt.asr.base import recognize
+from ntt.asr.evaluation import wer
+from ntt.audio.vad import SileroVad, load_silero_model
+from ntt.calibration.profile import load_profile
+from ntt.cues import SAMPLE_RATE_HZ, MicArrayChunk, SpeechEvent
+from ntt.device_audio import build_stages
+from ntt.settings import DeviceAudioSettings
+from ntt.sim.acoustics import draw_acoustic_room
+from ntt.sim.array_mix import DRY_RMS, Source, mix_array, source_rirs
+from ntt.sim.noise import GENERATORS, loudspeaker
+from ntt.sim.render import DEVICE_SPEAKER_CAM_M, trim_silence
+from ntt.sim.scenarios import GENERIC_REPLIES, _pools
+from ntt.sim.voices import VoiceBank, household_voices
+
+DEVICE = "smart-display-10"
+DISTANCES_M = (1.0, 2.0, 4.0)
+SNRS_DB = (20.0, 10.0, 5.0)
+ROOMS = 3  # utterance i is in room i % ROOMS
+TEXT_SOURCES = ("ha", "directed:open_question", "talk:chit_chat", "talk:plans",
+                "talk:requests_to_person")
+LEAD_S, GAP_S, TAIL_S = 0.3, 0.4, 0.6
+SPAN_PAD_S = 0.3
+CHUNK = 512
+BACKENDS = ("whisper", "pocketsphinx")
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _number_words(k: int) -> str:
+    if k < 20:
+        return _ONES[k]
+    if k < 100:
+        return _TENS[k // 10] + ("" if k % 10 == 0 else " " + _ONES[k % 10])
+    if k < 1000:
+        rest = "" if k % 100 == 0 else " " + _number_words(k % 100)
+        return _ONES[k // 100] + " hundred" + rest
+    return str(k)
+
+
+# Spellings a recognizer may choose that are not errors (the references are American).
+_SPELLINGS = {"ok": "okay", "centre": "center", "colour": "color", "favourite": "favorite",
+              "theatre": "theater", "metres": "meters", "metre": "meter", "grey": "gray",
+              "neighbour": "neighbor", "programme": "program", "mum": "mom"}
+
+
+_FILLERS = re.compile(r"\b(um+|uh+|hmm+|mm+|er|ah)\b", re.IGNORECASE)
+
+
+def spell_numbers(text: str) -> str:
+    """Both sides of the scoring: Whisper writes "79 minutes" and "50%" where the reference
+    spells the words out, and British spellings for British voices; hesitation fillers
+    ("um", "uh") are dropped, as usual in WER scoring (Whisper omits them)."""
+    text = re.sub(r"(\d+)\s*%", r"\1 percent", text)
+    text = re.sub(r"\d+", lambda m: _number_words(int(m.group())), text)
+    text = re.sub(r"[A-Za-z]+", lambda m: _SPELLINGS.get(m.group().lower(), m.group()), text)
+    return _FILLERS.sub(" ", text)
+
+
+def utterances(n: int, seed: int, bank: VoiceBank) -> list[tuple[str, str, np.ndarray]]:
+    """(voice, text, dry 16 kHz) for ``n`` held-out lines over the household voices."""
+    rng = np.random.default_rng(seed)
+    pools = _pools("test")
+    voices = household_voices()
+    out = []
+    for i in range(n):
+        source = TEXT_SOURCES[i % len(TEXT_SOURCES)]
+        text = pools[source][int(rng.integers(len(pools[source])))]
+        voice = voices[i % len(voices)]
+        dry = trim_silence(bank.speak(text, voice))
+        out.append((voice, text, (dry * DRY_RMS / np.sqrt(np.mean(dry ** 2))).astype(np.float32)))
+    return out
+
+
+def front_end(audio: np.ndarray, playback: np.ndarray) -> np.ndarray:
+    """The pipeline's device-audio wiring: front-end -> VAD -> direction stage (which steers
+    the beam); returns the front-end's mono output."""
+    settings = DeviceAudioSettings()
+    front, direction = build_stages(settings, load_profile(DEVICE).microphone, audio.shape[1])
+    vad = SileroVad(load_silero_model())
+    out = []
+    for i in range(0, len(audio), CHUNK):
+        for chunk in front.push(MicArrayChunk(i / SAMPLE_RATE_HZ, audio[i:i + CHUNK],
+                                              playback[i:i + CHUNK])):
+            out.append(chunk.samples)
+            events = [e for e in vad.push(chunk) if isinstance(e, SpeechEvent)]
+            if direction is not None:
+                for item in [*events, chunk]:
+                    direction.push(item)
+    for chunk in front.flush():
+        out.append(chunk.samples)
+    return np.concatenate(out)[:len(audio)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--utterances", type=int, default=26,
+                        help="clean: one per household voice by default")
+    parser.add_argument("--room-utterances", type=int, default=12,
+                        help="the first this many are also rendered in the rooms")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print every hypothesis")
+    parser.add_argument("--distances", type=float, nargs="+", default=DISTANCES_M)
+    parser.add_argument("--snrs", type=float, nargs="+", default=SNRS_DB)
+    args = parser.parse_args(argv)
+    t_start = time.perf_counter()
+    bank = VoiceBank()
+    utts = utterances(args.utterances, args.seed, bank)
+    recognizers = {name: load_recognizer(name) for name in BACKENDS}
+    refs = [spell_numbers(text) for _, text, _ in utts]
+
+    def transcribe(name: str, clips: list[np.ndarray]) -> list[str]:
+        out = []
+        for ref, clip in zip(refs, clips, strict=True):
+            result = recognize(recognizers[name], clip)
+            out.append(spell_numbers(result.hypotheses[0].text if result.hypotheses else ""))
+            if args.show:
+                print(f"  {name:12} {ref!r} -> {out[-1]!r}", file=sys.stderr)
+        return out
+
+    pad = np.zeros(int(SPAN_PAD_S * SAMPLE_RATE_HZ), np.float32)  # as the room spans have
+    clean = [np.concatenate([pad, u[2], pad]) for u in utts]
+    clean_hyps = {b: transcribe(b, clean) for b in BACKENDS}
+    table: dict[str, dict] = {"clean": {b: wer(refs, clean_hyps[b]) for b in BACKENDS}}
+    by_voice = {v: {b: round(wer([refs[i]], [clean_hyps[b][i]]), 3) for b in BACKENDS}
+                for i, (v, _, _) in enumerate(utts)}
+    utts, refs = utts[:args.room_utterances], refs[:args.room_utterances]
+    table["clean_room_subset"] = {b: wer(refs, clean_hyps[b][:len(refs)]) for b in BACKENDS}
+    rng = np.random.default_rng(args.seed + 1)
+    mics_cam = load_profile(DEVICE).microphone.positions_m().T
+    rooms = [draw_acoustic_room(("living-room", "kitchen")[k % 2], rng, 4.0 + 1.2)
+             for k in range(ROOMS)]
+    replies = GENERIC_REPLIES
+    for dist in args.distances:
+        cases = []  # per utterance: room, mics, sources, rirs, playback, span
+        for i, (_, _, dry) in enumerate(utts):
+            room = rooms[i % ROOMS]
+            reply = trim_silence(bank.speak(replies[i % len(replies)], "device"))
+            reply = (reply * DRY_RMS / np.sqrt(np.mean(reply ** 2))).astype(np.float32)
+            start = int((LEAD_S + len(reply) / SAMPLE_RATE_HZ + GAP_S) * SAMPLE_RATE_HZ)
+            n = start + len(dry) + int(TAIL_S * SAMPLE_RATE_HZ)
+            talker, playback = np.zeros(n, np.float32), np.zeros(n, np.float32)
+            talker[start:start + len(dry)] = dry
+            r0 = int(LEAD_S * SAMPLE_RATE_HZ)
+            playback[r0:r0 + len(reply)] = reply
+            az = np.radians(rng.uniform(-45, 45))
+            pos_cam = np.array([dist * np.sin(az), 0.0, dist * np.cos(az)])
+            lx, ly, _ = room.size_m
+            sources = [Source("talker", room.from_camera(pos_cam)[0], talker, "talker"),
+                       Source("device", room.from_camera(np.array(DEVICE_SPEAKER_CAM_M))[0],
+                              loudspeaker(playback), "device"),
+                       Source("kitchen", np.array([0.5 * lx, ly - 0.4, 0.9]),
+                              GENERATORS["kitchen"](n, rng) * DRY_RMS, "noise"),
+                       Source("pink", np.array([0.3 * lx, ly - 0.3, 1.6]),
+                              GENERATORS["pink"](n, rng) * DRY_RMS, "noise")]
+            mics = room.from_camera(mics_cam, clamp=False)
+            rirs = source_rirs(room, mics, sources, seed=args.seed * 1000 + i)
+            span = (max(0, start - int(SPAN_PAD_S * SAMPLE_RATE_HZ)),
+                    start + len(dry) + int(SPAN_PAD_S * SAMPLE_RATE_HZ))
+            cases.append((room, mics, sources, rirs, playback, span, n))
+        for snr in args.snrs:
+            before, after = [], []
+            for room, mics, sources, rirs, playback, span, n in cases:
+                mix = mix_array(room, mics, sources, n, snr, 0.0, 0, rng, playback, rirs)
+                before.append(mix.audio[span[0]:span[1], 0])
+                after.append(front_end(mix.audio, mix.playback)[span[0]:span[1]])
+            key = f"{dist:g}m_{snr:g}dB"
+            table[key] = {"before": {b: wer(refs, transcribe(b, before)) for b in BACKENDS},
+                          "after": {b: wer(refs, transcribe(b, after)) for b in BACKENDS}}
+            print(key, json.dumps(table[key]), file=sys.stderr, flush=True)
+    report = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+              "utterances": len(utts), "device": DEVICE,
+              "voices": sorted(by_voice),
+              "rooms": [{"kind": r.kind, "size_m": r.size_m, "rt60_s": round(r.rt60_s, 3)}
+                        for r in rooms],
+              "wer": table, "clean_by_voice": by_voice,
+              "wall_s": round(time.perf_counter() - t_start, 1)}
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(f"{'condition':14} " + " ".join(f"{b + ' ' + s:>20}" for b in BACKENDS
+                                               for s in ("before", "after")))
+        for key in ("clean", "clean_room_subset"):
+            print(f"{key[:14]:14} " + " ".join(f"{table[key][b]:>20.3f}{'':>21}"
+                                               for b in BACKENDS))
+        for key, row in table.items():
+            if "before" in row:
+                print(f"{key:14} " + " ".join(f"{row[s][b]:>20.3f}" for b in BACKENDS
+                                              for s in ("before", "after")))
+        for voice, row in by_voice.items():
+            print(f"  clean {voice:28} " + " ".join(f"{b} {row[b]:.2f}" for b in BACKENDS))
+        print(f"rooms: {report['rooms']}; {report['wall_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
