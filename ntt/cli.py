@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_native_logs()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:
+        from ntt.native_logs import filter_native_stderr
+
+        filter_native_stderr()
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
