@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 
+from ntt import argtypes
 from ntt.asr import BACKENDS, DEFAULT_BACKEND
 from ntt.cues import SAMPLE_RATE_HZ, AsrResult, AudioChunk, SpeechEvent
 from ntt.errors import InputError
@@ -25,8 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--asr", default=DEFAULT_BACKEND, choices=BACKENDS,
                    help=f"speech recognizer backend (default {DEFAULT_BACKEND})")
-    p.add_argument("--nbest", type=int, default=5, help="hypotheses per segment (default 5)")
-    p.add_argument("--hangover-ms", type=float, default=None,
+    p.add_argument("--nbest", type=argtypes.integer(1), default=5,
+                   help="hypotheses per segment (default 5)")
+    p.add_argument("--hangover-ms", type=argtypes.number(0, lo_open=True), default=None,
                    help="silence that ends an utterance (default 160)")
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ntt import argtypes
 from ntt.calibration import gaze as gaze_cal
 from ntt.calibration.profile import (
     DEFAULT_PROFILE,
@@ -45,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     q.add_argument("images", nargs="+", metavar="IMAGE")
     q.add_argument("--board", default="9x6",
                    help="inner corners, columns x rows (default 9x6: a 10x7-square board)")
-    q.add_argument("--square-mm", type=float, default=25.0,
+    q.add_argument("--square-mm", type=argtypes.number(0, lo_open=True), default=25.0,
                    help="side of one printed square in mm (default 25)")
     common(q, DEFAULT_PROFILE)
 
@@ -70,7 +71,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     q = sub.add_parser("threshold", help="operating point on labelled sessions")
     q.add_argument("sessions", nargs="+", metavar="SESSION",
                    help="session directories, or directories holding sessions")
-    q.add_argument("--target-fa-per-hour", type=float, required=True,
+    q.add_argument("--target-fa-per-hour", type=argtypes.number(0), required=True,
                    help="false accepts allowed per hour of non-directed speech")
     q.add_argument("--no-video", action="store_true", help="run audio-only")
     q.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper", "none"],

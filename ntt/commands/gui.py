@@ -11,6 +11,7 @@ import argparse
 import importlib
 from pathlib import Path
 
+from ntt import argtypes
 from ntt.errors import InputError
 
 
@@ -18,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", nargs="?", help="session directory to replay (default: live)")
     p.add_argument("--screenshot", metavar="PNG",
                    help="render the window at --at offscreen, save it as PNG and exit")
-    p.add_argument("--at", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--at", type=argtypes.number(0), default=0.0, metavar="SECONDS",
                    help="session time to show (default 0)")
     p.add_argument("--camera", default=None, metavar="N_OR_FILE",
                    help="live: camera index, or a video file played as the camera")

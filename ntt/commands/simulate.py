@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ntt import argtypes
 from ntt.errors import InputError
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
@@ -19,10 +20,10 @@ SCENARIOS = ("single-user", "two-people", "family-tv", "follow-up", "barge-in", 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", type=Path, help="directory to write sessions into")
-    p.add_argument("--sessions", type=int, default=1, help="how many sessions")
+    p.add_argument("--sessions", type=argtypes.integer(0), default=1, help="how many sessions")
     p.add_argument("--seed", type=int, default=0, help="seed of the first session")
     p.add_argument("--scenario", default="mixed", choices=SCENARIOS)
-    p.add_argument("--duration", type=float, default=60.0, metavar="SECONDS")
+    p.add_argument("--duration", type=argtypes.number(5, 3600), default=60.0, metavar="SECONDS")
     p.add_argument("--text-split", default="train", choices=["train", "test"],
                    help="language corpus split the lines come from (test for held-out sets)")
     add_executor_arguments(p, "skip sessions already written in OUT")

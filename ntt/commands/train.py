@@ -10,6 +10,7 @@ import sys
 import zlib
 from pathlib import Path
 
+from ntt import argtypes
 from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
@@ -28,13 +29,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--asr", default="pocketsphinx,whisper",
                    help="recognizer(s) whose cue streams to train on, comma-separated: one "
                    "model then works behind either backend")
-    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--epochs", type=argtypes.integer(1), default=60)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--members", type=int, default=3,
+    p.add_argument("--members", type=argtypes.integer(1), default=3,
                    help="ensemble members, trained from seeds SEED, SEED+1, ...")
-    p.add_argument("--target-far", type=float, default=0.03,
+    p.add_argument("--target-far", type=argtypes.number(0, 1, lo_open=True, hi_open=True),
+                   default=0.03,
                    help="false-accept rate the threshold is chosen for")
-    p.add_argument("--calibration-share", type=float, default=0.2)
+    p.add_argument("--calibration-share", type=argtypes.number(0, 1, hi_open=True),
+                   default=0.2, help="share of the sessions held out to calibrate")
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
                               "in --cache)")
