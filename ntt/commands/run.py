@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("session", help="session directory (or its session.json)")
+    p.add_argument("session", help="session directory (or its session.json), or an audio or "
+                                   "video file (a session is made from it on the fly)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper", "none"],
                    help="speech recognizer backend")
@@ -62,23 +63,72 @@ def _transcript(decisions: list[Decision], heard: list) -> list[dict]:
     return sorted(lines, key=lambda line: line["t_s"])
 
 
+def leading_modality(d: Decision) -> tuple[str, float] | None:
+    """The modality whose own score most supports the verdict (highest for a directed
+    decision, lowest for the rest), with that score; None without contributions."""
+    if not d.contributions:
+        return None
+    pick = max if d.directed else min
+    name = pick(d.contributions, key=d.contributions.get)
+    return name, d.contributions[name]
+
+
+def heard_text(d: Decision, heard: list) -> str | None:
+    """What the recognizer heard over the decision's utterance (None without one)."""
+    texts = [r.text for r in heard if isinstance(r, AsrResult) and overlap(r, d) > 0]
+    return " ".join(t for t in texts if t) if texts else None
+
+
+def _progress(source, duration_s: float):
+    """A progress bar over the session's audio, on a terminal only."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=round(duration_s, 1), unit="s", desc="ntt run", leave=False,
+               disable=None, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} s")
+    done_s = 0.0
+    try:
+        for item in source:
+            end_s = getattr(item, "end_s", None)
+            if isinstance(end_s, float) and end_s > done_s + 0.5:
+                bar.update(round(end_s - done_s, 1))
+                done_s += round(end_s - done_s, 1)
+            yield item
+    finally:
+        bar.close()
+
+
 def run_session(session: Session, settings: Settings, realtime: bool = False,
-                observers=(), engine=None, device=None
+                observers=(), engine=None, device=None, *, stats: dict | None = None,
+                progress: bool = False
                 ) -> tuple[list[Decision], dict[str, float], float]:
-    """Decisions, per-stage real-time factors and wall seconds for one session."""
+    """Decisions, per-stage real-time factors and wall seconds for one session.
+    ``stats``, if given, receives the operating ``threshold``; ``progress`` shows a bar."""
     turns = session.labels.device_turns if session.labels else ()
     pipeline = build_pipeline(settings, device=device, observers=observers, device_turns=turns,
                               engine=engine, audio_channels=session.channels,
                               playback=session.playback_path is not None)
     source = SessionSource(session, use_video=settings.use_video, realtime=realtime,
                            array=pipeline.takes(MicArrayChunk))
+    if stats is not None:
+        stats["threshold"] = getattr(pipeline.stage("fusion"), "threshold", None)
+    items = _progress(source, session.duration_s) if progress else source
     t0 = time.perf_counter()
-    decisions = [item for item in pipeline.run(source) if isinstance(item, Decision)]
+    decisions = [item for item in pipeline.run(items) if isinstance(item, Decision)]
     return decisions, pipeline.times.rtf(), time.perf_counter() - t0
 
 
 def run(args: argparse.Namespace) -> int:
-    session = load_session(args.session)
+    from ntt.io.media_session import is_media_file, session_from_media
+
+    with ExitStack() as files:
+        path = args.session
+        if is_media_file(path):
+            work = files.enter_context(tempfile.TemporaryDirectory(prefix="ntt-media-"))
+            path = session_from_media(path, work)
+        return _run(args, load_session(path))
+
+
+def _run(args: argparse.Namespace, session: Session) -> int:
     from ntt.calibration.profile import profile_for_session
 
     settings = Settings(use_video=not args.no_video, asr=args.asr,
@@ -100,8 +150,10 @@ def run(args: argparse.Namespace) -> int:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ntt-run-"))
             engine = ConversationEngine.offline(data_dir=data_dir)
             stack.callback(engine.close)
+        stats: dict = {}
         decisions, rtf, wall_s = run_session(session, settings, args.realtime, observers, engine,
-                                             device=profile_for_session(session))
+                                             device=profile_for_session(session), stats=stats,
+                                             progress=not args.json)
     transcript = _transcript(decisions, heard)
     labels = session.labels.utterances if session.labels else ()
     turns = session.labels.device_turns if session.labels else ()
@@ -120,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
                                 "addressee": m.utterance.addressee}}
                            for d, m in rows],
             "agreement": {"correct": correct, "labelled": len(labels)} if labels else None,
-            "transcript": transcript,
+            "transcript": transcript, "threshold": stats.get("threshold"),
             "rtf": rtf, "wall_s": wall_s,
         })
         return 0
@@ -129,6 +181,10 @@ def run(args: argparse.Namespace) -> int:
              if session.video and not args.no_video else "no video")
     out.write(f"session {session.name}: {session.duration_s:.1f} s audio, {video}, "
               f"{len(labels)} labelled utterances\n")
+    threshold = stats.get("threshold")
+    if threshold is not None:
+        out.write(f"directed when p >= {threshold:.2f}; heard: what the recognizer heard; "
+                  f"why: the modality that most supports the verdict\n")
     for d, m in rows:
         verdict = "DIRECTED    " if d.directed else "not directed"
         track = f"track {d.speaker_track}" if d.speaker_track is not None else "no face"
@@ -144,6 +200,15 @@ def run(args: argparse.Namespace) -> int:
         elif overlaps_any(d, turns):
             line += "  [the device's own voice]"
         out.write(line + "\n")
+        details = []
+        text = heard_text(d, heard)
+        if text is not None:
+            details.append(f"heard {text!r}" if text else "heard nothing")
+        lead = leading_modality(d)
+        if lead is not None:
+            details.append(f"why: {lead[0]} {lead[1]:.2f}")
+        if details:
+            out.write("      " + "; ".join(details) + "\n")
     for m in matches:
         if m.missed:
             u = m.utterance
