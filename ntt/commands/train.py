@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     info["data"] = str(args.data)
     info["asr"] = args.asr
     model.meta["training"] = info
+    from ntt.fusion.guard import refusal
+
+    why = refusal(info)
+    if why is not None:  # nothing is written
+        raise InputError(args.data, f"no model written: {why}")
     model.save(args.out)
     write_model_card(Path(args.out).with_suffix(".md"), info, model)
     print(f"wrote {args.out}: calibration EER {info['calibration_eer']}, "

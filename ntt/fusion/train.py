@@ -240,6 +240,8 @@ def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, obj
         "calibration_utterances": int(len(ys)),
         "calibration_eer": float(equal_error_rate(cal, ys)) if len(set(ys)) == 2 else None,
         "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
+        "calibration_directed": int(ys.sum()),
+        "calibration_recall": float((cal[ys == 1] >= threshold).mean()) if ys.sum() else 0.0,
         "config": {"epochs": config.epochs, "lr": config.lr, "batch": config.batch,
                    "weight_decay": config.weight_decay, "final_weight": FINAL_WEIGHT,
                    "seed": config.seed, "members": config.members,
