@@ -25,9 +25,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", help="apply this user's gaze calibration (if they consented)")
     p.add_argument("--json", action="store_true", help="JSON lines of decisions on stdout")
     p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")
+    p.add_argument("--list-devices", action="store_true",
+                   help="list the microphones (sounddevice) and cameras (/dev/video*), then exit")
+
+
+def list_devices() -> int:
+    """The input devices ``--mic`` and ``--camera`` can name."""
+    import glob
+
+    try:
+        import sounddevice as sd
+
+        mics = [(i, d["name"], d["max_input_channels"]) for i, d in enumerate(sd.query_devices())
+                if d["max_input_channels"] > 0]
+    except OSError as exc:  # PortAudio missing
+        print(f"microphones: PortAudio is not available ({exc})")
+        mics = None
+    if mics is not None:
+        print("microphones (--mic NAME or INDEX):" if mics else "microphones: none found")
+        for i, name, channels in mics:
+            print(f"  {i:3d}  {name}  ({channels} ch)")
+    cams = sorted(glob.glob("/dev/video*"))
+    print("cameras (--camera INDEX or PATH):" if cams else "cameras: none found (--no-camera)")
+    for path in cams:
+        print(f"  {path.removeprefix('/dev/video'):>3}  {path}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_devices:
+        return list_devices()
     from ntt.calibration.gaze import load_user_calibration, user_path
     from ntt.calibration.profile import load_profile
     from ntt.conversation.engine import ConversationEngine
