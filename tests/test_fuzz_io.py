@@ -14,9 +14,15 @@ from ntt.cli import main
 from ntt.errors import InputError
 from ntt.io.session import load_session
 
+# Shapes the adversarial pass of issue 25 found: numbers too big for a float, names too
+# long for the file system or holding NUL, paths out of the directory.
+HOSTILE = (st.integers(min_value=2**60, max_value=10**400) | st.integers(max_value=-2**60,
+                                                                      min_value=-10**400)
+           | st.sampled_from(["x" * 256, "x" * 5000, "a\0b", "\0", "/etc/passwd", "..",
+                              "../s/audio.wav", "", "sub/" * 300 + "a.wav"]))
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=True) |
-    st.text(max_size=12),
+    st.text(max_size=12) | HOSTILE,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10),
                                                                       children, max_size=5),
     max_leaves=12)
@@ -122,3 +128,45 @@ def test_command_line_never_tracebacks(command, args, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert code in (0, 2)
+
+
+@FUZZ
+@given(name=st.sampled_from(["session.json", "labels.json"]),
+       depth=st.sampled_from([2_000, 100_000]), brackets=st.sampled_from(["[]", "{}"]),
+       digits=st.sampled_from([0, 400, 5_000]))
+def test_deep_nesting_and_huge_numbers_as_raw_json(valid, tmp_path, name, depth, brackets,
+                                                   digits):
+    """JSON text no encoder writes: nesting far past the recursion limit, integers past
+    Python's 4300-digit conversion limit."""
+    s = _copy(valid, tmp_path)
+    if digits:
+        inner = "9" * digits
+        text = (f'{{"format": "ntt-session", "version": 1, "audio": "audio.wav", "fps": '
+                f'{inner}}}' if name == "session.json" else
+                f'{{"utterances": [{{"id": "u", "start": {inner}, "end": 1}}]}}')
+    else:
+        opener = '{"a":' if brackets == "{}" else "["
+        text = opener * depth + "1" + brackets[1] * depth
+    (s / name).write_text(text)
+    with pytest.raises(InputError):
+        load_session(s)
+
+
+@pytest.mark.parametrize("name", ["audio.wav", "video.mp4", "labels.json", "session.json"])
+def test_a_symlink_loop_is_an_input_error(valid, tmp_path, name):
+    s = _copy(valid, tmp_path)
+    (s / name).unlink()
+    (s / name).symlink_to(name)
+    with pytest.raises(InputError, match="loop"):
+        load_session(s)
+
+
+@pytest.mark.parametrize("value", ["x" * 5000, "a\0b.wav", "d/" * 2100 + "a.wav"])
+def test_long_and_nul_audio_names_are_one_line_from_the_cli(valid, tmp_path, capsys, value):
+    s = _copy(valid, tmp_path)
+    meta = json.loads((s / "session.json").read_text())
+    meta["audio"] = value
+    (s / "session.json").write_text(json.dumps(meta))
+    assert main(["run", str(s), "--asr", "none"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'audio'" in err

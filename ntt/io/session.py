@@ -40,6 +40,9 @@ LABEL_END_TOLERANCE_S = 0.05
 # Video may be this much shorter than audio: one frame plus container rounding.
 VIDEO_SHORTFALL_TOLERANCE_S = 0.2
 ADDRESSEE_FIXED = ("device", "none")
+MAX_INT = 2**53  # larger integers are no count, rate or time (and overflow a float)
+MAX_NAME_BYTES = 255  # one path component (NAME_MAX)
+MAX_PATH_BYTES = 4095  # a whole path (PATH_MAX - 1)
 PROFILE_SUFFIX = ".toml"
 
 
@@ -130,6 +133,8 @@ class Session:
 
 def _load_json(path: Path) -> Any:
     if not path.is_file():
+        if path.is_symlink():
+            raise InputError(path, "a symbolic link that loops or leads nowhere")
         raise InputError(path, "file not found")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -138,6 +143,12 @@ def _load_json(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: "
                                f"{exc.msg}") from None
+    except RecursionError:
+        raise InputError(path, "invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more than 4300 digits
+        raise InputError(path, f"invalid JSON: {str(exc).split(':')[0]}") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror})") from None
 
 
 def _field(obj: dict, key: str, types: type | tuple[type, ...], where: Path, what: str,
@@ -157,11 +168,22 @@ def _field(obj: dict, key: str, types: type | tuple[type, ...], where: Path, wha
                                 f"got {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(where, f"{what}: field '{key}' must be finite")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise InputError(where, f"{what}: field '{key}' is out of range ({len(str(value))} "
+                                "digits)")
     return value
 
 
 def _inside(root: Path, name: str, where: Path, key: str) -> Path:
-    path = (root / name).resolve()
+    if not name or "\0" in name:
+        raise InputError(where, f"'{key}' must be a file name without NUL characters")
+    if len(os.fsencode(name)) > MAX_PATH_BYTES or any(
+            len(os.fsencode(part)) > MAX_NAME_BYTES for part in Path(name).parts):
+        raise InputError(where, f"'{key}' is too long for a file name")
+    try:
+        path = (root / name).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        raise InputError(where, f"'{key}': {name} is a symbolic link that loops") from None
     if not path.is_relative_to(root.resolve()):
         raise InputError(where, f"'{key}' must name a file inside the session directory")
     return path
@@ -227,7 +249,7 @@ def load_session(path: str | Path, *, labels: bool = True) -> Session:
 
     label_data = None
     labels_path = root / LABELS_FILE
-    if labels and labels_path.exists():
+    if labels and (labels_path.exists() or labels_path.is_symlink()):  # a loop: an error
         label_data = _read_labels(labels_path, duration_s, participants)
     return Session(root=root, audio_path=audio_path, video_path=video_path, device=device,
                    fps=fps, sample_rate_hz=sample_rate, duration_s=duration_s,
