@@ -60,6 +60,10 @@ def _quiet_native_logs() -> None:
     # MediaPipe/TFLite and absl write INFO noise to stderr from C++; keep stderr for our logs.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # FFmpeg inside OpenCV prints "moov atom not found" and the like before NTT's own one
+    # line about the file; OpenCV adds its "[ERROR] ... VIDEOIO" lines. NTT says it once.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine's answer about a user's path: full, read-only, ...
+        print(f"ntt {args.command}: error: {_os_error_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _os_error_line(exc: OSError) -> str:
+    text = str(exc).splitlines()
+    what = exc.strerror or (text[0] if text else type(exc).__name__)
+    return f"{exc.filename}: {what}" if exc.filename is not None else what
 
 
 if __name__ == "__main__":

@@ -24,10 +24,26 @@ def load_mapping(path: str | Path, what: str, expected: str = "a mapping") -> di
         doc = (json.loads(text) if text.strip() else None) if is_json else yaml.safe_load(text)
     except OSError as exc:
         raise InputError(path, f"cannot read {what} ({exc.strerror})") from None
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(path, f"not valid {'JSON' if is_json else 'YAML'} ({exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(path, f"cannot read {what} (not UTF-8 text)") from None
+    except RecursionError:
+        raise InputError(path, f"not valid {'JSON' if is_json else 'YAML'} (nested too "
+                               "deeply)") from None
+    except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
+        raise InputError(path, f"not valid {'JSON' if is_json else 'YAML'} "
+                               f"({_one_line(exc)})") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):
         raise InputError(path, f"expected {expected}")
     return doc
+
+
+def _one_line(exc: Exception) -> str:
+    """A parser's message on one line: YAML's spans four (problem, context, the source line
+    and a caret); keep the problem and where it is."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        return f"{exc.problem or exc.context or 'syntax error'}{where}"
+    return " ".join(str(exc).split())

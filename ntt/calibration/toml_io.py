@@ -37,6 +37,8 @@ def loads(text: str, where: str | Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(where, "invalid TOML: nested too deeply") from None
 
 
 def load(path: str | Path) -> tuple[dict[str, Any], Comments]:

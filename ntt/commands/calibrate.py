@@ -26,6 +26,7 @@ from ntt.calibration.profile import (
 )
 from ntt.errors import InputError
 from ntt.jsonout import print_json
+from ntt.outputs import output_file
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if what is None:
         raise InputError(None, "say what to calibrate: camera, gaze, acoustic, threshold "
                                "or nudge")
+    if getattr(args, "out", None) is not None and not getattr(args, "dry_run", False):
+        output_file(args.out, "--out")  # a directory, a read-only place: before measuring
     return {"camera": _camera, "gaze": _gaze, "acoustic": _acoustic,
             "threshold": _threshold, "nudge": _nudge}[what](args)
 
@@ -342,12 +345,19 @@ def _nudge(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise InputError(path, "file not found")
     records = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    for i, line in enumerate(text.splitlines()):
         if line.strip():
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"line {i + 1}: not JSON ({exc.msg})") from None
+            except (RecursionError, ValueError):
+                raise InputError(path, f"line {i + 1}: not JSON NTT can read (nested too "
+                                       "deeply or a number too long)") from None
     fr, fa = count_feedback(records, str(path))
     profile = load_profile(args.profile)
     th = profile.thresholds

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
+from ntt.outputs import output_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,10 +32,13 @@ def run(args: argparse.Namespace) -> int:
     from ntt.fusion.rule import rule_fusion
     from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, model_fusion
 
+    cache = output_dir(args.cache, "--cache")  # before any work: not a file, not ""
+    if args.report:
+        output_dir(args.report, "--report")
     model = FusionModel.load(args.model or DEFAULT_MODEL)
     paths = find_sessions(args.sessions)
     with executor_from_args(args) as executor:
-        recorded = record_all(paths, asr=args.asr, cache=Path(args.cache), executor=executor,
+        recorded = record_all(paths, asr=args.asr, cache=cache, executor=executor,
                               resume=args.resume, progress=sys.stderr.isatty())
     labelled = [(r, s.labels) for r, s in recorded.records if s.labels is not None]
     if not labelled:
@@ -61,15 +64,18 @@ def run(args: argparse.Namespace) -> int:
         r = evaluate_variant(labelled, rule_fusion, 0.5)
         result["ablation"]["rule"] = r["overall"]
         scored["rule"] = r["scored"]
+    # The metrics first: a report or a cache that cannot be written loses nothing.
+    if args.json:
+        print_json(result)
+    else:
+        _print_table(result)
     if args.report:
         from ntt.eval.report import write_report
 
         page = write_report(args.report, result, scored)
         print(f"report: {page}", file=sys.stderr)
-    if args.json:
-        print_json(result)
-    else:
-        _print_table(result)
+    if recorded.cache_error:
+        raise InputError(cache, f"{recorded.cache_error}; the metrics above are complete")
     return 0
 
 

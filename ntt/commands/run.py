@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from ntt.cues import AsrResult, Decision, MicArrayChunk, Say
 from ntt.io.session import Session, load_session
 from ntt.io.sources import SessionSource
-from ntt.jsonout import open_event_log, print_json, to_jsonable
+from ntt.jsonout import event_log_error, open_event_log, print_json, to_jsonable
 from ntt.matching import Match, agreement, match_decisions, overlap, overlaps_any
 from ntt.pipeline import build_pipeline
 from ntt.settings import FusionSettings, Settings
@@ -175,7 +175,7 @@ def _run(args: argparse.Namespace, session: Session) -> int:
             "transcript": transcript, "threshold": stats.get("threshold"),
             "rtf": rtf, "wall_s": wall_s,
         })
-        return 0
+        return _log_status(args, observers)
     out = sys.stdout
     video = (f"video {session.video.width}x{session.video.height} @ {session.fps:g} fps"
              if session.video and not args.no_video else "no video")
@@ -223,4 +223,14 @@ def _run(args: argparse.Namespace, session: Session) -> int:
     if labels:
         summary += f"; {correct}/{len(labels)} labelled utterances decided correctly"
     out.write(summary + f"; real-time factor {rtf.get('total', 0):.2f}\n")
+    return _log_status(args, observers)
+
+
+def _log_status(args: argparse.Namespace, observers: list) -> int:
+    """After the decisions are out: a log that could not be written is one line, exit 2."""
+    error = event_log_error(observers)
+    if error is not None:
+        from ntt.errors import InputError
+
+        raise InputError(args.events, error)
     return 0

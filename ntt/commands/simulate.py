@@ -12,6 +12,7 @@ from ntt import argtypes
 from ntt.errors import InputError
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
+from ntt.outputs import output_dir
 
 log = logging.getLogger(__name__)
 SCENARIOS = ("single-user", "two-people", "family-tv", "follow-up", "barge-in", "camera-off",
@@ -53,11 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--sessions", "must be 0 or more")
     if not 5.0 <= args.duration <= 3600.0:
         raise InputError("--duration", "must be between 5 and 3600 seconds")
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(args.out, f"cannot create output directory ({exc.strerror})") \
-            from None
+    output_dir(args.out, "OUT")  # a file, a read-only place: one line before rendering
     jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out))
             for i in range(args.sessions)]
     if args.resume:

@@ -14,6 +14,7 @@ from ntt import argtypes
 from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
+from ntt.outputs import atomic_write, output_dir, output_file
 from ntt.paths import FUSION_MODEL
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from ntt.eval.sessions import find_sessions, record_all
     from ntt.fusion.train import FusionTrainSettings, fit_fusion
 
+    output_file(args.out, "--out")  # before recording and training, not after
+    output_dir(args.cache, "--cache")
     paths = find_sessions(args.data)
     backends = [b.strip() for b in args.asr.split(",") if b.strip()]
     if not backends or set(backends) - {"pocketsphinx", "whisper"}:
@@ -144,6 +147,5 @@ ntt train runs/train --out {path.with_suffix('.pt')}
 Evaluation on sessions simulated with seeds never used here: ``ntt eval`` (see the
 README for the figures).
 """
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    with atomic_write(path, "w", "write the model card") as f:
+        f.write(text)

@@ -104,11 +104,11 @@ def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool 
     record = SessionRecord(session.name, session.scenario, session.duration_s, recorder.items,
                            pipeline.times.rtf(), wall, asr)
     if cache is not None:
+        from ntt.outputs import atomic_save
+
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache)
+        atomic_save(cache, lambda f: pickle.dump(record, f, pickle.HIGHEST_PROTOCOL),
+                    "store the record")
     log.info("%s: recorded %d cues, RTF %.2f", session.name, len(recorder.items),
              record.stage_rtf.get("total", 0))
     return record

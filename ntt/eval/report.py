@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ntt.eval.metrics import ScoredUtterance, det_curve
+from ntt.outputs import atomic_write
 
 METRIC_COLUMNS = ("eer", "auc", "far", "frr", "fa_per_hour", "latency_final_p95_ms",
                   "utterances")
@@ -42,7 +43,7 @@ def write_report(out_dir: str | Path, result: dict,
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "det.png", dpi=110)
+    _save_figure(fig, out / "det.png")
     plt.close(fig)
 
     fused = scored.get("fused", [])
@@ -54,7 +55,7 @@ def write_report(out_dir: str | Path, result: dict,
     axes[1].hist(earlies, bins=30, color="tab:orange")
     axes[1].set_title("early decision after speech onset (ms)")
     fig.tight_layout()
-    fig.savefig(out / "latency.png", dpi=110)
+    _save_figure(fig, out / "latency.png")
     plt.close(fig)
 
     rows = [("overall (fused)", result["overall"])]
@@ -68,7 +69,7 @@ def write_report(out_dir: str | Path, result: dict,
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     fig.tight_layout()
-    fig.savefig(out / "table.png", dpi=110)
+    _save_figure(fig, out / "table.png")
     plt.close(fig)
 
     body = ["<html><head><meta charset='utf-8'><title>NTT evaluation</title></head><body>",
@@ -81,8 +82,15 @@ def write_report(out_dir: str | Path, result: dict,
              "<h2>Latency</h2><img src='latency.png'>",
              "<h2>Table</h2><img src='table.png'>", "</body></html>"]
     page = out / "index.html"
-    page.write_text("\n".join(body), encoding="utf-8")
+    with atomic_write(page, "w", "write the report") as f:  # last: no page, no report
+        f.write("\n".join(body))
     return page
+
+
+def _save_figure(fig, path: Path) -> None:
+    """A plot written whole or not at all (a full disk leaves no half PNG)."""
+    with atomic_write(path, "wb", "write the report") as f:
+        fig.savefig(f, format="png", dpi=110)
 
 
 def _fmt(v) -> str:

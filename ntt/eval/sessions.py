@@ -22,6 +22,7 @@ from ntt.errors import InputError
 from ntt.eval.record import RECORD_VERSION, SessionRecord, record_session, session_hash
 from ntt.executors import Executor, LocalExecutor
 from ntt.io.session import LABELS_FILE, SESSION_FILE, TRUTH_FILE, Session, load_session
+from ntt.outputs import atomic_save
 
 log = logging.getLogger(__name__)
 DEFAULT_CACHE = Path(".cache") / "ntt-records"
@@ -54,6 +55,9 @@ class Recorded:
     records: list[tuple[SessionRecord, Session]]
     failed: list[Failure]
     resumed: int = 0
+    cache_error: str | None = None
+    """Why the store stopped taking records (a full disk): the records are all here, but
+    later runs cannot resume from them."""
 
     def failed_json(self) -> list[dict[str, str]]:
         return [dataclasses.asdict(f) for f in self.failed]
@@ -66,13 +70,17 @@ def find_sessions(path: str | Path) -> list[SessionRef]:
     path = Path(path)
     if path.is_file() and path.suffix in (".jsonl", ".json"):
         out = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(path, "not UTF-8 text") from None
+        for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
-            except json.JSONDecodeError:
-                raise InputError(path, f"line {n}: not JSON") from None
+            except (ValueError, RecursionError):  # bad, nested too deeply, huge numbers
+                raise InputError(path, f"line {n}: not JSON NTT can read") from None
             p = entry.get("path") if isinstance(entry, dict) else entry
             if not isinstance(p, str):
                 raise InputError(path, f"line {n}: needs a session path")
@@ -177,10 +185,8 @@ class RecordStore:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{key}.pkl"
         if not path.is_file():
-            tmp = path.with_suffix(f".{os.getpid()}.part")
-            with open(tmp, "wb") as f:
-                pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
+            atomic_save(path, lambda f: pickle.dump(record, f, pickle.HIGHEST_PROTOCOL),
+                        "store the record")
         line = json.dumps({"session": str(session_dir), "config": config, "key": key,
                            "files": _fingerprint(session_dir)})
         with open(self.root / JOURNAL_FILE, "a", encoding="utf-8") as f:
@@ -228,6 +234,7 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
         raise InputError("--resume", "needs a --cache directory to resume from")
     done: dict[int, tuple[SessionRecord, Session]] = {}
     failed: dict[int, Failure] = {}
+    cache_error: str | None = None
     if resume:
         for i, ref in enumerate(refs):
             record = store.finished(ref.path, config)
@@ -248,8 +255,12 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
             i = todo[result.index]
             if result.ok:
                 record, session, key = result.value
-                if store is not None:
-                    store.save(refs[i].path, config, key, record)
+                if store is not None and cache_error is None:
+                    try:
+                        store.save(refs[i].path, config, key, record)
+                    except (InputError, OSError) as exc:  # keep recording, in memory
+                        cache_error = f"the record store stopped taking records: {exc}"
+                        log.warning("%s", cache_error)
                 done[i] = _with_scenario(record, session, None)
             else:
                 failed[i] = Failure(str(refs[i].path), result.error)
@@ -263,7 +274,7 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
         first = failed[min(failed)]
         raise InputError(first.session, f"every session failed; this one: {first.reason}")
     return Recorded([done[i] for i in sorted(done)], [failed[i] for i in sorted(failed)],
-                    resumed)
+                    resumed, cache_error)
 
 
 def _with_scenario(record: SessionRecord, session: Session, scenario: str | None

@@ -3,6 +3,7 @@ per tick (``ntt.fusion.gate`` decides when to ask it for a decision)."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -53,37 +54,101 @@ class FusionModel:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL) -> FusionModel:
+        """The weights (``.pt``) and their sidecar (``.json``: sizes and calibration), each
+        checked: anything else than a model NTT wrote is one ``InputError``."""
         path = Path(path)
         meta_path = path.with_suffix(".json")
         if not path.is_file() or not meta_path.is_file():
             raise InputError(path, "fusion model not found (train one with `ntt train`)")
-        meta = json.loads(meta_path.read_text())
-        nets = nn.ModuleList(FusionNet(meta.get("embed", 8), meta.get("hidden", 32))
-                             for _ in range(meta.get("members", 1)))
+        meta = _read_meta(meta_path)
+        sizes = {key: _meta_int(meta, key, default, hi, meta_path)
+                 for key, default, hi in (("embed", 8, MAX_WIDTH), ("hidden", 32, MAX_WIDTH),
+                                          ("members", 1, MAX_MEMBERS))}
+        cal = meta.get("calibration", {})
+        if not isinstance(cal, dict):
+            raise InputError(meta_path, "field 'calibration' must be an object")
+        temperature = _meta_number(cal, "temperature", 1.0, meta_path)
+        threshold = _meta_number(cal, "threshold", 0.5, meta_path)
+        if temperature <= 0:
+            raise InputError(meta_path, f"calibration.temperature must be > 0, got "
+                                        f"{temperature:g}")
+        if not 0.0 <= threshold <= 1.0:
+            raise InputError(meta_path, f"calibration.threshold must be in [0, 1], got "
+                                        f"{threshold:g}")
+        nets = nn.ModuleList(FusionNet(sizes["embed"], sizes["hidden"])
+                             for _ in range(sizes["members"]))
         try:
-            nets.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        except RuntimeError as exc:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - torch raises many kinds on a bad file
+            raise InputError(path, f"not a fusion model file ({type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
+                                   ")") from None
+        if not isinstance(state, dict):
+            raise InputError(path, "not a fusion model file (no weights in it)")
+        try:
+            nets.load_state_dict(state)
+        except (RuntimeError, TypeError, ValueError, KeyError) as exc:
             raise InputError(path, "this fusion model does not fit this version's features "
                              f"(retrain it with `ntt train`): {str(exc).splitlines()[0]}"
                              ) from None
         nets.eval()
-        cal = meta.get("calibration", {})
-        return cls(list(nets), Calibration(cal.get("temperature", 1.0),
-                                           cal.get("threshold", 0.5)), meta)
+        return cls(list(nets), Calibration(temperature, threshold), meta)
 
     def save(self, path: str | Path) -> None:
+        """Weights and sidecar, each written atomically (a full disk leaves the old ones)."""
+        from ntt.outputs import atomic_save, atomic_write
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        torch.save(nn.ModuleList(self.nets).state_dict(), tmp)
-        tmp.replace(path)
+        buffer = io.BytesIO()  # torch turns a failed write into a RuntimeError: write here
+        torch.save(nn.ModuleList(self.nets).state_dict(), buffer)
+        atomic_save(path, lambda f: f.write(buffer.getvalue()), "write the model")
         meta = dict(self.meta, members=len(self.nets), embed=self.nets[0].embed,
                     hidden=self.nets[0].hidden,
                     calibration={"temperature": self.calibration.temperature,
                                  "threshold": self.calibration.threshold})
-        meta_tmp = path.with_suffix(".json.part")
-        meta_tmp.write_text(json.dumps(meta, indent=2) + "\n")
-        meta_tmp.replace(path.with_suffix(".json"))
+        with atomic_write(path.with_suffix(".json"), "w", "write the model") as f:
+            f.write(json.dumps(meta, indent=2) + "\n")
+
+
+MAX_WIDTH = 4096  # embed/hidden sizes beyond this are no model NTT trained
+MAX_MEMBERS = 64
+
+
+def _read_meta(meta_path: Path) -> dict:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(meta_path, "not UTF-8 text") from None
+    except RecursionError:
+        raise InputError(meta_path, "invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        raise InputError(meta_path, f"invalid JSON ({str(exc).splitlines()[0]})") from None
+    except OSError as exc:
+        raise InputError(meta_path, f"cannot read ({exc.strerror})") from None
+    if not isinstance(meta, dict):
+        raise InputError(meta_path, f"must hold a JSON object, not {type(meta).__name__}")
+    return meta
+
+
+def _meta_int(meta: dict, key: str, default: int, hi: int, where: Path) -> int:
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= hi:
+        raise InputError(where, f"field '{key}' must be a whole number in 1..{hi}")
+    return value
+
+
+def _meta_number(table: dict, key: str, default: float, where: Path) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(where, f"calibration.{key} must be a number")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise InputError(where, f"calibration.{key} is out of range") from None
+    if not math.isfinite(value):
+        raise InputError(where, f"calibration.{key} must be finite")
+    return value
 
 
 def _sigmoid(x: float) -> float:
