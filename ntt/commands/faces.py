@@ -33,6 +33,20 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 30.0  # when a video file does not say
 AV_LOG_QUIET = -8
 
+# Bounds on what is analysed, for images and for every video frame alike (issue 25, item 10).
+# The detector runs square tiles no larger than the short side along the long one
+# (``ntt.vision.detector.detection_windows``), so the number of windows grows with the aspect
+# ratio: a 2x5000 PNG gave 5,000 windows and took 40-85 s, for a picture that cannot hold a
+# face. At 20:1 there are at most ~30 windows (a 640x480 photo has 7, a 4000x3000 one 130),
+# and 20:1 still admits every real panorama, a phone's 360-degree sweep included (~10:1).
+MAX_ASPECT_RATIO = 20.0
+# The window count is capped for big images (``MAX_TILE_DIVISOR``) but each window's crop
+# and resize still costs in proportion to the pixels: 12 MP takes ~4 s, 48 MP ~9 s. 120 MP
+# admits the largest camera sensors (medium format, ~102 MP) and 8K video (33 MP) and keeps
+# a still under ~25 s; beyond it, a 200 MP phone mode or a stitched gigapixel, the user is
+# asked to downscale.
+MAX_IMAGE_PIXELS = 120_000_000
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", metavar="IMAGE_OR_VIDEO", help="an image or a video file")
@@ -92,7 +106,21 @@ def read_image(path: Path):
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise InputError(path, "image could not be decoded (truncated or corrupt file?)")
+    check_size(path, image.shape[1], image.shape[0], "image")
     return image
+
+
+def check_size(path: Path, width: int, height: int, what: str) -> None:
+    """Refuse, before any detection, a picture too thin or too big to analyse in bounded
+    time (``MAX_ASPECT_RATIO``, ``MAX_IMAGE_PIXELS``)."""
+    ratio = max(width, height) / max(1, min(width, height))
+    if ratio > MAX_ASPECT_RATIO:
+        raise InputError(path, f"{what} is {width}x{height}, aspect ratio {ratio:.0f}:1; at "
+                               f"most {MAX_ASPECT_RATIO:.0f}:1 is analysed (crop or pad it)")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(path, f"{what} is {width}x{height}, {width * height / 1e6:.0f} "
+                               f"megapixels; at most {MAX_IMAGE_PIXELS / 1e6:.0f} are "
+                               f"analysed (downscale it)")
 
 
 def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
@@ -108,6 +136,8 @@ def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
     for frame in iter_video_frames(path, fps):
         if max_frames is not None and frame.index >= max_frames:
             return
+        h, w = frame.image_bgr.shape[:2]
+        check_size(path, w, h, f"video frame {frame.index}")
         yield frame
 
 
