@@ -30,8 +30,10 @@ from ntt.cues import (
     LexicalCue,
     MicArrayChunk,
     PartialHypothesis,
+    ProsodyFrame,
     SourceStatus,
     SpeechEvent,
+    SpeechProbability,
     Tick,
     VideoFrame,
 )
@@ -212,7 +214,9 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
                                         device.microphone if device is not None else None,
                                         audio_channels)
         routes.append(Route("device_audio", front, (MicArrayChunk,)))
-    routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad),
+    # The end-of-turn detector reads silero's score of every window.
+    routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad,
+                                         emit_probabilities=settings.endpoint.enabled),
                         (AudioChunk, SourceStatus)))
     if direction is not None:
         routes.append(Route("direction", direction, (SpeechEvent, AudioChunk, SourceStatus)))
@@ -229,6 +233,13 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         routes.append(Route("language", LexicalScorer(load_model(),
                                                       IntentRecognizer(Home.load())),
                             (AsrResult, PartialHypothesis)))
+    if settings.endpoint.enabled:
+        # End-of-turn from the words and the voice so far: it times fusion's final decision.
+        from ntt.endpoint import load_detector
+
+        routes.append(Route("endpoint", load_detector(settings.endpoint),
+                            (SpeechEvent, SpeechProbability, ProsodyFrame, PartialHypothesis,
+                             LexicalCue, SourceStatus)))
     routes.append(Route("clock", Clock(settings.timing.tick_s), (AudioChunk,)))
     # The context comes from the recorded device turns (offline) or from what the engine
     # says (live); the same rule either way.

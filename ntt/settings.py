@@ -158,14 +158,18 @@ class TimingSettings:
     """Let the end-of-turn detector (``EndOfTurn`` cues, ``ntt.endpoint``) move the final
     decision: earlier when it is sure the speaker has finished, later when it is sure they
     have not. Without its cues, or when it is unsure, the VAD's end decides as before."""
-    eot_final_p: float = 0.85
+    eot_final_p: float = 0.95
     """While the VAD still hears speech, an ``EndOfTurn`` at least this sure the speaker
-    has finished makes the final decision at once (the rest of that VAD utterance belongs
-    to it)."""
-    eot_hold_p: float = 0.1
+    has finished makes the final decision at once. 0.95 cuts no more utterances in two than
+    the VAD alone on the held-out sets; lower buys latency with splits (the trade-off in
+    ``ntt/models/endpoint.md``: 0.9 gives p50 −13 ms for +1.9 points of splits)."""
+    eot_hold_p: float = 0.0
     """After the VAD's end, while the latest ``EndOfTurn`` says finished with less than
     this, the final decision waits; speech that comes back meanwhile continues the same
-    utterance (a pause inside "set a timer for … ten minutes")."""
+    utterance (a pause inside "set a timer for … ten minutes"). Off (0) by default: with
+    pocketsphinx's words on far-field speech a hold delayed finished requests (p95 508 →
+    546–775 ms on the held-out simulated set) and kept no pause whole
+    (``ntt/models/endpoint.md``)."""
     eot_max_hold_s: float = 1.2
     """The longest the final decision waits past the VAD's end boundary on an unfinished
     turn: a pause of up to about a second inside a request."""
@@ -181,17 +185,26 @@ class EndpointSettings:
     """Run the detector (False: no ``EndOfTurn`` cues; the VAD's end alone times the final
     decision)."""
     active_drop_db: float = 12.0
-    """A frame more than this below the turn's voiced level is the speaker's silence (a
-    television or a reverberant tail further down does not keep the turn going)."""
+    """A frame more than this below the turn's voiced level, and not speech to silero, is
+    the speaker's silence (a television or a reverberant tail further down does not keep
+    the turn going)."""
     min_snr_db: float = 6.0
     """A frame less than this above the noise floor is silence."""
+    speech_p: float = 0.5
+    """A window silero scores at least this is speech while it is within
+    ``silero_drop_db`` of the turn's voiced level (the VAD's speech threshold)."""
+    silero_drop_db: float = 20.0
+    """Further down than this is silence whatever silero says (a television, a tail)."""
+    words_weight: float = 1.0
+    """How much the words model's logit counts in p(finished) (0: acoustics alone); chosen
+    on the endpoint benchmark's trade-off (``ntt/models/endpoint.md``)."""
     max_silence_s: float = 2.0
     """After the VAD's end the detector reports this long, then the turn is over."""
     carry_below_p: float = 0.5
     """Speech that comes back while the turn's last p(finished) was below this continues
     the turn: its words carry over."""
-    carry_within_s: float = 1.5
-    """... and only within this much silence."""
+    carry_within_s: float = 1.0
+    """... and only when it comes back within this long of the VAD's end boundary."""
     head_path: str | None = None
     """The head's weights; None: the shipped ``ntt/models/endpoint_head.json``."""
     words_path: str | None = None

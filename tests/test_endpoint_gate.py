@@ -11,6 +11,7 @@ from ntt.fusion.rule import rule_fusion
 from ntt.settings import TimingSettings
 
 TICK_S = 0.05
+HOLDING = TimingSettings(eot_hold_p=0.1)  # holds are off by default (see TimingSettings)
 
 
 def _run(items, timing=None):
@@ -69,15 +70,16 @@ def test_a_sure_unfinished_pause_holds_and_the_request_goes_on():
     # "set a timer for" … 0.6 s … "ten minutes": the VAD ends and starts again.
     first, second = _utterance(1.0, 2.0), _utterance(2.6, 3.4)
     hold = _eot(2.03, 2.7, 0.03, 2.0)
-    finals = _run(_stream(first + second + hold, 5.0))
+    finals = _run(_stream(first + second + hold, 5.0), HOLDING)
     assert len(finals) == 1
     assert finals[0].start_s == 1.0 and finals[0].end_s > 3.4
     # The same pause without the detector's word is two utterances, as before.
-    assert len(_run(_stream(first + second, 5.0))) == 2
+    assert len(_run(_stream(first + second, 5.0), HOLDING)) == 2
+    assert len(_run(_stream(first + second + hold, 5.0))) == 2  # holds off: the VAD's
 
 
 def test_a_hold_ends_after_the_longest_pause():
-    timing = TimingSettings()
+    timing = HOLDING
     cues = _utterance(1.0, 2.0) + _eot(2.03, 4.0, 0.03, 2.0)
     finals = _run(_stream(cues, 5.0), timing)
     assert len(finals) == 1

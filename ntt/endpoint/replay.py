@@ -1,0 +1,99 @@
+"""The end-of-turn detector over recorded cue streams, for training its head and for the
+endpoint benchmark: the front-ends run once per session, the detector and the gate are
+replayed over their cues in milliseconds with any weights or thresholds.
+
+``record_inputs`` runs the audio front-ends (VAD, prosody, recognizer, lexical) with the
+detector switched off and keeps what fusion received, cached by session content, with
+silero's per-window ``SpeechProbability`` put back where the VAD emits it (before the
+``ProsodyFrame`` of the same window; fusion does not take them, so they are scored again
+from the audio, which gives the VAD's own numbers: the same model over the same windows).
+``with_end_of_turn`` puts a detector's ``EndOfTurn`` cues into such a stream where the
+pipeline would have put them: after the front-end cues of their 32 ms chunk, before the
+chunk's ``Tick``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AudioChunk,
+    EndOfTurn,
+    ProsodyFrame,
+    SpeechEvent,
+    SpeechProbability,
+    Tick,
+)
+from ntt.endpoint.stage import TAKES
+
+RECORD_VERSION = "1"
+
+
+def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = None) -> list:
+    """What fusion receives from the audio front-ends over ``session`` (no vision, no
+    end-of-turn), cached under ``cache_dir`` by content."""
+    from ntt.eval.record import CueRecorder, session_hash
+    from ntt.io.sources import SessionSource
+    from ntt.pipeline import build_pipeline
+    from ntt.settings import EndpointSettings, Settings
+
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"{session_hash(session)}-{asr}-eot-v{RECORD_VERSION}.pkl"
+        if cache.is_file():
+            with open(cache, "rb") as f:
+                return with_speech_probabilities(pickle.load(f), session)
+    recorder = CueRecorder()
+    turns = session.labels.device_turns if session.labels else ()
+    settings = Settings(use_video=False, asr=asr, endpoint=EndpointSettings(enabled=False))
+    pipeline = build_pipeline(settings, device_turns=turns, fusion_stage=recorder)
+    for _ in pipeline.run(SessionSource(session, use_video=False)):
+        pass
+    cues = [c for c in recorder.items if not isinstance(c, EndOfTurn)]
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".part")
+        with open(tmp, "wb") as f:
+            pickle.dump(cues, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    return with_speech_probabilities(cues, session)
+
+
+def with_speech_probabilities(cues: list, session) -> list:
+    """``cues`` with silero's score of each window before that window's ``ProsodyFrame``."""
+    from ntt.audio.vad import SileroVad, load_silero_model
+    from ntt.io.audio_file import read_audio
+
+    if any(isinstance(c, SpeechProbability) for c in cues):
+        return cues
+    vad = SileroVad(load_silero_model(), emit_probabilities=True)
+    scored = vad.push(AudioChunk(0.0, read_audio(session.audio_path), SAMPLE_RATE_HZ))
+    p = {round(c.t_s * SAMPLE_RATE_HZ): c for c in scored if isinstance(c, SpeechProbability)}
+    out = []
+    for c in cues:
+        if isinstance(c, ProsodyFrame) and round(c.t_s * SAMPLE_RATE_HZ) in p:
+            out.append(p[round(c.t_s * SAMPLE_RATE_HZ)])
+        out.append(c)
+    return out
+
+
+def with_end_of_turn(cues: list, detector) -> Iterator:
+    """``cues`` as fusion receives them, with the detector's ``EndOfTurn`` cues spliced in
+    (any old ones dropped; ``SpeechProbability`` goes to the detector only)."""
+    detector.reset()
+    pending: list = []
+    for cue in cues:
+        if isinstance(cue, EndOfTurn):
+            continue
+        if pending and isinstance(cue, Tick | ProsodyFrame | SpeechEvent | SpeechProbability):
+            yield from pending
+            pending = []
+        if isinstance(cue, TAKES):
+            pending += detector.push(cue)
+        if not isinstance(cue, SpeechProbability):  # the VAD's, for the detector only
+            yield cue
+    yield from pending
+    yield from detector.flush()
