@@ -7,8 +7,18 @@ lag of the end event after the true end (p50 and p95, the figure issue 7's final
 target rests on) and whether the utterance was split (an end boundary inside it, more
 than 150 ms from either edge) or missed.
 
-Run: ``.venv/bin/python benchmarks/bench_endpoint.py SESSIONS [--json]`` (a session, a
-directory of sessions or a manifest; labelled sessions only).
+With ``--end-of-turn`` it measures the final *decisions* instead: the audio front-ends
+(VAD, prosody, recognizer) run once per session (``ntt.endpoint.replay``, cached), the
+end-of-turn detector is replayed over their cues, and the utterance gate
+(``ntt.fusion.gate``) over the result for a grid of its end-of-turn thresholds, plus the
+gate without end-of-turn (today's timing). Per labelled utterance: the final decision's
+lag after the true end (of the decision covering the utterance's end; one made before it
+counts 0), whether it was cut in two (a final decision ending inside it, more than 150 ms
+from either edge), or missed; and the detector's cost per 32 ms chunk.
+
+Run: ``.venv/bin/python benchmarks/bench_endpoint.py SESSIONS [--json] [--end-of-turn
+[--asr pocketsphinx] [--cache DIR]]`` (a session, a directory of sessions or a manifest;
+labelled sessions only).
 """
 
 from __future__ import annotations
@@ -17,6 +27,8 @@ import argparse
 import itertools
 import json
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +43,8 @@ from ntt.settings import VadSettings
 SPLIT_MARGIN_S = 0.15
 GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
         "hangover_ms": (64.0, 96.0, 128.0, 160.0)}
+EOT_GRID = {"words_weight": (0.0, 0.5, 1.0), "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95),
+            "eot_hold_p": (0.0, 0.02, 0.05)}
 
 
 def score_session(model, session) -> list[tuple[float, float]]:
@@ -72,11 +86,74 @@ def endpoint_figures(sessions: list, config: VadSettings) -> dict:
             "end_lag_p95_ms": round(float(np.percentile(lags, 95)), 1)}
 
 
+def decision_figures(sessions: list, timing) -> dict:
+    """Final-decision lag, split and missed shares of the gate at ``timing`` (the rule
+    behind it: the timing does not depend on the scorer)."""
+    from ntt.cues import Decision
+    from ntt.fusion.rule import rule_fusion
+
+    lags, split, missed, n = [], 0, 0, 0
+    for stream, utterances in sessions:
+        gate = rule_fusion(timing=timing)
+        finals = [d for c in stream for d in gate.push(c)] + gate.flush()
+        finals = [d for d in finals if isinstance(d, Decision) and d.kind == "final"]
+        for u in utterances:
+            n += 1
+            cover = [d for d in finals if min(d.end_s, u.end_s) > max(d.start_s, u.start_s)]
+            if not cover:
+                missed += 1
+                continue
+            split += any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
+                         for d in cover)
+            lags.append(max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000)
+    return {"utterances": n, "split": round(split / n, 3), "missed": round(missed / n, 3),
+            "final_lag_p50_ms": round(float(np.percentile(lags, 50)), 1),
+            "final_lag_p95_ms": round(float(np.percentile(lags, 95)), 1)}
+
+
+def end_of_turn_rows(refs: list, asr: str, cache: Path) -> tuple[list[dict], dict]:
+    """The gate's timing without end-of-turn and over ``EOT_GRID``; the detector's cost."""
+    from ntt.endpoint import load_detector
+    from ntt.endpoint.replay import record_inputs, with_end_of_turn
+    from ntt.settings import EndpointSettings, TimingSettings
+
+    recorded = [(record_inputs(s, asr, cache), s.labels.utterances) for s in refs]
+    rows, seconds, frames = [], 0.0, 0
+    for weight in EOT_GRID["words_weight"]:
+        detector = load_detector(EndpointSettings(words_weight=weight))
+        sessions = []
+        for cues, utterances in recorded:
+            t0 = time.perf_counter()
+            stream = list(with_end_of_turn(cues, detector))
+            seconds += time.perf_counter() - t0
+            frames += sum(type(c).__name__ == "ProsodyFrame" for c in cues)
+            sessions.append((stream, utterances))
+        if not rows:
+            rows.append({"end_of_turn": False, **decision_figures(sessions, TimingSettings(
+                end_of_turn=False))})
+        for final_p, hold_p in itertools.product(*list(EOT_GRID.values())[1:]):
+            timing = TimingSettings(eot_final_p=final_p, eot_hold_p=hold_p)
+            shipped = (timing == TimingSettings()
+                       and weight == EndpointSettings().words_weight)
+            rows.append({"end_of_turn": True, "words_weight": weight, "eot_final_p": final_p,
+                         "eot_hold_p": hold_p, "shipped": shipped,
+                         **decision_figures(sessions, timing)})
+    # The replay splices cues too, so this bounds the detector's own cost from above.
+    cost = {"ms_per_chunk": round(1000 * seconds / max(frames, 1), 4), "chunks": frames}
+    return rows, cost
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sessions")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--end-of-turn", action="store_true",
+                        help="final decisions with the end-of-turn detector, over its grid")
+    parser.add_argument("--asr", default="pocketsphinx")
+    parser.add_argument("--cache", type=Path, default=Path(".cache") / "ntt-endpoint")
     args = parser.parse_args(argv)
+    if args.end_of_turn:
+        return _end_of_turn_main(args)
     try:
         model = load_silero_model()
         sessions = []
@@ -105,6 +182,30 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['hangover_ms']:3.0f} ms: split {r['split']:.1%} missed {r['missed']:.1%}"
                   f" end lag p50 {r['end_lag_p50_ms']:.0f} p95 {r['end_lag_p95_ms']:.0f} ms"
                   + ("  (shipped)" if r["shipped"] else ""))
+    return 0
+
+
+def _end_of_turn_main(args) -> int:
+    try:
+        refs = [s for s in (load_session(r.path) for r in find_sessions(args.sessions))
+                if s.labels is not None]
+        if not refs:
+            raise InputError(args.sessions, "no labelled sessions")
+        rows, cost = end_of_turn_rows(refs, args.asr, args.cache)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"rows": rows, "cost": cost}, indent=2))
+        return 0
+    for r in rows:
+        what = (f"words {r['words_weight']:.1f} final >= {r['eot_final_p']:.2f} hold < "
+                f"{r['eot_hold_p']:.2f}" if r["end_of_turn"] else "without end-of-turn (VAD)")
+        print(f"{what:42s}: split {r['split']:.1%} missed {r['missed']:.1%} final lag p50 "
+              f"{r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
+              + ("  (shipped)" if r.get("shipped") else ""))
+    print(f"end-of-turn detector: {cost['ms_per_chunk']:.3f} ms per 32 ms chunk "
+          f"({cost['chunks']} chunks)")
     return 0
 
 
