@@ -19,6 +19,7 @@ from ntt.cues import (
     AsrResult,
     Decision,
     DeviceContext,
+    EndOfTurn,
     Face,
     FacesCue,
     LexicalCue,
@@ -90,6 +91,7 @@ class CueStore:
         self.prosody: list[Any] = []  # UtteranceProsody-like
         self.lexical: list[Any] = []  # LexicalCue-like: t_s, p_directed, text, final, intent
         self.speech_prob: list[tuple[float, float]] = []
+        self.end_of_turn: list[tuple[float, float]] = []  # (t_s, p_finished)
         self.pitch: list[tuple[float, float]] = []  # (t_s, f0_hz) of voiced prosody frames
         self.status: list[SourceStatus] = []
         self.engine_states: list[EngineState] = []  # the conversation engine's transitions
@@ -143,6 +145,9 @@ class CueStore:
         if isinstance(cue, ProsodyFrame):
             if cue.voiced and not math.isnan(cue.f0_hz):
                 self.pitch.append((float(cue.t_s), float(cue.f0_hz)))
+            return SPEECH
+        if isinstance(cue, EndOfTurn):
+            self.end_of_turn.append((float(cue.t_s), float(cue.p_finished)))
             return SPEECH
         if isinstance(cue, UtteranceProsody):
             self.prosody.append(cue)

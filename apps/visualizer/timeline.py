@@ -1,5 +1,6 @@
 """Timelines (pyqtgraph), one lane per kind of evidence, all on one time axis that follows
-the playhead: waveform with voice activity; ASR text; per-modality scores and the fused
+the playhead: waveform with voice activity; p(the speaker has finished) from the
+end-of-turn detector against the gate's threshold; ASR text; per-modality scores and the fused
 probability against the threshold with early/final decision markers; engine state bands;
 ground truth with false accepts and false rejects marked.
 
@@ -19,6 +20,7 @@ from apps.visualizer.overlay import track_colour
 from apps.visualizer.store import CueStore
 from ntt.cues import SAMPLE_RATE_HZ, Decision
 from ntt.io.session import Utterance
+from ntt.settings import TimingSettings
 
 ENVELOPE_BIN_S = 0.01
 PITCH_RANGE_HZ = (60.0, 400.0)
@@ -85,7 +87,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.follow = True
         self._setting_range = False
         self.lanes: dict[str, pg.PlotItem] = {}
-        names = [("wave", "audio · VAD · F0", 2.0), ("asr", "ASR", 1.0), ("scores", "scores", 2.4),
+        names = [("wave", "audio · VAD · F0", 2.0), ("turn", "turn end", 0.7), ("asr", "ASR", 1.0),
+                 ("scores", "scores", 2.4),
                  ("engine", "engine", 0.8), ("truth", "truth", 1.2)]
         for row, (name, label, stretch) in enumerate(names):
             plot: pg.PlotItem = self.addPlot(row=row, col=0)
@@ -94,7 +97,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             plot.hideButtons()
             plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
             plot.getAxis("left").setLabel(label)
-            plot.getAxis("left").setStyle(showValues=name in ("wave", "scores"))
+            plot.getAxis("left").setStyle(showValues=name in ("wave", "scores", "turn"))
             plot.setClipToView(True)
             if name != "truth":
                 plot.getAxis("bottom").setStyle(showValues=False)
@@ -106,7 +109,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             self.lanes[name] = plot
         self.lanes["wave"].setYRange(-1, 1, padding=0.02)
         self.lanes["scores"].setYRange(0, 1.05, padding=0.02)
-        for name in ("asr", "engine", "truth"):
+        for name in ("turn", "asr", "engine", "truth"):
             self.lanes[name].setYRange(0, 1, padding=0)
         self.ci.layout.setVerticalSpacing(2)
 
@@ -137,6 +140,13 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.pitch = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(230, 120, 0))
         self.lanes["wave"].addItem(self.pitch)
         self._wave = (np.zeros(0), np.zeros(0), np.zeros(0))
+
+        # end of turn: the detector's p(finished) and the gate's threshold for acting on it
+        self.end_of_turn = pg.PlotDataItem(pen=pg.mkPen((0, 90, 200), width=1.5))
+        self.lanes["turn"].addItem(self.end_of_turn)
+        self.lanes["turn"].addItem(pg.InfiniteLine(
+            TimingSettings().eot_final_p, angle=0,
+            pen=pg.mkPen((90, 90, 90), width=1, style=Qt.PenStyle.DashLine)), ignoreBounds=True)
 
         # ASR text
         self._asr_items: list[pg.TextItem] = []
@@ -252,6 +262,11 @@ class Timeline(pg.GraphicsLayoutWidget):
         if store.speech_prob:
             t, p = zip(*store.speech_prob, strict=True)
             self.vad_prob.setData(np.asarray(t), 2 * np.asarray(p) - 1)
+        if store.end_of_turn:
+            t, p = (np.asarray(a, float) for a in zip(*store.end_of_turn, strict=True))
+            gaps = np.flatnonzero(np.diff(t) > 0.1) + 1  # between turns: no line
+            self.end_of_turn.setData(np.insert(t, gaps, t[gaps - 1]), np.insert(p, gaps, np.nan),
+                                     connect="finite")
         if store.pitch:
             t, f0 = (np.asarray(a) for a in zip(*store.pitch, strict=True))
             lo, hi = np.log(PITCH_RANGE_HZ[0]), np.log(PITCH_RANGE_HZ[1])
