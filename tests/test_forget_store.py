@@ -108,3 +108,13 @@ def test_a_bad_gaze_user_name_erases_nothing(tmp_path, capsys, monkeypatch):
         assert code == 2 and len(err) == 1 and "--gaze-user" in err[0], err
         with Store(tmp_path) as store:
             assert store.list_items("shopping list") == [PHRASE]
+
+
+def test_a_store_that_is_not_a_database_is_one_clear_error(tmp_path, capsys):
+    from ntt.cli import main
+
+    (tmp_path / "conversation.sqlite3").write_text("these are notes, not a database\n" * 50)
+    assert main(["forget", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a usable conversation store" in err[0]
+    assert (tmp_path / "conversation.sqlite3").read_text().startswith("these are notes")

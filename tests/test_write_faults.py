@@ -82,12 +82,12 @@ def test_ntt_run_on_a_full_disk_prints_its_decisions(tmp_path):
 
 
 def test_record_store_on_a_full_disk_leaves_no_part_file(tmp_path):
-    code = f"""
+    code = """
 import sys
 from ntt.errors import InputError
 from ntt.eval.record import SessionRecord
 from ntt.eval.sessions import RecordStore
-record = SessionRecord("s", "x", 1.0, list(range(200_000)), {{}}, 0.0, "none")
+record = SessionRecord("s", "x", 1.0, list(range(200_000)), {}, 0.0, "none")
 try:
     RecordStore(sys.argv[1]).save(sys.argv[2], "cfg", "k", record)
 except InputError as exc:
@@ -145,7 +145,7 @@ def test_model_save_on_a_full_disk_keeps_the_old_model(tmp_path):
     model = FusionModel.load(DEFAULT_MODEL)
     model.save(tmp_path / "m.pt")
     before = (tmp_path / "m.pt").read_bytes()
-    code = f"""
+    code = """
 import resource
 from ntt.fusion.runtime import FusionModel
 m = FusionModel.load({str(tmp_path / 'm.pt')!r})

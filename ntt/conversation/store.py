@@ -146,11 +146,17 @@ class Store:
         # WAL + synchronous=NORMAL: a write costs microseconds instead of an fsync, and a
         # power cut can lose only the last moments, never corrupt the file. secure_delete
         # overwrites what forget() deletes.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                             (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:  # not a database (or a damaged one): say so
+            self._db.close()
+            raise InputError(self.path, f"not a usable conversation store ({exc}); move it "
+                                        "aside and NTT starts a new one") from None
         log.debug("conversation store at %s", self.path)
 
     # --- lifecycle ---------------------------------------------------------------------
