@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ntt.cli import main
 
 
@@ -36,3 +38,17 @@ def test_unknown_area_is_a_user_error(capsys):
     code = main(["text", "turn off the lights", "--area", "garage"])
     assert code == 2
     assert "unknown area 'garage'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[""], ["   "], ["what time is it", "\t"], ["?!"]])
+def test_empty_or_wordless_utterance_is_exit_2(capsys, argv):
+    code = main(["text", *argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "has no words to score" in err[0]
+
+
+def test_fallback_intent_where_the_grammar_has_no_match(capsys):
+    assert main(["text", "do i need a coat tomorrow", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["intent"] == {"name": "HassGetWeather", "slots": {"when": "tomorrow"}}

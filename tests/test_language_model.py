@@ -17,7 +17,8 @@ from ntt.language.model import (
     make_net,
 )
 from ntt.language.noise import Confuser
-from ntt.language.train import LexicalTrainSettings, auc, fit
+from ntt.language.protocol import auc
+from ntt.language.train import LexicalTrainSettings, fit
 
 SMALL = FeatureConfig(buckets=1 << 12)
 
@@ -32,30 +33,57 @@ def test_empty_text_has_its_own_feature():
     assert "empty" in features("", SMALL)
 
 
+def test_a_partial_hypothesis_has_no_end_yet():
+    final, partial = set(features("turn on", SMALL)), set(features("turn on", SMALL, False))
+    assert "w2:on </s>" in final and "w2:on </s>" not in partial
+    assert "plen:2" in partial and "len:2" not in partial
+    assert final - {"w2:on </s>", "len:2"} == partial - {"plen:2"}
+
+
+def test_the_skeleton_keeps_the_form_of_a_request_not_its_topic():
+    cfg = FeatureConfig(buckets=1 << 12, skeleton_ngrams=3)
+    coffee = {f for f in features("make me a double shot mocha", cfg) if f.startswith("k")}
+    tea = {f for f in features("make me a large green tea", cfg) if f.startswith("k")}
+    assert coffee == tea and "k3:make me a" in coffee and "k3:_ _ </s>" in coffee
+
+
+@pytest.mark.parametrize("cfg", [SMALL, FeatureConfig(buckets=1 << 12, skeleton_ngrams=3)])
+@pytest.mark.parametrize("final", [True, False])
+def test_bucket_ids_hash_exactly_the_features(cfg, final):
+    import zlib
+
+    for text in ("turn on the kitchen light", "yeah", ""):
+        expected = sorted(zlib.crc32(f.encode()) % cfg.buckets
+                          for f in features(text, cfg, final))
+        assert sorted(bucket_ids(text, cfg, final).tolist()) == expected
+
+
 def test_bucket_ids_are_deterministic_and_in_range():
     ids = bucket_ids("set a timer for ten minutes", SMALL)
     assert np.array_equal(ids, bucket_ids("set a timer for ten minutes", SMALL))
     assert ids.min() >= 0 and ids.max() < SMALL.buckets
 
 
-def _net_ids(texts):
-    ids = [torch.from_numpy(bucket_ids(t, SMALL)) for t in texts]
+def _net_ids(texts, final=True):
+    ids = [torch.from_numpy(bucket_ids(t, SMALL, final)) for t in texts]
     offsets = torch.tensor(np.cumsum([0] + [len(i) for i in ids[:-1]]))
     return torch.cat(ids), offsets
 
 
-def test_numpy_model_reproduces_the_torch_net():
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("final", [True, False])
+def test_numpy_model_reproduces_the_torch_net(sparse, final):
     torch.manual_seed(0)
-    net = make_net(SMALL, dim=8, hidden=4)
+    net = make_net(SMALL, dim=8, hidden=4, sparse=sparse)
     with torch.no_grad():  # the shipped weights are float16: compare like with like
         net.wide.weight.normal_(0, 0.5)
         for p in net.parameters():
             p.copy_(p.half().float())
     texts = ["turn on the kitchen light", "did you call your mother", "yeah"]
     with torch.no_grad():
-        expected = net(*_net_ids(texts)).numpy()
+        expected = net(*_net_ids(texts, final)).numpy()
     model = net.to_numpy_model()
-    got = np.array([model.logit(t) for t in texts])
+    got = np.array([model.logit(t, final) for t in texts])
     assert np.allclose(got, expected, atol=1e-4)
 
 
@@ -93,7 +121,8 @@ def test_fit_learns_to_separate_requests_from_talk():
         [Example(t, False, "x", "train") for t in talk]
     rng.shuffle(train)
     model = fit(train, [], Confuser({}), seed=0,
-                tc=LexicalTrainSettings(dim=8, hidden=8, epochs=30, batch=8, buckets=1 << 12))
+                tc=LexicalTrainSettings(dim=8, hidden=8, epochs=30, batch=8, buckets=1 << 12,
+                                        partial_share=0.0))
     held_out = [("turn on the garage light", 1), ("set a timer for three minutes", 1),
                 ("did you see the dog", 0), ("did you buy the bread", 0)]
     labels = np.array([y for _, y in held_out])

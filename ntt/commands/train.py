@@ -26,7 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=str(FUSION_MODEL),
                    help="where to write the model (default: the shipped ntt/models/fusion.pt)")
     p.add_argument("--lexical", action="store_true",
-                   help="rebuild ntt/models/lexical.* instead")
+                   help="rebuild ntt/models/lexical.* instead (from the repo and "
+                   "../shared/data/text, or $NTT_TEXT_DIR)")
+    p.add_argument("--held-out-sources", action="store_true",
+                   help="with --lexical: also measure with whole sources held out "
+                   "(four more models; writes lexical_heldout.json)")
     p.add_argument("--asr", default="pocketsphinx,whisper",
                    help="recognizer(s) whose cue streams to train on, comma-separated: one "
                    "model then works behind either backend")
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.lexical:
         from ntt.language.train import train_lexical
 
-        train_lexical(seed=args.seed)
+        train_lexical(seed=args.seed, held_out_sources=args.held_out_sources)
         return 0
     if not args.data:
         raise InputError("ntt train", "give a directory of sessions (or --lexical)")

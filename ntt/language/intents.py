@@ -2,6 +2,10 @@
 (hassil over home-assistant-intents), resolved against the device's own home (areas, floors,
 entities from a data file). ``recognize`` returns an ``Intent`` or None for a request the
 grammar does not cover ("not understood"), never an exception.
+
+Where the grammar has no match, an optional fallback (``ntt.language.fallback``, trained on
+real commands) names the skill and ``ntt.language.slots`` reads its slots from the words;
+without a fallback, recognition is the grammar alone.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from ntt.cues import Intent
 from ntt.datafile import load_mapping
 from ntt.errors import InputError
+from ntt.language.slots import fill_slots
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +88,10 @@ class IntentRecognizer:
     """hassil matcher over home-assistant-intents with the home's names as slot lists.
 
     Building parses the grammar (a few hundred ms); recognition is a few ms per line.
+    ``fallback`` (an ``IntentClassifier``, passed in) answers where the grammar does not.
     """
 
-    def __init__(self, home: Home, language: str = LANGUAGE):
+    def __init__(self, home: Home, language: str = LANGUAGE, fallback=None):
         import home_assistant_intents
         from hassil import Intents, TextSlotList
 
@@ -94,6 +100,7 @@ class IntentRecognizer:
             raise InputError(language, "no intent grammar for this language")
         self.home = home
         self.language = language
+        self.fallback = fallback
         self._intents = Intents.from_dict(doc)
         self._skip_words = list(doc.get("skip_words") or ())
 
@@ -115,11 +122,16 @@ class IntentRecognizer:
         }
 
     def recognize(self, text: str, area: str | None = None) -> Intent | None:
-        """The best intent for ``text``, or None when the grammar does not cover it.
+        """The best intent for ``text``, or None when neither the grammar nor the fallback
+        covers it.
 
         ``area`` is where the speaker is (default: the device's area); it fills requests
         that name no area.
         """
+        return self.recognize_grammar(text, area) or self.recognize_fallback(text, area)
+
+    def recognize_grammar(self, text: str, area: str | None = None) -> Intent | None:
+        """The grammar's best intent alone."""
         from hassil import recognize_best
 
         if not text or not text.strip():
@@ -133,3 +145,12 @@ class IntentRecognizer:
             return None
         slots = {name: entity.value for name, entity in result.entities.items()}
         return Intent(result.intent.name, slots, text)
+
+    def recognize_fallback(self, text: str, area: str | None = None) -> Intent | None:
+        """The fallback's intent with slots from the words, or None (no fallback, no skill,
+        unsure, or the words lack what the skill needs)."""
+        guess = self.fallback.predict(text) if self.fallback is not None else None
+        if guess is None:
+            return None
+        slots = fill_slots(guess[0], text, self.home, area or self.home.device_area)
+        return None if slots is None else Intent(guess[0], slots, text)

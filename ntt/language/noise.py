@@ -17,7 +17,7 @@ from pathlib import Path
 SUBSTITUTE_SHARE = 0.6          # of the word errors; the rest are deletions and insertions
 DELETE_SHARE = 0.25
 MAX_NEIGHBORS = 24
-INSERTABLE = ("the", "a", "and", "i", "oh", "you", "it", "to", "in", "uh", "of", "is", "that")
+INSERTABLE = ("the", "a", "and", "i", "oh", "you", "it", "to", "in", "of", "is", "that")
 _VARIANT = re.compile(r"\(\d+\)$")
 _WORD = re.compile(r"^[a-z][a-z']*$")
 

@@ -2,7 +2,9 @@
 
 ``push`` takes the two recognition cues: a final n-best (``AsrResult``, scored as a
 posterior-weighted mean and parsed into an intent) and a running partial
-(``PartialHypothesis``, scored, never parsed). Plain text is scored with ``score``.
+(``PartialHypothesis``, scored as words so far, never parsed). Plain text is scored with
+``score`` (a finished utterance) or ``score_partial`` (one still being spoken: the model
+reads it without an end, and was trained on such prefixes).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class LexicalScorer:
         """p(directed) of one transcript; NEUTRAL_P for an empty one."""
         return self.model.predict(text) if text and text.strip() else NEUTRAL_P
 
+    def score_partial(self, text: str) -> float:
+        """p(directed) from the words so far of an utterance still being spoken."""
+        return self.model.predict(text, final=False) if text and text.strip() else NEUTRAL_P
+
     def score_nbest(self, hyps: Sequence[tuple[str, float]]) -> float:
         """Confidence-weighted mean over the n-best list, so an uncertain recognizer spreads
         the evidence over its alternatives. Confidences need not sum to one; all-zero or
@@ -55,7 +61,7 @@ class LexicalScorer:
             intent = self.recognizer.recognize(text) if self.recognizer and text else None
             cue = LexicalCue(item.t_s, self.score_nbest(hyps), text, True, intent)
         elif isinstance(item, PartialHypothesis):
-            cue = LexicalCue(item.t_s, self.score(item.text), item.text, False)
+            cue = LexicalCue(item.t_s, self.score_partial(item.text), item.text, False)
         else:
             refuse(self, item, (AsrResult, PartialHypothesis))
         self.last = cue

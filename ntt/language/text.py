@@ -22,6 +22,9 @@ _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
 _NOT_WORD = re.compile(r"[^a-z' ]+")
 _SPACES = re.compile(r"\s+")
+# Hesitations: transcripts of talk between people are full of them and assistant corpora have
+# none, so a model would learn them as "not directed"; recognizers drop most of them anyway.
+FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm", "mm"})
 _ORDINAL_WORDS = {"one": "first", "two": "second", "three": "third", "five": "fifth",
                   "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
 
@@ -86,3 +89,8 @@ def normalize(text: str) -> str:
     text = _NOT_WORD.sub(" ", text)
     words = [w.strip("'") for w in text.split()]
     return _SPACES.sub(" ", " ".join(w for w in words if w)).strip()
+
+
+def model_text(text: str) -> str:
+    """What the lexical model reads: ``normalize`` without hesitation fillers."""
+    return " ".join(w for w in normalize(text).split() if w not in FILLERS)

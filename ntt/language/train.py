@@ -1,8 +1,14 @@
-"""Training and evaluation of the lexical directedness model (``ntt train --lexical``).
+"""Training of the lexical directedness model (``ntt train --lexical``) and its evaluation.
 
-Reproducible: the corpus, the noise and torch are all seeded, torch runs on one thread, and
-the cached recognizer output (data/asr_noised.tsv) stands in for TTS→ASR. About a minute on
-a laptop CPU.
+Data: the real corpora in ``../shared/data/text`` (``ntt.language.real_text``) and the
+project's own lines (Home Assistant's grammar, household-talk and directed templates,
+device replies, the Chit-Chat corpus; ``ntt.language.corpus.build_corpus``). Every epoch
+re-draws which lines are passed through simulated recognition errors and which are cut to
+a prefix (a partial hypothesis). Each source family carries an equal share of its label's
+weight (capped), so no one corpus's style decides what "directed" looks like.
+
+Reproducible: corpus, noise and torch are seeded and torch runs on one thread; the cached
+recognizer output (``data/asr_noised.tsv``, ``data/asr_real.tsv``) stands in for TTS→ASR.
 """
 
 from __future__ import annotations
@@ -12,22 +18,31 @@ import json
 import logging
 import random
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ntt.language.asr_corpus import read_asr_file
+from ntt.language.asr_real import read_asr_real
 from ntt.language.corpus import DATA_DIR, Example, build_corpus
 from ntt.language.model import MODELS_DIR, FeatureConfig, LexicalModel, bucket_ids, make_net
-from ntt.language.noise import Confuser, word_error_rate
-from ntt.language.text import normalize
+from ntt.language.noise import Confuser
+from ntt.language.protocol import (
+    REAL_FAMILIES,
+    leave_source_out,
+    operating_threshold,
+)
+from ntt.language.real_text import family_of, read_real_text
+from ntt.language.text import model_text
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "lexical.npz"
 METRICS_FILE = "lexical.json"
+HELDOUT_METRICS_FILE = "lexical_heldout.json"
+INTENTS_FILE = "lexical_intents.npz"
 HELDOUT_FILE = DATA_DIR / "heldout.tsv"
 RECOGNIZERS = ("pocketsphinx", "whisper")
 
@@ -39,14 +54,18 @@ class LexicalTrainSettings:
 
     dim: int = 24
     hidden: int = 32
-    epochs: int = 2             # more epochs overfit the templates (held-out AUC falls)
-    batch: int = 128
+    epochs: int = 3
+    batch: int = 256
     lr: float = 4e-3
-    weight_decay: float = 0.0
-    clean_share: float = 0.4        # of each epoch's training lines left clean
+    clean_share: float = 0.45       # of each epoch's lines left whole and clean
+    partial_share: float = 0.2      # of each epoch's lines cut to their first words
     wer_max: float = 0.5            # simulated word error rate drawn from U(0.05, wer_max)
-    test_wer: tuple[float, ...] = (0.15, 0.3)
-    buckets: int = 1 << 16
+    family_weight_cap: float = 6.0  # most weight one line of a small family may carry
+    templates_shares: float = 2.0   # the project's own lines weigh as this many families
+    family_lines: int = 12000       # lines of one family drawn per epoch (weights make up for it)
+    target_far: float = 0.03        # operating point: talk accepted on held-out groups
+    buckets: int = 1 << 17
+    skeleton_ngrams: int = 3        # function-word skeleton n-grams (model.FUNCTION_WORDS)
 
 
 DEFAULT_TRAIN = LexicalTrainSettings()
@@ -62,119 +81,126 @@ class LabelledText:
 def read_heldout(path: Path = HELDOUT_FILE) -> list[LabelledText]:
     with open(path, encoding="utf-8", newline="") as f:
         rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-        return [LabelledText(normalize(r["text"]), r["directed"] == "1", f"heldout:{r['kind']}")
+        return [LabelledText(model_text(r["text"]), r["directed"] == "1", f"heldout:{r['kind']}")
                 for r in rows]
 
 
-def asr_sets(train_texts: set[str], test_texts: set[str]
-             ) -> tuple[list[LabelledText], dict[str, list[LabelledText]], list[tuple[str, str]]]:
-    """Recognizer output from the cache: training lines, test lines per recognizer, and the
-    (clean, pocketsphinx) pairs of the training split for the confusion model.
+def training_examples(seed: int = 0, text_dir: str | Path | None = None) -> list[Example]:
+    """Real corpora and the project's lines, each with its train/test split."""
+    own = [Example(model_text(e.text), e.directed, e.source, e.split)
+           for e in build_corpus(seed)]
+    return read_real_text(text_dir) + [e for e in own if e.text]
 
-    A cached line whose clean text has moved to the other split since the cache was built is
-    dropped, so no test sentence is ever seen in training."""
-    train, pairs = [], []
-    test: dict[str, list[LabelledText]] = {r: [] for r in RECOGNIZERS}
+
+def asr_training_lines(test_texts: set[str]) -> tuple[list[LabelledText],
+                                                     list[tuple[str, str]]]:
+    """Cached espeak-ng → recognizer lines of the training split, and the (clean,
+    pocketsphinx) pairs for the confusion model; a line now in a test split is dropped."""
+    lines, pairs = [], []
     for row in read_asr_file():
-        clean, directed = row["clean"], row["directed"] == "1"
-        if row["split"] == "train" and clean not in test_texts:
-            for rec in RECOGNIZERS:
-                if row.get(rec):
-                    train.append(LabelledText(row[rec], directed, f"asr:{rec}"))
-            if row.get("pocketsphinx"):
-                pairs.append((clean, row["pocketsphinx"]))
-        elif row["split"] == "test" and clean not in train_texts:
-            for rec in RECOGNIZERS:
-                if rec in row and row[rec] is not None and (rec == "pocketsphinx" or row[rec]):
-                    test[rec].append(LabelledText(row[rec], directed, row["source"]))
-    return train, test, pairs
+        clean = row["clean"]
+        if row["split"] != "train" or clean in test_texts:
+            continue
+        for rec in RECOGNIZERS:
+            if row.get(rec):
+                lines.append(LabelledText(model_text(row[rec]), row["directed"] == "1",
+                                          f"asr:{rec}"))
+        if row.get("pocketsphinx"):
+            pairs.append((clean, row["pocketsphinx"]))
+    return [x for x in lines if x.text], pairs
 
 
-def auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+def line_weights(sources: list[str], labels: list[int], cap: float,
+                 templates_shares: float = 1.0) -> np.ndarray:
+    """Per-line loss weights: both labels weigh the same in total, and within a label every
+    family the same (the project's own lines ``templates_shares`` times that: they hold the
+    hard household negatives real corpora lack), except that no line weighs more than
+    ``cap`` times the label's mean."""
+    fams = [family_of(s) if not s.startswith("asr:") else "templates" for s in sources]
+    counts = Counter(zip(fams, labels, strict=True))
+    per_label = Counter(labels)
+    shares = Counter()
+    for f, lab in counts:
+        shares[lab] += templates_shares if f == "templates" else 1.0
+    w = np.array([min(cap, per_label[lab] / shares[lab] / counts[(f, lab)]
+                      * (templates_shares if f == "templates" else 1.0))
+                  for f, lab in zip(fams, labels, strict=True)], dtype=np.float64)
+    lab = np.array(labels)
+    for value in (0, 1):
+        mask = lab == value
+        if mask.any():
+            w[mask] *= (len(w) / 2) / w[mask].sum()
+    return w.astype(np.float32)
 
-    if len(set(labels.tolist())) < 2:
-        return float("nan")
-    return float(roc_auc_score(labels, scores))
 
-
-def eer_threshold(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
-    """(equal error rate, threshold at it)."""
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thr = roc_curve(labels, scores)
-    i = int(np.argmin(np.abs(fpr - (1 - tpr))))
-    return float((fpr[i] + 1 - tpr[i]) / 2), float(min(thr[i], 1.0))
-
-
-def evaluate(score_fn, items: list[LabelledText], threshold: float | None = None) -> dict:
-    """AUC, EER and per-kind error rates of a scorer over labelled texts."""
-    labels = np.array([i.directed for i in items], dtype=int)
-    scores = np.array([score_fn(i.text) for i in items], dtype=float)
-    out = {"n": len(items), "auc": auc(labels, scores)}
-    eer, thr = eer_threshold(labels, scores)
-    out["eer"] = eer
-    threshold = thr if threshold is None else threshold
-    out["threshold"] = threshold
-    errors: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item, s in zip(items, scores, strict=True):
-        kind = item.source.split(":")[0] if item.source.startswith("ha:") else item.source
-        errors[kind][1] += 1
-        errors[kind][0] += int((s >= threshold) != item.directed)
-    out["error_rate_by_kind"] = {k: round(e / n, 3) for k, (e, n) in sorted(errors.items())}
-    order = np.argsort(scores)
-    out["worst_missed"] = [(items[i].text, round(float(scores[i]), 3)) for i in order
-                           if items[i].directed][:8]
-    out["worst_false_accepts"] = [(items[i].text, round(float(scores[i]), 3)) for i in order[::-1]
-                                  if not items[i].directed][:8]
+def _epoch_lines(train: list[Example], clean_ids: list[np.ndarray], confuser: Confuser,
+                 rng: random.Random, tc: LexicalTrainSettings, cfg: FeatureConfig
+                 ) -> list[np.ndarray]:
+    out = []
+    for e, ids in zip(train, clean_ids, strict=True):
+        r = rng.random()
+        words = e.text.split()
+        if r < tc.partial_share and len(words) >= 2:
+            prefix = " ".join(words[:rng.randint(1, len(words) - 1)])
+            if rng.random() < 0.5:
+                prefix = confuser.corrupt(prefix, rng, rng.uniform(0.05, tc.wer_max))
+            out.append(bucket_ids(prefix, cfg, final=False))
+        elif r < 1.0 - tc.clean_share:
+            out.append(bucket_ids(confuser.corrupt(e.text, rng, rng.uniform(0.05, tc.wer_max)),
+                                  cfg))
+        else:
+            out.append(ids)
     return out
 
 
-def _batches(texts: list[str], labels: list[int], cfg: FeatureConfig, batch: int,
-             rng: random.Random):
-    import torch
-
-    order = list(range(len(texts)))
-    rng.shuffle(order)
-    for start in range(0, len(order), batch):
-        chunk = order[start:start + batch]
-        ids = [bucket_ids(texts[i], cfg) for i in chunk]
-        offsets = np.cumsum([0] + [len(x) for x in ids[:-1]])
-        yield (torch.from_numpy(np.concatenate(ids)), torch.from_numpy(offsets),
-               torch.tensor([labels[i] for i in chunk], dtype=torch.float32))
+def _draw(lines: list[Example], cap: int, rng: random.Random) -> list[int]:
+    """Indices of this epoch's lines: every line of a small family, ``cap`` of a large one
+    (their weights make up for it), shuffled."""
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, e in enumerate(lines):
+        groups.setdefault((family_of(e.source), e.directed), []).append(i)
+    chosen = [i for g in groups.values() for i in (g if len(g) <= cap else rng.sample(g, cap))]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def fit(train: list[Example], asr_train: list[LabelledText], confuser: Confuser, seed: int,
         tc: LexicalTrainSettings = DEFAULT_TRAIN) -> LexicalModel:
-    """Train the compact model; every epoch re-draws which lines are noised and how."""
+    """Train the compact model; every epoch re-draws which lines are seen, noised or cut
+    short."""
     import torch
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    cfg = FeatureConfig(buckets=tc.buckets)
-    net = make_net(cfg, tc.dim, tc.hidden)
-    opt = torch.optim.Adam(net.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    n_pos = sum(e.directed for e in train) + sum(a.directed for a in asr_train)
-    n_all = len(train) + len(asr_train)
-    pos_weight = torch.tensor((n_all - n_pos) / max(1, n_pos))
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    cfg = FeatureConfig(buckets=tc.buckets, skeleton_ngrams=tc.skeleton_ngrams)
+    net = make_net(cfg, tc.dim, tc.hidden, sparse=True)
+    bags = [net.wide.weight, net.bag.weight]
+    dense = [p for p in net.parameters() if all(p is not b for b in bags)]
+    opts = [torch.optim.SparseAdam(bags, lr=tc.lr), torch.optim.Adam(dense, lr=tc.lr)]
+    lines = train + [Example(a.text, a.directed, a.source, "train") for a in asr_train]
+    clean_ids = [bucket_ids(e.text, cfg) for e in lines]
     for epoch in range(tc.epochs):
-        texts, labels = [], []
-        for e in train:
-            noisy = rng.random() >= tc.clean_share
-            texts.append(confuser.corrupt(e.text, rng, rng.uniform(0.05, tc.wer_max))
-                         if noisy else e.text)
-            labels.append(int(e.directed))
-        texts += [a.text for a in asr_train]
-        labels += [int(a.directed) for a in asr_train]
+        order = _draw(lines, tc.family_lines, rng)
+        drawn = [lines[i] for i in order]
+        ids_all = _epoch_lines(drawn, [clean_ids[i] for i in order], confuser, rng, tc, cfg)
+        y_all = torch.tensor([float(e.directed) for e in drawn])
+        w_all = torch.from_numpy(line_weights([e.source for e in drawn],
+                                              [int(e.directed) for e in drawn],
+                                              tc.family_weight_cap, tc.templates_shares))
         total = 0.0
-        for ids, offsets, y in _batches(texts, labels, cfg, tc.batch, rng):
-            opt.zero_grad()
-            loss = loss_fn(net(ids, offsets), y)
+        for start in range(0, len(drawn), tc.batch):
+            ids = ids_all[start:start + tc.batch]
+            offsets = torch.from_numpy(np.cumsum([0] + [len(x) for x in ids[:-1]]))
+            logits = net(torch.from_numpy(np.concatenate(ids)), offsets)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, y_all[start:start + tc.batch], weight=w_all[start:start + tc.batch])
+            for opt in opts:
+                opt.zero_grad()
             loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(y)
-        log.info("epoch %d: loss %.4f", epoch + 1, total / len(texts))
+            for opt in opts:
+                opt.step()
+            total += float(loss.detach()) * len(ids)
+        log.info("epoch %d: %d lines, loss %.4f", epoch + 1, len(drawn), total / len(drawn))
     net.eval()
     return net.to_numpy_model()
 
@@ -189,101 +215,149 @@ def ms_per_utterance(model: LexicalModel, texts: list[str], repeats: int = 3) ->
     return best
 
 
-def test_sets(test: list[Example], asr_test: dict[str, list[LabelledText]],
-              confuser: Confuser, seed: int, tc: LexicalTrainSettings
-              ) -> dict[str, list[LabelledText]]:
-    """Every held-out set the model card reports, by name."""
-    clean = [LabelledText(e.text, e.directed, e.source) for e in test]
-    sets = {"clean": clean,
-            "clean_templates": [i for i in clean if i.source != "talk:chitchat_corpus"]}
-    for wer in tc.test_wer:
-        rng = random.Random(f"{seed}:test-noise:{wer}")
-        sets[f"simulated_wer_{wer:g}"] = [
-            LabelledText(confuser.corrupt(i.text, rng, wer), i.directed, i.source)
-            for i in clean]
-    for rec, items in asr_test.items():
-        if items:
-            sets[f"asr_{rec}"] = items
-    sets["handwritten"] = read_heldout()
-    return sets
+class Trainer:
+    """The data, the confusion model and the cached recognizer lines, built once for the
+    shipped model and every held-out fold."""
+
+    def __init__(self, seed: int = 0, tc: LexicalTrainSettings = DEFAULT_TRAIN,
+                 text_dir: str | Path | None = None):
+        self.seed, self.tc = seed, tc
+        self.examples = training_examples(seed, text_dir)
+        test_texts = {e.text for e in self.examples if e.split == "test"}
+        self.asr_train, pairs = asr_training_lines(test_texts)
+        vocabulary = {w for e in self.examples if e.split == "train" for w in e.text.split()}
+        self.confuser = Confuser.build(vocabulary, pairs)
+        self.asr_rows = read_asr_real()
+        log.info("%d lines (%d real), %d recognizer lines, %d cached n-best rows",
+                 len(self.examples), sum(family_of(e.source) in REAL_FAMILIES
+                                         for e in self.examples),
+                 len(self.asr_train), len(self.asr_rows))
+
+    def fit(self, train: list[Example]) -> LexicalModel:
+        return fit(train, self.asr_train, self.confuser, self.seed, self.tc)
+
+    def threshold(self, model: LexicalModel, calibration: list[Example]) -> float:
+        return operating_threshold(model.predict, calibration, self.tc.target_far)
+
+
+def count_by_family(examples: list[Example]) -> dict[str, int]:
+    counts = Counter(f"{family_of(e.source)}{'+' if e.directed else '-'}" for e in examples)
+    return dict(sorted(counts.items()))
 
 
 def train_lexical(out_dir: str | Path = MODELS_DIR, seed: int = 0,
-                  tc: LexicalTrainSettings = DEFAULT_TRAIN) -> dict:
-    """Build the corpus, train, evaluate on every held-out set, and write
-    ``out_dir/lexical.npz`` (the model) and ``out_dir/lexical.json`` (data and metrics).
-    Returns the metrics document."""
+                  tc: LexicalTrainSettings = DEFAULT_TRAIN, held_out_sources: bool = False,
+                  text_dir: str | Path | None = None, folds_dir: str | Path | None = None
+                  ) -> dict:
+    """Train the shipped model on every training group, choose its operating point on the
+    held-out groups, evaluate, and write ``lexical.npz``, ``lexical_intents.npz`` and
+    ``lexical.json``; with ``held_out_sources`` also run the held-out-source protocol
+    (``lexical_heldout.json``; the fold models go to ``folds_dir`` when given, so that
+    ``rescore_folds`` can score new recognizer rows without training again). Returns the
+    metrics document."""
     import torch
+
+    from ntt.language.intent_train import (
+        evaluation_lines,
+        leave_source_out_intents,
+        measure,
+        train_intents,
+    )
+    from ntt.language.intents import Home, IntentRecognizer
+    from ntt.language.report import shipped_metrics, source_out_metrics
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    corpus = build_corpus(seed)
-    train = [e for e in corpus if e.split == "train"]
-    test = [e for e in corpus if e.split == "test"]
-    asr_train, asr_test, pairs = asr_sets({e.text for e in train}, {e.text for e in test})
-    vocabulary = {w for e in corpus for w in e.text.split()}
-    confuser = Confuser.build(vocabulary, pairs)
-    log.info("corpus: %d train, %d test, %d ASR train lines; confusions for %d words",
-             len(train), len(test), len(asr_train), len(confuser.neighbors))
-    model = fit(train, asr_train, confuser, seed, tc)
-    sets = test_sets(test, asr_test, confuser, seed, tc)
-    clean_eval = evaluate(model.predict, sets["clean"])
-    threshold = clean_eval["threshold"]
-    metrics = {name: (clean_eval if name == "clean" else
-                      evaluate(model.predict, items, threshold))
-               for name, items in sets.items()}
-    for rec, items in asr_test.items():
-        if items:
-            metrics[f"asr_{rec}"]["word_error_rate"] = _asr_wer(rec)
-    doc = {
-        "seed": seed,
-        "train_config": tc.__dict__ | {"test_wer": list(tc.test_wer)},
-        "data": {
-            "train_lines": len(train), "test_lines": len(test),
-            "asr_train_lines": len(asr_train),
-            "train_by_source": _count_sources(train), "test_by_source": _count_sources(test),
-        },
-        "threshold_eer_clean": threshold,
-        "metrics": metrics,
-        "size_bytes": model.size_bytes,
-        "ms_per_utterance": ms_per_utterance(model, [i.text for i in sets["clean"][:300]]),
-        "train_seconds": time.perf_counter() - t0,
-    }
-    model.meta = {"seed": seed, "threshold": threshold,
-                  "auc": {k: round(v["auc"], 4) for k, v in metrics.items()}}
+    trainer = Trainer(seed, tc, text_dir)
+    train = [e for e in trainer.examples if e.split == "train"]
+    test = [e for e in trainer.examples if e.split == "test"]
+    model = trainer.fit(train)
+    train_s = time.perf_counter() - t0
+    calibration = [e for e in test if family_of(e.source) in REAL_FAMILIES]
+    threshold = trainer.threshold(model, calibration)
+    doc = {"seed": seed, "train_config": asdict(tc),
+           "data": {"train_by_family": count_by_family(train),
+                    "test_by_family": count_by_family(test),
+                    "asr_train_lines": len(trainer.asr_train)},
+           "threshold": threshold, "train_seconds": round(train_s, 1)}
+    doc |= shipped_metrics(model, threshold, trainer, test)
+    sample = [e.text for e in test[::max(1, len(test) // 500)]]
+    doc["ms_per_utterance"] = round(ms_per_utterance(model, sample), 4)
+    doc["size_bytes"] = model.size_bytes
+    model.meta = {"seed": seed, "threshold": threshold, "target_far": tc.target_far}
     model.save(out_dir / MODEL_FILE)
+    doc["file_bytes"] = (out_dir / MODEL_FILE).stat().st_size
+    intents = train_intents(train, seed)
+    intents.save(out_dir / INTENTS_FILE)
+    recognizer = IntentRecognizer(Home.load(), fallback=intents)
+    doc["intents"] = {"within_source": measure(recognizer, *evaluation_lines(test, seed)),
+                      "file_bytes": (out_dir / INTENTS_FILE).stat().st_size}
+    doc["train_seconds_total"] = round(time.perf_counter() - t0, 1)
     (out_dir / METRICS_FILE).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    if held_out_sources:
+        folds = leave_source_out(trainer.examples, trainer.fit,
+                                 lambda m, t: m.predict(t), tc.target_far)
+        if folds_dir is not None:
+            Path(folds_dir).mkdir(parents=True, exist_ok=True)
+            for f in folds:
+                f.model.meta = {"threshold": f.threshold, "train_lines": f.train_lines}
+                f.model.save(Path(folds_dir) / ("+".join(f.families) + ".npz"))
+        held = source_out_metrics(folds, model, threshold, trainer)
+        held["intents"] = leave_source_out_intents(trainer.examples, recognizer, seed)
+        (out_dir / HELDOUT_METRICS_FILE).write_text(json.dumps(held, indent=2) + "\n",
+                                                    encoding="utf-8")
+        doc["held_out_sources"] = held
     return doc
 
 
-def _asr_wer(recognizer: str) -> float:
-    rows = [r for r in read_asr_file() if r["split"] == "test"]
-    wers = [word_error_rate(r["clean"], r[recognizer] or "") for r in rows]
-    return round(float(np.mean(wers)), 3) if wers else float("nan")
+def rescore_folds(folds_dir: str | Path, out_dir: str | Path = MODELS_DIR,
+                  seed: int = 0) -> dict:
+    """Recompute ``lexical_heldout.json``'s tables from saved fold models (its intent
+    section is kept)."""
+    from ntt.language.protocol import Fold
+    from ntt.language.report import source_out_metrics
 
-
-def _count_sources(examples: list[Example]) -> dict[str, int]:
-    counts = Counter(("ha" if e.source.startswith("ha:") else e.source) + ("+" if e.directed
-                     else "-") for e in examples)
-    return dict(sorted(counts.items()))
+    out_dir = Path(out_dir)
+    trainer = Trainer(seed)
+    shipped = LexicalModel.load(out_dir / MODEL_FILE)
+    folds = []
+    for path in sorted(Path(folds_dir).glob("*.npz")):
+        m = LexicalModel.load(path)
+        folds.append(Fold(tuple(path.stem.split("+")), m, m.meta["threshold"],
+                          m.meta["train_lines"]))
+    held_path = out_dir / HELDOUT_METRICS_FILE
+    old = json.loads(held_path.read_text(encoding="utf-8")) if held_path.exists() else {}
+    held = source_out_metrics(folds, shipped, shipped.meta["threshold"], trainer)
+    held["intents"] = old.get("intents", {})
+    held_path.write_text(json.dumps(held, indent=2) + "\n", encoding="utf-8")
+    return held
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ntt.language.train [--out models] [--seed 0]`` (what ``ntt train --lexical``
-    runs)."""
+    """``python -m ntt.language.train [--out DIR] [--seed 0] [--held-out-sources]`` (what
+    ``ntt train --lexical`` runs)."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(description="train the lexical directedness model")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--held-out-sources", action="store_true",
+                        help="also run the held-out-source protocol (4 more models)")
+    parser.add_argument("--folds-dir", type=Path, help="keep the fold models here")
+    parser.add_argument("--rescore-folds", type=Path, metavar="DIR",
+                        help="only rescore the held-out tables with the fold models in DIR")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    doc = train_lexical(args.out, args.seed)
-    sys.stdout.write(json.dumps({k: round(v["auc"], 4) for k, v in doc["metrics"].items()})
-                     + "\n")
+    if args.rescore_folds:
+        held = rescore_folds(args.rescore_folds, args.out, args.seed)
+        sys.stdout.write(json.dumps(held["tables"]["text"]["all"]) + "\n")
+        return 0
+    doc = train_lexical(args.out, args.seed, held_out_sources=args.held_out_sources,
+                        folds_dir=args.folds_dir)
+    sys.stdout.write(json.dumps(doc["within_source"]["text"]["all"]) + "\n")
     return 0
 
 
