@@ -145,7 +145,7 @@ def test_model_save_on_a_full_disk_keeps_the_old_model(tmp_path):
     model = FusionModel.load(DEFAULT_MODEL)
     model.save(tmp_path / "m.pt")
     before = (tmp_path / "m.pt").read_bytes()
-    code = """
+    code = f"""
 import resource
 from ntt.fusion.runtime import FusionModel
 m = FusionModel.load({str(tmp_path / 'm.pt')!r})
