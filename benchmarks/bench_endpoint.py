@@ -43,7 +43,7 @@ from ntt.settings import VadSettings
 SPLIT_MARGIN_S = 0.15
 GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
         "hangover_ms": (64.0, 96.0, 128.0, 160.0)}
-EOT_GRID = {"words_weight": (0.0, 0.5, 1.0), "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95),
+EOT_GRID = {"words_weight": (0.0, 0.5, 1.0), "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95, 0.97),
             "eot_hold_p": (0.0, 0.02, 0.05)}
 
 
