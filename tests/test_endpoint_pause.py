@@ -77,7 +77,7 @@ def pieces(decisions: list[Decision], span: tuple[float, float]) -> int:
 @pytest.mark.skipif(piper_voice() is None, reason="piper-tts / its voice not installed")
 def test_set_a_timer_for_pause_ten_minutes_is_not_ended_by_end_of_turn(tmp_path):
     first, second = speak("set a timer for", tmp_path), speak("ten minutes", tmp_path)
-    for pause_s in (0.3, 0.5, 0.8):
+    for pause_s in (0.3, 0.8):
         audio, span = with_pause(first, second, pause_s)
         with_eot, vad_only = finals(audio), finals(audio, end_of_turn=False)
         assert 1 <= pieces(with_eot, span) <= pieces(vad_only, span), pause_s
@@ -90,8 +90,8 @@ def test_set_a_timer_for_pause_ten_minutes_is_not_ended_by_end_of_turn(tmp_path)
 def test_real_requests_with_a_pause_inside_are_not_ended_by_end_of_turn():
     from ntt.endpoint.mix import commands, quiet_cut
 
-    clips = commands("report", COMMANDS)[:4]
-    for (_name, clip, _), pause_s in zip(clips, (0.4, 0.6, 0.5, 0.7), strict=True):
+    clips = commands("report", COMMANDS)[:3]
+    for (_name, clip, _), pause_s in zip(clips, (0.4, 0.6, 0.7), strict=True):
         cut = quiet_cut(clip)
         audio, span = with_pause(clip[:cut], clip[cut:], pause_s)
         assert 1 <= pieces(finals(audio), span) <= pieces(finals(audio, end_of_turn=False),
