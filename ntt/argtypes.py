@@ -38,7 +38,7 @@ def number(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
             raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
         if (lo is not None and (value < lo or (lo_open and value == lo))) or \
                 (hi is not None and (value > hi or (hi_open and value == hi))):
-            raise argparse.ArgumentTypeError(f"must be in {_interval(lo, hi, lo_open, hi_open)}"
+            raise argparse.ArgumentTypeError(f"must be {_interval(lo, hi, lo_open, hi_open)}"
                                              f", not {text}")
         return value
 
@@ -48,7 +48,7 @@ def number(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 def _check(value: int, lo: int | None, hi: int | None, text: str) -> None:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise argparse.ArgumentTypeError(f"must be in {_interval(lo, hi, False, False)}, "
+        raise argparse.ArgumentTypeError(f"must be {_interval(lo, hi, False, False)}, "
                                          f"not {text}")
 
 
@@ -57,4 +57,4 @@ def _interval(lo, hi, lo_open: bool, hi_open: bool) -> str:
         return f"{'>' if lo_open else '>='} {lo:g}" if lo is not None else "any number"
     if lo is None:
         return f"{'<' if hi_open else '<='} {hi:g}"
-    return f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"

@@ -69,7 +69,10 @@ def _quiet_native_logs() -> None:
 def main(argv: list[str] | None = None) -> int:
     _quiet_native_logs()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (one line, 2), --help or --version (0)
+        return int(exc.code or 0)
     if not args.verbose:
         from ntt.native_logs import filter_native_stderr
 
