@@ -44,6 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration-share", type=argtypes.number(0, 1, hi_open=True),
                    default=0.2, help="share of the sessions held out to calibrate")
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
+    p.add_argument("--force", action="store_true",
+                   help="write the model even on too little data or an operating point that "
+                        "cannot fire (smoke tests; the card records the refusal it overrode)")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
                               "in --cache)")
 
@@ -93,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
     from ntt.fusion.guard import refusal
 
     why = refusal(info)
-    if why is not None:  # nothing is written
+    if why is not None and not args.force:  # nothing is written
         raise InputError(args.data, f"no model written: {why}")
+    if why is not None:
+        info["overridden_refusal"] = why
+        log.warning("writing the model anyway (--force): %s", why)
     model.save(args.out)
     write_model_card(Path(args.out).with_suffix(".md"), info, model)
     print(f"wrote {args.out}: calibration EER {info['calibration_eer']}, "
