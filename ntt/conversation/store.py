@@ -153,10 +153,12 @@ class Store:
             self._db.executescript(_SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                              (str(SCHEMA_VERSION),))
-        except sqlite3.DatabaseError as exc:  # not a database (or a damaged one): say so
+        except sqlite3.DatabaseError as exc:  # not a database, or the disk refused: say so
             self._db.close()
-            raise InputError(self.path, f"not a usable conversation store ({exc}); move it "
-                                        "aside and NTT starts a new one") from None
+            hint = "; move it aside and NTT starts a new one" if "not a database" in str(exc) \
+                else " (is the disk full or read-only?)"
+            raise InputError(self.path, f"not a usable conversation store ({exc}){hint}"
+                             ) from None
         log.debug("conversation store at %s", self.path)
 
     # --- lifecycle ---------------------------------------------------------------------
