@@ -159,3 +159,13 @@ m.save({str(tmp_path / 'm.pt')!r})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.pt"]
     with pytest.raises(InputError):
         FusionModel.load(tmp_path / "missing.pt")
+
+
+def test_export_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+    out = tmp_path / "copy"
+    run = subprocess.run([sys.executable, "-m", "ntt.cli", "export", str(SAMPLE), str(out)],
+                         capture_output=True, text=True, preexec_fn=_limited(100_000),
+                         timeout=300)
+    assert run.returncode == 2
+    assert "cannot write" in _one_line(run.stderr)
+    assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import struct
 from pathlib import Path
 
@@ -99,5 +100,11 @@ def write_wav(path: str | Path, samples: np.ndarray, rate_hz: int = SAMPLE_RATE_
     """16-bit PCM WAV, written to a temporary name and renamed so no half file is left."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    sf.write(str(tmp), np.clip(samples, -1.0, 1.0), rate_hz, subtype="PCM_16", format="WAV")
+    try:
+        sf.write(str(tmp), np.clip(samples, -1.0, 1.0), rate_hz, subtype="PCM_16",
+                 format="WAV")
+    except sf.LibsndfileError as exc:  # a full disk or a size limit: libsndfile's "System error"
+        tmp.unlink(missing_ok=True)
+        raise OSError(errno.EIO, f"cannot write the audio (disk full? {exc})", str(path)
+                      ) from None
     tmp.replace(path)
