@@ -22,7 +22,7 @@ from typing import Any
 from ntt.errors import InputError
 
 HEADER = ""  # the comment-path of the file's leading comment block
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: "$" would take "a\n"
 _TABLE_LINE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _KEY_LINE = re.compile(r'^\s*([A-Za-z0-9_.-]+|"[^"]*")\s*=')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
@@ -110,7 +110,7 @@ def read_comments(text: str) -> Comments:
 def _key(key: str) -> str:
     if not isinstance(key, str):
         raise TypeError(f"TOML keys are strings, got {type(key).__name__}")
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _escape(s: str, keep_newlines: bool = False) -> str:
