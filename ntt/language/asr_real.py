@@ -53,6 +53,18 @@ COLUMNS = ("kind", "family", "source", "directed", "voice", "rate_wpm", "clean",
            *RECOGNIZERS, *(f"{r}_early" for r in RECOGNIZERS))
 
 
+HEADER = (
+    "# espeak-ng / Kokoro voices and real speech -> ntt.asr pocketsphinx and Whisper tiny.en "
+    "n-best; built by ntt.language.asr_real\n"
+    "# Rows carry the licence of their source (column source): hwu64/slurp CC BY 4.0 "
+    "(Liu et al. 2019; Bastianelli et al. 2020), snips CC0, clinc150 CC BY 3.0 (Larson et "
+    "al. 2019), topv2 CC BY-SA (Chen et al. 2020), ami CC BY 4.0 (AMI Meeting Corpus), "
+    "cabnc CC BY 3.0 (Albert et al. 2015), topicalchat CDLA-Sharing-1.0 (Gopalakrishnan et "
+    "al. 2019), talk:chitchat_corpus MIT (chitchat-dataset), picovoice Apache-2.0 (Picovoice "
+    "speech-to-intent benchmark). Lines are normalized and modified; share-alike rows stay "
+    "under their licence.\n")
+
+
 def default_speech_dir() -> Path:
     return default_text_dir().parent / "speech"
 
@@ -195,8 +207,7 @@ def build(per_family: int = TTS_PER_FAMILY, seed: int = 0, path: Path = ASR_REAL
     order = {"tts": 0, "kokoro": 1, "speech": 2}
     tmp = path.with_name(path.name + ".part")
     with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write("# espeak-ng voices / real speech -> ntt.asr pocketsphinx and Whisper tiny.en "
-                "n-best; built by ntt.language.asr_real\n")
+        f.write(HEADER)
         writer = csv.DictWriter(f, COLUMNS, **_DIALECT)
         writer.writeheader()
         makers = {"tts": lambda: _tts_rows(recognizers, per_family, seed, random.Random(seed)),

@@ -131,7 +131,7 @@ class IntentClassifier:
         header = {"format": FORMAT, "version": VERSION, "features": asdict(self.cfg),
                   "classes": list(self.classes), "min_p": self.min_p}
         with open(path, "wb") as f:
-            np.savez_compressed(f, header=np.frombuffer(json.dumps(header).encode(),
+            np.savez(f, header=np.frombuffer(json.dumps(header).encode(),
                                                         dtype=np.uint8),
                                 weights=self.weights.astype(np.float16), bias=self.bias)
         return path
