@@ -55,16 +55,6 @@ def auc(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def eer(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
-        ) -> tuple[float, float]:
-    """(equal error rate, threshold at it)."""
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thr = roc_curve(np.asarray(labels, dtype=int), np.asarray(scores, dtype=float))
-    i = int(np.argmin(np.abs(fpr - (1 - tpr))))
-    return float((fpr[i] + 1 - tpr[i]) / 2), float(min(thr[i], 1.0))
-
-
 def threshold_at_far(talk_scores: Sequence[float] | np.ndarray, far: float) -> float:
     """The lowest threshold (score >= threshold is accepted) that accepts at most ``far`` of
     the talk."""
