@@ -58,7 +58,7 @@ def test_without_cues_or_when_unsure_the_vad_times_the_decision():
 
 
 def test_a_sure_finish_decides_before_the_vads_end():
-    cues = _utterance(1.0, 2.0) + _eot(2.0, 2.2, 0.2, 1.97) + _eot(2.2, 2.4, 0.95, 1.97)
+    cues = _utterance(1.0, 2.0) + _eot(2.0, 2.2, 0.2, 1.97) + _eot(2.2, 2.4, 0.99, 1.97)
     finals = _run(_stream(cues, 4.0))
     assert len(finals) == 1
     d = finals[0]
@@ -88,7 +88,7 @@ def test_a_hold_ends_after_the_longest_pause():
 
 def test_speech_after_an_early_final_opens_a_new_utterance():
     # Sure it is over at 2.2 s, but the speaker goes on at 2.5 s before the VAD ends at 3.4.
-    cues = [SpeechEvent(1.1, "speech_start", 1.0), *_eot(2.0, 2.3, 0.95, 1.97),
+    cues = [SpeechEvent(1.1, "speech_start", 1.0), *_eot(2.0, 2.3, 0.99, 1.97),
             *[EndOfTurn(round(t, 3), 0.0, 0.0) for t in np.arange(2.5, 3.2, 0.032)],
             SpeechEvent(3.4, "speech_end", 3.2), LexicalCue(3.4, 0.6, "text", True)]
     finals = _run(_stream(cues, 5.0))
