@@ -14,7 +14,6 @@ sends garbage or hangs up loses its connection, never the satellite.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -28,7 +27,6 @@ from wyoming.info import Describe, Info, Satellite
 from wyoming.ping import Ping, Pong
 from wyoming.pipeline import PipelineStage
 from wyoming.satellite import RunSatellite
-from wyoming.server import AsyncEventHandler
 from wyoming.snd import Played
 from wyoming.tts import Synthesize
 
@@ -36,6 +34,7 @@ from ntt import __version__
 from ntt.cues import AudioChunk
 from ntt.pipeline import Pipeline
 from ntt.settings import Settings
+from ntt.wyoming.connection import ClientConnection
 from ntt.wyoming.replies import HomeAssistantTurns, ReplyPlayer, Speaker
 from ntt.wyoming.streaming import UtteranceStreamer
 from ntt.wyoming.wake import ATTRIBUTION, BAD_EVENT, wake_program
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
     from ntt.io.playback import PlaybackReference
 
 log = logging.getLogger(__name__)
-_client_ids = itertools.count(1)
 
 
 def satellite_info(settings: Settings, name: str, area: str | None = None) -> Info:
@@ -194,20 +192,14 @@ class SatelliteService:
             self._sender.cancel()
 
 
-class SatelliteHandler(AsyncEventHandler):
+class SatelliteHandler(ClientConnection):
     """One connection: Home Assistant, or someone else asking ``describe``."""
 
     def __init__(self, service: SatelliteService, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter):
         super().__init__(reader, writer)
         self.service = service
-        self.client_id = next(_client_ids)
 
-    async def run(self) -> None:
-        try:
-            await super().run()
-        except (OSError, EOFError, asyncio.IncompleteReadError) as exc:
-            log.info("client %d: connection lost (%s)", self.client_id, exc)
 
     async def handle_event(self, event: Event) -> bool:
         service = self.service

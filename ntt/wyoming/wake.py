@@ -15,7 +15,6 @@ A client that sends garbage or hangs up loses its connection, never the server.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -28,13 +27,13 @@ from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.info import Attribution, Describe, Info, WakeModel, WakeProgram
 from wyoming.ping import Ping, Pong
-from wyoming.server import AsyncEventHandler
 from wyoming.wake import Detect, Detection, NotDetected
 
 from ntt import __version__
 from ntt.cues import SAMPLE_RATE_HZ, Decision
 from ntt.pipeline import Pipeline
 from ntt.wyoming.audio import ChunkClock, PcmDecoder, ms
+from ntt.wyoming.connection import ClientConnection
 from ntt.wyoming.directed import DirectedOnsets
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,6 @@ ATTRIBUTION = Attribution(name="NTT", url="")
 # A client error is answered with this code before the connection closes.
 BAD_EVENT = "bad-event"
 MAX_MARKS = 4096  # chunk timestamps kept per stream: minutes of audio, more than an utterance
-_client_ids = itertools.count(1)
 
 
 def wake_program(wake_word: str) -> WakeProgram:
@@ -125,23 +123,17 @@ class _Stream:
                 and (d := self.onsets.push(item)) is not None]
 
 
-class WakeHandler(AsyncEventHandler):
+class WakeHandler(ClientConnection):
     """One client connection."""
 
     def __init__(self, service: WakeService, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter):
         super().__init__(reader, writer)
         self.service = service
-        self.client_id = next(_client_ids)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"ntt-wake-{self.client_id}")
         self._stream: _Stream | None = None
         log.debug("client %d connected", self.client_id)
 
-    async def run(self) -> None:
-        try:
-            await super().run()
-        except (OSError, EOFError, asyncio.IncompleteReadError) as exc:
-            log.info("client %d: connection lost (%s)", self.client_id, exc)
 
     async def handle_event(self, event: Event) -> bool:
         try:
