@@ -66,7 +66,10 @@ def test_every_import_is_declared_and_pinned_to_what_is_installed():
         dists = owners.get(module)
         where = ", ".join(sorted(files)[:2])
         if not dists:
-            problems.append(f"{module} (imported in {where}) is not installed here")
+            # An optional extra not installed here (e.g. ``embeddings`` in CI) is fine when
+            # the module's name is the declared distribution's.
+            if _norm(module) not in pins:
+                problems.append(f"{module} (imported in {where}) is not installed here")
             continue
         names = [_norm(d) for d in dists]
         hit = [n for n in names if n in pins]
