@@ -40,6 +40,8 @@ class Line:
     addressee: str
     gain_db: float = 0.0  # directed speech is often a little louder
     rate_scale: float = 1.0
+    pitch_st: float = 0.0  # mean F0 shift, semitones (device-directed speech is higher)
+    f0_range: float = 1.0  # F0 excursion about the speaker's mean, times (directed: wider)
     category: str = ""  # where the text came from (corpus source), for --stats
 
 
