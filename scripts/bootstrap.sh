@@ -6,6 +6,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXTRAS="${1:-}"
 DEBS=(espeak-ng sox ffmpeg libportaudio2 libspeexdsp1)
+# The GUI extra: an X server for `xvfb-run ntt gui` on a machine without a display, and the
+# xcb libraries PyQt6's wheel links its X platform plugin (libqxcb.so) against; the wheel
+# bundles Qt itself but not these.
+if [[ ",$EXTRAS," == *",gui,"* ]]; then
+    DEBS+=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+           libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
+           libxkbcommon-x11-0 libegl1 libfontconfig1 libdbus-1-3)
+fi
 
 missing=()
 for pkg in "${DEBS[@]}"; do
