@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import soundfile as sf
@@ -20,7 +19,6 @@ from ntt.calibration.profile import load_profile
 from ntt.io.session import SESSION_FILE, load_session
 from ntt.sim.photos import Identity
 from ntt.sim.render import render_session
-from ntt.sim.scenarios import make_script
 from ntt.sim.script import Line, Look, Person, Script
 from ntt.sim.voices import VoiceBank
 
@@ -55,21 +53,60 @@ def living_room() -> Script:
                   "off-camera person while turned away, a second request")
 
 
-def _on(script: Script, device: str) -> Script:
-    return replace(script, device=device, hfov_deg=load_profile(device).camera.hfov_deg)
+LAPTOP_HFOV_DEG = load_profile("laptop-webcam").camera.hfov_deg
 
 
 def two_people() -> Script:
-    """Two people on camera talking with each other and to the device (simulated), heard
-    by a laptop's two lid microphones."""
-    return replace(_on(make_script("two-people", 12, 16.0, "test"), "laptop-webcam"),
-                   camera_noise=1.5, blur_px=0.0)
+    """Two people on camera, heard by a laptop's two lid microphones: ben walks in, asks the
+    device to turn the lights off while facing it, talks to anna turned towards her, then
+    faces the device for a second request; anna only talks to ben."""
+    anna = Person("anna", Identity("astronaut", mirrored=True), voice="f-tebukuro-low-us",
+                  pitch=66, rate_wpm=170, x_frac=0.22, distance_m=1.1)
+    ben = Person("ben", Identity("grace_hopper", mirrored=True), voice="m-kumo-us",
+                 pitch=45, rate_wpm=165, x_frac=0.8, distance_m=1.4, enter_s=2.8)
+    lines = (
+        Line("anna", 1.1, "The party starts at half past six.", "ben"),
+        Line("ben", 4.5, "Turn off all the lights downstairs.", "device", gain_db=2.0),
+        Line("device", 7.6, "Okay, they're off.", "none"),
+        Line("ben", 9.7, "By the way, how do you make it play the Beatles?", "anna"),
+        Line("ben", 14.6, "How far is it to Istanbul?", "device", gain_db=2.0),
+    )
+    looks = (  # positive yaw turns to the image's right (where ben stands)
+        Look("anna", 0.0, 5.0),
+        Look("anna", 0.8, 65.0, -5.0, 3.0),
+        Look("ben", 2.8, -5.0),
+        Look("anna", 8.8, -3.0, 0.0, -3.0),
+        Look("ben", 9.3, -67.0, 0.0, -2.0),
+        Look("anna", 10.4, 68.0, -5.0, 8.0),
+        Look("ben", 14.1, -5.0, 0.0, 2.0),
+    )
+    return Script(duration_s=18.0, persons=(anna, ben), lines=lines, looks=looks, seed=11,
+                  ser_db=-4.0, camera_noise=1.5, device="laptop-webcam",
+                  hfov_deg=LAPTOP_HFOV_DEG, scenario="two-people",
+                  notes="bundled sample: two people on camera, one of them talks to the "
+                  "device facing it and to the other turned away")
 
 
 def camera_off() -> Script:
-    """Audio only: the camera is off, the people talk with each other (never to the
-    device): decisions come from audio and language."""
-    return _on(make_script("camera-off", 17, 16.0, "test"), "laptop-webcam")
+    """Audio only: the camera is off, three people talk with each other (never to the
+    device), one of them from across the room: decisions come from audio and language."""
+    anna = Person("anna", Identity("astronaut"), voice="f-gongitsune-nezumi-us", pitch=59,
+                  x_frac=0.3, distance_m=1.1)
+    ben = Person("ben", Identity("grace_hopper"), voice="m-kumo-rp", pitch=46, rate_wpm=157,
+                 x_frac=0.72, distance_m=1.6)
+    carla = Person("carla", None, voice="f-alpha-tebukuro-wmid", pitch=55, x_frac=1.3,
+                   distance_m=2.0)
+    lines = (
+        Line("ben", 0.6, "By the way, how are you feeling today?", "anna"),
+        Line("ben", 4.8, "I bought garlic but forgot the pasta.", "anna"),
+        Line("carla", 8.4, "I'm going to bed.", "anna"),
+        Line("ben", 10.6, "We're going to Stockholm at half past five.", "anna"),
+        Line("carla", 14.2, "And then we left.", "ben"),
+    )
+    return Script(duration_s=16.5, persons=(anna, ben, carla), lines=lines, seed=5,
+                  snr_db=25.0, camera_on=False, device="laptop-webcam",
+                  hfov_deg=LAPTOP_HFOV_DEG, scenario="camera-off",
+                  notes="bundled sample: the camera is off, people talk with each other")
 
 
 SAMPLES = {"living-room": living_room, "two-people": two_people, "camera-off": camera_off}
