@@ -66,6 +66,14 @@ def overlaps_any(span: HasSpan, others: Iterable[HasSpan]) -> bool:
     return any(overlap(span, o) > 0 for o in others)
 
 
+def heard_text(span: HasSpan, results: Iterable) -> str | None:
+    """What the recognizer heard over ``span``: the ``text`` of every result overlapping it,
+    joined (``""`` when they heard nothing; None when no result overlaps, e.g. no
+    recognizer)."""
+    texts = [r.text for r in results if overlap(r, span) > 0]
+    return " ".join(t for t in texts if t) if texts else None
+
+
 def best_overlap(span: HasSpan, candidates: Iterable[S]) -> S | None:
     """The candidate that overlaps ``span`` the most (the first of equals), or None when
     none overlaps it at all."""

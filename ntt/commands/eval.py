@@ -65,26 +65,15 @@ def run(args: argparse.Namespace) -> int:
         result["ablation"]["rule"] = r["overall"]
         scored["rule"] = r["scored"]
     # The metrics first: a report or a cache that cannot be written loses nothing.
+    from ntt.eval.report import terminal_table, write_report
+
     if args.json:
         print_json(result)
     else:
-        _print_table(result)
+        print("\n".join(terminal_table(result)))
     if args.report:
-        from ntt.eval.report import write_report
-
         page = write_report(args.report, result, scored)
         print(f"report: {page}", file=sys.stderr)
     if recorded.cache_error:
         raise InputError(cache, f"{recorded.cache_error}; the metrics above are complete")
     return 0
-
-
-def _print_table(result: dict) -> None:
-    cols = ("eer", "auc", "far", "frr", "fa_per_hour", "latency_final_p95_ms", "utterances")
-    rows = [("overall", result["overall"])]
-    rows += [(f"  {k}", v) for k, v in result["by_scenario"].items()]
-    rows += [(f"ablation {k}", v) for k, v in result.get("ablation", {}).items()]
-    print(f"{'':24}" + "".join(f"{c:>22}" for c in cols))
-    for name, v in rows:
-        cells = "".join(f"{'–' if v.get(c) is None else v.get(c):>22}" for c in cols)
-        print(f"{name:24}{cells}")

@@ -13,7 +13,7 @@ from ntt.cues import AsrResult, Decision, MicArrayChunk, Say
 from ntt.io.session import Session, load_session
 from ntt.io.sources import SessionSource
 from ntt.jsonout import event_log_error, open_event_log, print_json, to_jsonable
-from ntt.matching import Match, agreement, match_decisions, overlap, overlaps_any
+from ntt.matching import Match, agreement, heard_text, match_decisions, overlap, overlaps_any
 from ntt.pipeline import build_pipeline
 from ntt.settings import FusionSettings, Settings
 
@@ -71,12 +71,6 @@ def leading_modality(d: Decision) -> tuple[str, float] | None:
     pick = max if d.directed else min
     name = pick(d.contributions, key=d.contributions.get)
     return name, d.contributions[name]
-
-
-def heard_text(d: Decision, heard: list) -> str | None:
-    """What the recognizer heard over the decision's utterance (None without one)."""
-    texts = [r.text for r in heard if isinstance(r, AsrResult) and overlap(r, d) > 0]
-    return " ".join(t for t in texts if t) if texts else None
 
 
 def _progress(source, duration_s: float):
@@ -201,7 +195,7 @@ def _run(args: argparse.Namespace, session: Session) -> int:
             line += "  [the device's own voice]"
         out.write(line + "\n")
         details = []
-        text = heard_text(d, heard)
+        text = heard_text(d, [r for r in heard if isinstance(r, AsrResult)])
         if text is not None:
             details.append(f"heard {text!r}" if text else "heard nothing")
         lead = leading_modality(d)

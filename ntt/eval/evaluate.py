@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ntt.cues import Decision
+from ntt.cues import AsrDecoderCue, Decision, LexicalCue
 from ntt.eval.metrics import ScoredUtterance, summarize
 from ntt.eval.record import SessionRecord
 from ntt.io.session import Labels
-from ntt.matching import match_decisions, overlaps_any
+from ntt.matching import heard_text, match_decisions, overlaps_any
 
 # Ablation variants: which modalities fusion may use. "audio" covers the acoustic front-end
 # and the recognizer's decoder cues; context is the device's own state, not a sensor.
@@ -35,6 +35,24 @@ def replay(record: SessionRecord, stage) -> list[Decision]:
     return out
 
 
+@dataclass(frozen=True)
+class Heard:
+    """One recognition result's text over its utterance's span."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+def heard_results(cues: list) -> tuple[Heard, ...]:
+    """What the recognizer heard, from the cues fusion gets (a record has no ``AsrResult``):
+    each final lexical cue's text over the span of the decoder cue of the same result (both
+    carry the result's ``t_s``)."""
+    spans = {c.t_s: (c.start_s, c.end_s) for c in cues if isinstance(c, AsrDecoderCue)}
+    return tuple(Heard(*spans[c.t_s], c.text) for c in cues
+                 if isinstance(c, LexicalCue) and c.final and c.t_s in spans)
+
+
 EARLY_LEAD_S = 0.5  # an early decision may start this long before its labelled onset
 
 
@@ -44,11 +62,13 @@ class Matched:
     echo_accepts: int  # the device's own voice taken for a directed user
 
 
-def match(decisions: list[Decision], labels: Labels, scenario: str = "") -> Matched:
+def match(decisions: list[Decision], labels: Labels, scenario: str = "",
+          heard: tuple[Heard, ...] = (), session: str = "") -> Matched:
     """One ``ScoredUtterance`` per labelled utterance (the final decision that overlaps it
     most, ``ntt.matching.match_decisions``; a missed utterance scores 0), plus one per false
     trigger that overlaps none of the device's own turns either (noise taken for speech: a
-    negative); a false trigger on the device's voice counts as an echo accept if directed."""
+    negative); a false trigger on the device's voice counts as an echo accept if directed.
+    ``heard`` (``heard_results``) and ``session`` label the rows for the report."""
     earlies = [d for d in decisions if d.kind == "early"]
     out, echo = [], 0
     for m in match_decisions(decisions, labels.utterances):
@@ -58,11 +78,13 @@ def match(decisions: list[Decision], labels: Labels, scenario: str = "") -> Matc
                 echo += d.directed
                 continue
             out.append(ScoredUtterance(d.p_directed, False, d.end_s - d.start_s,
-                                       scenario=scenario, labelled=False))
+                                       scenario=scenario, labelled=False, session=session,
+                                       start_s=d.start_s, heard=heard_text(d, heard)))
             continue
         if d is None:
             out.append(ScoredUtterance(0.0, u.directed, u.end_s - u.start_s,
-                                       scenario=scenario))
+                                       scenario=scenario, session=session,
+                                       start_s=u.start_s, truth=u.text))
             continue
         early = next((e for e in earlies if u.start_s - EARLY_LEAD_S <= e.start_s <= u.end_s),
                      None)
@@ -70,7 +92,8 @@ def match(decisions: list[Decision], labels: Labels, scenario: str = "") -> Matc
             d.p_directed, u.directed, u.end_s - u.start_s,
             latency_final_ms=max(0.0, (d.t_s - u.end_s) * 1000),
             latency_early_ms=None if early is None else max(0.0, (early.t_s - u.start_s) * 1000),
-            scenario=scenario))
+            scenario=scenario, session=session, start_s=u.start_s, truth=u.text,
+            heard=heard_text(d, heard)))
     return Matched(out, echo)
 
 
@@ -81,7 +104,8 @@ def evaluate_variant(records: list[tuple[SessionRecord, Labels]],
     rtf_num = rtf_den = 0.0
     echo = 0
     for record, labels in records:
-        m = match(replay(record, make_stage()), labels, record.scenario)
+        m = match(replay(record, make_stage()), labels, record.scenario,
+                  heard_results(record.cues), record.name)
         all_scored += m.scored
         echo += m.echo_accepts
         rtf_num += record.stage_rtf.get("total", 0.0) * record.duration_s

@@ -11,7 +11,9 @@ import numpy as np
 @dataclass(frozen=True)
 class ScoredUtterance:
     """One utterance as the system scored it, for the evaluation metrics. ``labelled``:
-    False for a false trigger (a final decision on no labelled utterance, a negative)."""
+    False for a false trigger (a final decision on no labelled utterance, a negative).
+    ``session``, ``start_s``, ``truth`` (the label's text) and ``heard`` (the recognizer's,
+    None without one) are for the report's per-utterance table."""
 
     p: float
     directed: bool
@@ -20,6 +22,10 @@ class ScoredUtterance:
     latency_early_ms: float | None = None
     scenario: str = ""
     labelled: bool = True
+    session: str = ""
+    start_s: float | None = None
+    truth: str | None = None
+    heard: str | None = None
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
