@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ntt import argtypes
+from ntt.commands.progress import bar
 from ntt.errors import InputError
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
@@ -62,16 +63,18 @@ def run(args: argparse.Namespace) -> int:
         log.info("resuming: %d of %d sessions left to render", len(jobs), args.sessions)
     failed = 0
     t0 = time.perf_counter()
-    with executor_from_args(args) as executor:
+    progress = bar(len(jobs), "ntt simulate", "session", show=not args.json)
+    with executor_from_args(args) as executor, progress:
         for result in executor.map_unordered(render_one, jobs):
+            progress.update(1)
             if not result.ok:
                 failed += 1
                 name = session_name(result.job[0], result.job[1])
-                print(f"{name}: failed: {result.error}", file=sys.stderr)
+                progress.write(f"{name}: failed: {result.error}", file=sys.stderr)
                 continue
             path, secs = result.value
             log.info("%s rendered in %.1f s", path, secs)
-            print(path, file=sys.stderr)
+            progress.write(path, file=sys.stderr)
         workers = executor.workers or "all"
     wall = time.perf_counter() - t0
     if jobs:
