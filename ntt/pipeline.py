@@ -224,14 +224,13 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     if settings.asr != "none":
         from ntt.asr import load_recognizer
         from ntt.asr.stage import AsrStage
-        from ntt.language.intents import Home, IntentRecognizer
+        from ntt.language.intents import default_recognizer
         from ntt.language.model import load_model
         from ntt.language.scorer import LexicalScorer
 
         routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)),
                             (AudioChunk, SpeechEvent, SourceStatus)))
-        routes.append(Route("language", LexicalScorer(load_model(),
-                                                      IntentRecognizer(Home.load())),
+        routes.append(Route("language", LexicalScorer(load_model(), default_recognizer()),
                             (AsrResult, PartialHypothesis)))
     if settings.endpoint.enabled:
         # End-of-turn from the words and the voice so far: it times fusion's final decision.

@@ -249,3 +249,24 @@ def test_a_broken_weather_fixture_is_one_clear_input_error(tmp_path):
         load_weather(bad)
     with pytest.raises(InputError, match="cannot read weather fixture"):
         load_weather(tmp_path / "absent.json")
+
+
+def test_the_engine_acts_on_real_phrasings_the_grammar_lacks(tmp_path):
+    """The device's engine reads a request the grammar has no sentence for through the
+    fallback classifier; a phrasing with no skill behind it is still not understood."""
+    from ntt.conversation import ConversationEngine
+    from ntt.cues import Say, SkillRun, Turn
+
+    def ask(engine, t_s: float, text: str) -> tuple[list[str], list[str]]:
+        out = engine.push(Turn(t_s, t_s - 1.8, t_s - 0.3, 1, True, 0.9, text,
+                               addressee="device"))
+        return ([a.text for a in out if isinstance(a, Say)],
+                [a.intent for a in out if isinstance(a, SkillRun)])
+
+    with ConversationEngine.offline(data_dir=tmp_path, clock_origin=CLOCK_ORIGIN) as engine:
+        weather = "what is the weather going to be like tomorrow"
+        assert engine.recognizer.recognize_grammar(weather) is None
+        replies, runs = ask(engine, 2.0, weather)
+        assert runs == ["HassGetWeather"] and "tomorrow" in replies[0].lower()
+        replies, runs = ask(engine, 30.0, "do you know a good place for dinner")
+        assert runs == []

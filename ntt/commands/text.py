@@ -21,8 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntt.language.fallback import IntentClassifier
-    from ntt.language.intents import DEFAULT_HOME, Home, IntentRecognizer
+    from ntt.language.intents import DEFAULT_HOME, Home, default_recognizer
     from ntt.language.model import load_model
     from ntt.language.scorer import LexicalScorer
     from ntt.language.text import model_text
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--area", f"unknown area {args.area!r} (the home has: "
                          + ", ".join(a.name for a in home.areas) + ")")
     scorer = LexicalScorer(model)
-    recognizer = IntentRecognizer(home, fallback=IntentClassifier.load(args.intents))
+    recognizer = default_recognizer(home, args.intents)
     rows = []
     for text in args.utterances:
         intent = recognizer.recognize(text, area=args.area)

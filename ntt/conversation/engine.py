@@ -502,14 +502,16 @@ class ConversationEngine:
     # --- understanding -------------------------------------------------------------------
 
     def _intent(self, turn: Turn) -> Intent | None:
+        # The grammar and the phrase file are exact, so they get every hypothesis first; the
+        # fallback classifier is a guess, so it reads only the best one.
         for text in (turn.text, *turn.nbest):
-            intent = self.recognizer.recognize(text)
+            intent = self.recognizer.recognize_grammar(text)
             if intent is not None:
                 return intent
             local = self.phrases.local_intent(text)
             if local is not None:
                 return Intent(local[0], local[1], text)
-        return None
+        return self.recognizer.recognize_fallback(turn.text)
 
     def _run(self, t_s: float, intent: Intent, track: int | None) -> tuple[str, SkillRun]:
         result = self.skills.handle(intent, t_s, track)
@@ -623,6 +625,6 @@ class ConversationEngine:
 
 
 def _default_recognizer() -> IntentRecognizer:
-    from ntt.language.intents import Home
+    from ntt.language.intents import default_recognizer
 
-    return IntentRecognizer(Home.load())
+    return default_recognizer()

@@ -154,3 +154,14 @@ class IntentRecognizer:
             return None
         slots = fill_slots(guess[0], text, self.home, area or self.home.device_area)
         return None if slots is None else Intent(guess[0], slots, text)
+
+
+def default_recognizer(home: Home | None = None, intents: str | Path | None = None
+                       ) -> IntentRecognizer:
+    """The device's recognizer, one for the engine, the pipeline and ``ntt text``: the
+    grammar over ``home`` (default: the bundled one), with the shipped fallback classifier
+    (or the one at ``intents``) where the grammar has no match. A missing classifier file is
+    an InputError."""
+    from ntt.language.fallback import IntentClassifier
+
+    return IntentRecognizer(home or Home.load(), fallback=IntentClassifier.load(intents))
