@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from ntt import argtypes
-from ntt.commands.progress import bar
 from ntt.errors import InputError
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.jsonout import print_json
 from ntt.outputs import output_dir
+from ntt.progress import bar
 
 log = logging.getLogger(__name__)
 SCENARIOS = ("single-user", "two-people", "family-tv", "follow-up", "barge-in", "camera-off",

@@ -225,7 +225,7 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
     run from the store. Sessions that fail are listed with their reason; when all fail, the
     first reason is raised as an InputError.
     """
-    from tqdm import tqdm
+    from ntt.progress import bar as progress_bar
 
     refs = [s if isinstance(s, SessionRef) else SessionRef(Path(s).resolve()) for s in sessions]
     config = record_config(asr)
@@ -248,8 +248,7 @@ def record_all(sessions: list[SessionRef | Path], asr: str = "pocketsphinx",
     jobs = [RecordJob(str(refs[i].path), asr, config, where, refs[i].scenario) for i in todo]
     own = executor is None
     executor = executor or LocalExecutor(workers)
-    bar = tqdm(total=len(refs), initial=resumed, desc="sessions", unit="session",
-               disable=not progress)
+    bar = progress_bar(len(refs), "sessions", "session", initial=resumed, show=progress)
     try:
         for result in executor.map_unordered(record_one, jobs):
             i = todo[result.index]

@@ -1,4 +1,4 @@
-"""The CLI's one progress bar (tqdm on stderr): shown on a terminal only, never when the
+"""The one progress bar (tqdm on stderr): shown on a terminal only, never when the
 command prints ``--json`` and never into a pipe or a log file, so a bar cannot end up in
 output that a program reads. ``ntt run``, ``simulate``, ``bench``, ``faces`` on a video,
 and the session recording of ``eval`` and ``train`` all use it."""
