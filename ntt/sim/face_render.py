@@ -4,10 +4,23 @@ opening — with OpenCV and numpy only.
 The mesh is lifted from MediaPipe Face Mesh's own 3D landmarks on the photo (x, y in pixels,
 z relative depth on the x scale), extended by two rings around the face oval so forehead,
 hair, ears and neck come along, and triangulated (Delaunay on the frontal 2D layout).
-Rendering rasterises triangle ids far-to-near into an id buffer (painter's algorithm with
-back-face culling), maps every covered pixel back into the photo through its triangle's
-affine map, and samples the photo once with ``cv2.remap``. Eye openings are re-textured
-from a sclera/iris model so gaze can be moved; the mouth opening is a dark cavity.
+Rendering rasterises the front-facing triangles in one vectorised pass: every pixel centre
+inside a triangle's bounding box is tested by its barycentric coordinates, and where
+triangles overlap the nearest by mean depth wins (the painter's order, back faces culled);
+every covered pixel is mapped back into the photo through its triangle's affine map and
+the photo is sampled once with ``cv2.remap``. Eye openings are re-textured from a
+sclera/iris model so gaze can be moved; the mouth opening is a dark cavity.
+
+Lids follow a downward look. The upper lid rides on the eyeball and, in steady fixation,
+takes the eye's own vertical position (Becker & Fuchs, "Lid-eye coordination during
+vertical gaze changes in man and monkey", J. Neurophysiol. 60, 1988: equal average
+positions, and downward lid saccades of the eye saccade's amplitude), so the renderer
+turns the upper lid's margin about the eyeball's centre by the eye's downward pitch (gain
+1, fading to the corners, which are anchored). The lower lid comes down too, by what keeps
+the vertical aperture on Read et al.'s measurement (Optom. Vis. Sci. 83, 2006, 76 young
+adults: 9.7 mm in primary gaze, 6.4 mm at 40° downgaze, i.e. 34% narrower, taken linear in
+the angle). Looking up leaves the lids where they are (the levator lifts the lid with the
+eye, but an upward look is not what the vision front-end's lid term is for).
 
 Pose convention (camera frame, same as ``ntt.vision``): yaw > 0 turns the person to their left (nose
 towards image right), pitch > 0 looks up, roll > 0 tilts the head clockwise in the image.
@@ -50,6 +63,11 @@ FACE_HEIGHT_MM = 200.0  # forehead (landmark 10) to chin (152) of an adult
 DEFAULT_HFOV_DEG = 65.0
 EYEBALL_TO_IRIS = 2.0  # a 12 mm eyeball radius against a 6 mm iris radius
 SCLERA_BGR = (215, 220, 225)
+LID_GAZE_GAIN = 1.0  # upper-lid rotation per degree of downward eye pitch (Becker & Fuchs)
+# Vertical aperture lost per degree of downgaze, as a share of the rest aperture: Read et
+# al. 2006, (9.7 - 6.4) / 9.7 over 40°.
+APERTURE_LOSS_PER_DEG = (9.7 - 6.4) / 9.7 / 40.0
+MAX_LID_CLOSURE = 0.9  # a blink (or the lowest look) leaves this share of the gap closed
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,7 @@ class TexturedFace:
         a = self.src_xy[self.triangles]
         self.src_sign = np.sign(_cross(a))
         self._eye_texture = self._build_eye_textures()
+        self._lids = self._build_lids()
         cheek = pts[list(CHEEKS), :2].astype(int)  # both cheeks: the photo's skin tone
         patches = [photo_bgr[max(y - 3, 0):y + 4, max(x - 3, 0):x + 4].reshape(-1, 3)
                    for x, y in cheek]
@@ -127,13 +146,46 @@ class TexturedFace:
 
     # --- deformation -------------------------------------------------------------------
 
+    def _build_lids(self) -> tuple:
+        """Per eye: upper- and lower-lid vertex ids, the eyeball's centre (model px) and how
+        much of the eye's movement each upper-lid vertex takes (1 mid-lid, less towards the
+        anchored corners)."""
+        out = []
+        for name, upper, lower in (("right", LID_RIGHT_UPPER_CONTOUR, LID_RIGHT_LOWER_CONTOUR),
+                                   ("left", LID_LEFT_UPPER_CONTOUR, LID_LEFT_LOWER_CONTOUR)):
+            centre, radius = self._eye_texture[name]
+            ball = centre + np.array([0.0, 0.0, radius * EYEBALL_TO_IRIS])
+            up, lo = np.array(upper), np.array(lower)
+            xs = self.model_xyz[up, 0]
+            half = max(float(np.ptp(xs)) / 2 * 1.15, 1e-6)  # the corners lie just beyond
+            share = np.clip(1.0 - ((xs - xs.mean()) / half) ** 2, 0.0, 1.0)
+            out.append((up, lo, ball, share))
+        return tuple(out)
+
+    def _lids_down(self, v: np.ndarray, down_deg: float) -> None:
+        """Upper lids turned about the eyeball by the downward look, lower lids lowered to
+        keep Read et al.'s aperture (in place on ``v``)."""
+        a = math.radians(LID_GAZE_GAIN * down_deg)
+        for up, lo, ball, share in self._lids:
+            rel_y, rel_z = v[up, 1] - ball[1], v[up, 2] - ball[2]
+            angle = a * share
+            new_y = ball[1] + rel_y * np.cos(angle) - rel_z * np.sin(angle)
+            new_z = ball[2] + rel_y * np.sin(angle) + rel_z * np.cos(angle)
+            gap = v[lo, 1] - v[up, 1]
+            keep = gap * max(1.0 - APERTURE_LOSS_PER_DEG * down_deg, 1.0 - MAX_LID_CLOSURE)
+            drop_lower = np.maximum(new_y + keep - v[lo, 1], 0.0) * share
+            v[lo, 1] += drop_lower
+            v[up, 1] = np.minimum(new_y, v[lo, 1] - gap * (1.0 - MAX_LID_CLOSURE))
+            v[up, 2] = new_z
+
     def _deformed(self, pose: FacePose) -> np.ndarray:
         v = self.model_xyz.copy()
+        if pose.gaze_pitch_deg < 0:
+            self._lids_down(v, -pose.gaze_pitch_deg)
         closed = 1.0 - float(np.clip(pose.eye_open, 0.0, 1.0))
-        for upper, lower in ((LID_RIGHT_UPPER_CONTOUR, LID_RIGHT_LOWER_CONTOUR),
-                             (LID_LEFT_UPPER_CONTOUR, LID_LEFT_LOWER_CONTOUR)):
-            for u, lo in zip(upper, lower, strict=True):
-                v[u, 1] += closed * (v[lo, 1] - v[u, 1]) * 0.9
+        if closed > 0:
+            for up, lo, _, _ in self._lids:
+                v[up, 1] += closed * (v[lo, 1] - v[up, 1]) * MAX_LID_CLOSURE
         jaw = float(np.clip(pose.mouth_open, 0.0, 1.0)) * 0.09 * self.height_px
         if jaw > 0:
             mouth_y = v[list(LIP_INNER_UPPER_CONTOUR), 1].mean()
@@ -170,6 +222,22 @@ class TexturedFace:
         ``face_height_px`` tall. The pose is in the camera frame. Returns the 2D landmarks
         (478×2, Face Mesh order, iris included) where they landed."""
         h, w = canvas.shape[:2]
+        landmarks, dst, v, iris_xy = self._place((w, h), centre_xy, face_height_px, pose,
+                                                 focal_px)
+        self._rasterise(canvas, dst, v[:, 2], v, pose, iris_xy, brightness)
+        return landmarks
+
+    def landmarks(self, size_wh: tuple[int, int], centre_xy: tuple[float, float],
+                  face_height_px: float, pose: FacePose, focal_px: float | None = None
+                  ) -> np.ndarray:
+        """Where ``render`` would put the 478 landmarks in a ``size_wh`` image, without
+        drawing (sessions rendered without video still get their faces' truth)."""
+        return self._place(size_wh, centre_xy, face_height_px, pose, focal_px)[0]
+
+    def _place(self, size_wh, centre_xy, face_height_px, pose, focal_px) -> tuple:
+        """Landmarks, projected mesh vertices, camera-frame vertices (mm) and the irises'
+        image centres and radii."""
+        w, h = size_wh
         if focal_px is None:
             focal_px = (w / 2) / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
         principal = np.array([w / 2, h / 2])
@@ -185,7 +253,6 @@ class TexturedFace:
         rot = rotation(pose.yaw_deg, pose.pitch_deg, pose.roll_deg)
         v = self._deformed(pose) @ rot.T * mm
         dst = project(v)
-        depth = v[:, 2]
         landmarks = np.zeros((NUM_LANDMARKS, 2), dtype=np.float32)
         landmarks[:MESH_POINTS] = dst[:MESH_POINTS]
         gaze = rotation(pose.yaw_deg + pose.gaze_yaw_deg, pose.pitch_deg + pose.gaze_pitch_deg,
@@ -202,8 +269,7 @@ class TexturedFace:
             pts = project(ring)
             landmarks[iris_idx[0]:iris_idx[0] + 5] = pts
             iris_xy[name] = (pts[0], radius * mm * focal_px / (distance_mm + iris_c[2] * mm))
-        self._rasterise(canvas, dst, depth, v, pose, iris_xy, brightness)
-        return landmarks
+        return landmarks, dst, v, iris_xy
 
     def _rasterise(self, canvas, dst, depth, v, pose, iris_xy, brightness) -> None:
         h, w = canvas.shape[:2]
@@ -218,28 +284,16 @@ class TexturedFace:
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 <= x0 or y1 <= y0 or len(order) == 0:
             return
-        ids = np.zeros((y1 - y0, x1 - x0), dtype=np.int32)
-        offset = np.array([x0, y0], dtype=np.float32)
-        for t in order:
-            cv2.fillConvexPoly(ids, np.round((d[t] - offset) * 16).astype(np.int32),
-                               int(t) + 1, lineType=cv2.LINE_8, shift=4)
-        ys, xs = np.nonzero(ids)
-        if len(xs) == 0:
+        shape = (y1 - y0, x1 - x0)
+        covered = _cover(d[order] - np.array([x0, y0], dtype=np.float32), shape)
+        if covered is None:
             return
-        t_ids = ids[ys, xs] - 1
-        # Barycentric coordinates of each covered pixel in its triangle.
-        a, b, c = d[t_ids, 0], d[t_ids, 1], d[t_ids, 2]
-        px = np.stack([xs + x0, ys + y0], axis=1).astype(np.float32)
-        v0, v1, v2 = b - a, c - a, px - a
-        den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
-        den = np.where(np.abs(den) < 1e-9, 1e-9, den)
-        l1 = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / den
-        l2 = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / den
-        l0 = 1.0 - l1 - l2
+        xs, ys, which, l0, l1, l2 = covered
+        t_ids = order[which]
         s = self.src_xy[tri[t_ids]]
         src = s[:, 0] * l0[:, None] + s[:, 1] * l1[:, None] + s[:, 2] * l2[:, None]
-        map_x = np.full(ids.shape, -1, dtype=np.float32)
-        map_y = np.full(ids.shape, -1, dtype=np.float32)
+        map_x = np.full(shape, -1, dtype=np.float32)
+        map_y = np.full(shape, -1, dtype=np.float32)
         map_x[ys, xs] = src[:, 0]
         map_y[ys, xs] = src[:, 1]
         patch = cv2.remap(self.photo, map_x, map_y, cv2.INTER_LINEAR,
@@ -252,7 +306,7 @@ class TexturedFace:
         light = np.asarray(pose.light, dtype=np.float64)
         light /= np.linalg.norm(light) + 1e-9
         shade = 0.55 + 0.45 * np.clip(normals @ light, 0, 1)
-        factor = np.zeros(ids.shape, dtype=np.float32)
+        factor = np.zeros(shape, dtype=np.float32)
         factor[ys, xs] = shade[t_ids] * brightness
         patch *= factor[:, :, None]
         kind = self.kind[t_ids]
@@ -266,7 +320,7 @@ class TexturedFace:
             self._paint_eyes(patch, xs[eye], ys[eye], x0, y0, iris_xy, brightness)
         alpha_v = self.alpha_vertex[tri[t_ids]]
         alpha = alpha_v[:, 0] * l0 + alpha_v[:, 1] * l1 + alpha_v[:, 2] * l2
-        alpha_img = np.zeros(ids.shape, dtype=np.float32)
+        alpha_img = np.zeros(shape, dtype=np.float32)
         alpha_img[ys, xs] = np.clip(alpha * 1.6, 0, 1)
         region = canvas[y0:y1, x0:x1].astype(np.float32)
         out = region * (1 - alpha_img[:, :, None]) + patch * alpha_img[:, :, None]
@@ -284,6 +338,47 @@ class TexturedFace:
             colour[iris] = (70, 85, 110)
             colour[pupil] = (20, 20, 25)
         patch[ys, xs] = colour * brightness
+
+
+def _cover(tri_xy: np.ndarray, shape: tuple[int, int]) -> tuple | None:
+    """Which triangle covers each pixel centre of a (height, width) patch: ``tri_xy`` is
+    (T, 3, 2) in patch pixels, in painter's order (a later triangle hides an earlier one).
+    Returns the covered pixels' x, y, the triangle's index in ``tri_xy`` and the pixel's
+    barycentric coordinates in it; None when nothing is covered."""
+    h, w = shape
+    lo = np.clip(np.ceil(tri_xy.min(axis=1)), 0, [w, h]).astype(np.int64)
+    hi = np.clip(np.floor(tri_xy.max(axis=1)), -1, [w - 1, h - 1]).astype(np.int64)
+    nx, ny = np.maximum(hi[:, 0] - lo[:, 0] + 1, 0), np.maximum(hi[:, 1] - lo[:, 1] + 1, 0)
+    count = nx * ny
+    total = int(count.sum())
+    if total == 0:
+        return None
+    # Barycentric coordinates are affine in the pixel position: l = A x + B y + C.
+    t = tri_xy.astype(np.float64)
+    (ax, ay), (v0x, v0y), (v1x, v1y) = t[:, 0].T, (t[:, 1] - t[:, 0]).T, (t[:, 2] - t[:, 0]).T
+    den = v0x * v1y - v1x * v0y
+    den = np.where(np.abs(den) < 1e-9, 1e-9, den)
+    coef = (np.stack([v1y, -v1x, v1x * ay - ax * v1y, -v0y, v0x, ax * v0y - v0x * ay], axis=1)
+            / den[:, None]).astype(np.float32)
+    which = np.repeat(np.arange(len(tri_xy)), count)
+    k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    nxw = nx[which]
+    px = (lo[which, 0] + k % nxw).astype(np.float32)
+    py = (lo[which, 1] + k // nxw).astype(np.float32)
+    c = coef[which]
+    l1 = c[:, 0] * px + c[:, 1] * py + c[:, 2]
+    l2 = c[:, 3] * px + c[:, 4] * py + c[:, 5]
+    l0 = 1.0 - l1 - l2
+    eps = -1e-5
+    inside = np.nonzero((l0 >= eps) & (l1 >= eps) & (l2 >= eps))[0]
+    if len(inside) == 0:
+        return None
+    flat = py[inside].astype(np.int64) * w + px[inside].astype(np.int64)
+    top = np.full(h * w, -1, dtype=np.int64)
+    np.maximum.at(top, flat, which[inside])  # the nearest (latest) triangle per pixel
+    win = inside[top[flat] == which[inside]]
+    xs, ys = px[win].astype(np.int64), py[win].astype(np.int64)
+    return xs, ys, which[win], l0[win], l1[win], l2[win]
 
 
 def _cross(tri_xy: np.ndarray) -> np.ndarray:
