@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "
                               "in --cache)")
+    p.add_argument("--oracle", metavar="HELDOUT",
+                   help="instead: the perfect-front-end floor of simulated sessions, fitted "
+                        "on SESSIONS and scored on HELDOUT (ntt.eval.oracle), as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +35,13 @@ def run(args: argparse.Namespace) -> int:
     from ntt.fusion.rule import rule_fusion
     from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, model_fusion
 
+    if args.oracle:
+        from pathlib import Path
+
+        from ntt.eval.oracle import oracle_bound
+
+        print_json(oracle_bound(Path(args.sessions), Path(args.oracle)))
+        return 0
     cache = output_dir(args.cache, "--cache")  # before any work: not a file, not ""
     if args.report:
         output_dir(args.report, "--report")

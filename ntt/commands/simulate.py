@@ -29,8 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-split", default="train", choices=["train", "test"],
                    help="language corpus split the lines come from (test for held-out sets)")
     add_executor_arguments(p, "skip sessions already written in OUT")
-    p.add_argument("--stats", action="store_true",
-                   help="print the behaviour rates of all sessions in OUT afterwards")
+    p.add_argument("--stats", nargs="?", const="sessions", choices=["sessions", "scripts"],
+                   help="print the behaviour rates of all sessions in OUT afterwards; "
+                        "'scripts': render nothing, report the behaviour table's rates "
+                        "and the perfect-front-end floor from --sessions generated scripts")
     p.add_argument("--json", action="store_true", help="stats as JSON")
 
 
@@ -55,6 +57,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--sessions", "must be 0 or more")
     if not 5.0 <= args.duration <= 3600.0:
         raise InputError("--duration", "must be between 5 and 3600 seconds")
+    if args.stats == "scripts":  # the generator's world: nothing rendered, OUT unused
+        from ntt.sim.stats import script_report
+
+        if args.sessions < 1:
+            raise InputError("--sessions", "--stats scripts needs at least 1")
+        _print_stats(script_report(args.scenario, args.sessions, args.seed, args.duration,
+                                   args.text_split), args.json)
+        return 0
     output_dir(args.out, "OUT")  # a file, a read-only place: one line before rendering
     jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out))
             for i in range(args.sessions)]
@@ -84,13 +94,20 @@ def run(args: argparse.Namespace) -> int:
         from ntt.sim.stats import simulation_stats
 
         sessions = sorted(p for p in args.out.iterdir() if (p / "session.json").is_file())
-        stats = simulation_stats(sessions)
-        if args.json:
-            print_json(stats)
-        else:
-            for key, value in stats.items():
-                print(f"{key:28} {value}")
+        _print_stats(simulation_stats(sessions), args.json)
     return 1 if failed else 0
+
+
+def _print_stats(stats: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(stats)
+        return
+    for key, value in stats.items():
+        if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+            for sub, rates in value.items():  # per scenario
+                print(f"{key}.{sub:22} {rates}")
+        else:
+            print(f"{key:28} {value}")
 
 
 def _written(session_dir: Path) -> bool:

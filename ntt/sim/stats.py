@@ -193,3 +193,17 @@ def _table():
     from ntt.sim.behaviour import Behaviour
 
     return Behaviour()
+
+
+def script_report(scenario: str, scripts: int, seed: int, duration_s: float,
+                  text_split: str = "train") -> dict:
+    """``ntt simulate --stats scripts``: the rates recovered from ``scripts`` generated
+    scripts per scenario next to the table, and the perfect-front-end floor (trained on
+    these seeds, scored on as many held-out seeds with held-out text)."""
+    from ntt.eval.oracle import script_floor
+    from ntt.sim.scenarios import make_script
+
+    generated = [make_script(scenario, seed + i, duration_s, text_split)
+                 for i in range(scripts)]
+    return {"table": behaviour_table(), "rates": script_stats(generated),
+            "floor": script_floor(scenario, scripts, scripts, duration_s, seed)}
