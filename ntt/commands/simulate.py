@@ -34,21 +34,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "'scripts': render nothing, report the behaviour table's rates "
                         "and the perfect-front-end floor from --sessions generated scripts")
     p.add_argument("--json", action="store_true", help="stats as JSON")
+    p.add_argument("--audio-only", action="store_true",
+                   help="no video.mp4 (truth.json still has every frame's faces and looks): "
+                        "for training sets whose pictures are not needed")
 
 
 def session_name(scenario: str, seed: int) -> str:
     return f"{scenario}-{seed:05d}"
 
 
-def render_one(job: tuple[str, int, float, str, str]) -> tuple[str, float]:
-    """One session in a worker process; returns its path and render seconds."""
+def render_one(job: tuple) -> tuple[str, float]:
+    """One session in a worker process; returns its path and render seconds. ``job``:
+    (scenario, seed, duration_s, split, out[, video])."""
     from ntt.sim.render import render_session
     from ntt.sim.scenarios import make_script
 
-    scenario, seed, duration_s, split, out = job
+    scenario, seed, duration_s, split, out, *rest = job
     t0 = time.perf_counter()
     script = make_script(scenario, seed, duration_s, split)
-    path = render_session(script, Path(out) / session_name(scenario, seed))
+    path = render_session(script, Path(out) / session_name(scenario, seed),
+                          video=rest[0] if rest else True)
     return str(path), time.perf_counter() - t0
 
 
@@ -66,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
                                    args.text_split), args.json)
         return 0
     output_dir(args.out, "OUT")  # a file, a read-only place: one line before rendering
-    jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out))
-            for i in range(args.sessions)]
+    jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out),
+             not args.audio_only) for i in range(args.sessions)]
     if args.resume:
         jobs = [j for j in jobs if not _written(args.out / session_name(j[0], j[1]))]
         log.info("resuming: %d of %d sessions left to render", len(jobs), args.sessions)

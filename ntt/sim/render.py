@@ -2,9 +2,15 @@
 room's sound at the device profile's microphone array (natural voices at each person's
 3-D position, the TV, the device's own loudspeaker and the household's noise, through
 image-source/ray-traced impulse responses of a furnished living room or kitchen —
-``ntt.sim.acoustics``, ``ntt.sim.array_mix``); what the loudspeaker played (the echo
-canceller's reference, ``playback.wav``); labels and per-frame ground truth
-(``truth.json``, with every source's position)."""
+``ntt.sim.acoustics``, ``ntt.sim.array_mix``), each line with its prosody (pitch lift and
+range, ``ntt.sim.prosody``); what the loudspeaker played (the echo canceller's reference,
+``playback.wav``); labels and per-frame ground truth (``truth.json``, with every source's
+position).
+
+``video=False`` renders the same world without its pictures: no video.mp4 (the session
+format allows a session without video, as a camera-off one), and truth.json keeps every
+frame's faces, poses and looks (projected, not drawn), so a training set whose video is
+not needed costs the voices and the room only."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import math
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -26,6 +33,7 @@ from ntt.sim.array_mix import DRY_RMS, Source, mix_array
 from ntt.sim.face_render import FACE_HEIGHT_MM, FacePose
 from ntt.sim.noise import GENERATORS, loudspeaker
 from ntt.sim.photos import textured_face
+from ntt.sim.prosody import apply_prosody
 from ntt.sim.room import draw_room
 from ntt.sim.script import Line, Look, Person, Script
 from ntt.sim.voices import VoiceBank
@@ -74,6 +82,7 @@ def _speak(line: Line, person: Person | None, script: Script, voices: VoiceBank
         voice, pitch, rate = person.voice, person.pitch, person.rate_wpm
     audio = trim_silence(voices.speak(line.text, voice, rate_scale=rate / 165 * line.rate_scale,
                                       espeak_pitch=pitch, espeak_rate_wpm=165))
+    audio = apply_prosody(audio, line.pitch_st, line.f0_range)
     rms = float(np.sqrt(np.mean(audio ** 2))) if len(audio) else 0.0
     return (audio * (DRY_RMS / rms)).astype(np.float32) if rms > 0 else audio
 
@@ -170,11 +179,18 @@ def _render_audio(script: Script, tracks: dict[str, np.ndarray], device_track: n
     return audio, mix.playback, truth
 
 
-def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None = None
-                   ) -> Path:
-    """Render and write the session; returns its directory. Pass one ``voices`` bank to
-    many renders so the voice models load once."""
-    voices = voices or VoiceBank()
+@cache
+def shared_voices() -> VoiceBank:
+    """One bank per process: a worker rendering many sessions loads Kokoro once."""
+    return VoiceBank()
+
+
+def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None = None,
+                   video: bool = True) -> Path:
+    """Render and write the session; returns its directory. ``voices``: the bank to speak
+    with (default: this process's ``shared_voices``). ``video=False``: no video.mp4, the
+    truth complete all the same."""
+    voices = voices or shared_voices()
     rng = np.random.default_rng(script.seed)
     persons = {p.id: p for p in script.persons}
     n = int(round(script.duration_s * SAMPLE_RATE_HZ))
@@ -204,7 +220,9 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
                                     person.id, line.addressee == "device",
                                     line.addressee, line.text))
         utt_info[uid] = {"category": line.category, "gain_db": round(line.gain_db, 2),
-                         "rate_scale": round(line.rate_scale, 3), "voice": person.voice,
+                         "rate_scale": round(line.rate_scale, 3),
+                         "pitch_st": round(line.pitch_st, 3),
+                         "f0_range": round(line.f0_range, 3), "voice": person.voice,
                          "voice_engine": voices.engine_for(voices.voice(person.voice))}
         source = loudspeaker(dry) if person.is_media else dry
         track = tracks.setdefault(person.id, np.zeros(n, np.float32))
@@ -215,9 +233,10 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
     video_path = None
     frames_truth: list = []
     if script.camera_on:
-        video_path, frames_truth = _render_video(script, visible, spoken, rng)
+        video_path, frames_truth = _render_video(script, visible, spoken, rng, video)
     _add_looking(utt_info, utterances, frames_truth, script.fps)
     truth = {"fps": script.fps if script.camera_on else 0.0, "frames": frames_truth,
+             "video_rendered": video_path is not None,
              "utterances": utt_info, "acoustics": acoustics,
              "conventions": "angles in degrees; yaw/pitch in the camera frame, *_rel "
                             "relative to facing the camera; see ntt.sim.face_render. "
@@ -228,7 +247,7 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
     participants = tuple(p.id for p in script.persons) + script.participants_extra
     try:
         return write_session(out_dir, audio=audio, video_path=video_path,
-                             fps=script.fps if script.camera_on else 0.0,
+                             fps=script.fps if video_path is not None else 0.0,
                              device=script.device, participants=participants, labels=labels,
                              notes=script.notes, scenario=script.scenario,
                              extra_files={"truth.json": truth}, playback=playback)
@@ -264,11 +283,13 @@ def _slide_x(p: Person, t_s: float) -> float | None:
 
 
 def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[Spoken]],
-                  rng: np.random.Generator) -> tuple[Path, list]:
+                  rng: np.random.Generator, draw: bool = True) -> tuple[Path | None, list]:
+    """The video (None when not ``draw``) and every frame's truth, which does not depend
+    on whether the frames are drawn."""
     w, h = script.size_wh
     n_frames = int(math.ceil(script.duration_s * script.fps))
     focal_px = (w / 2) / math.tan(math.radians(script.hfov_deg) / 2)
-    room = draw_room(w, h, rng, script.brightness)
+    room = draw_room(w, h, rng, script.brightness)  # drawn either way: the same rng stream
     order = sorted(visible, key=lambda p: -p.distance_m)  # far first
     looks = {p.id: sorted((lk for lk in script.looks if lk.person == p.id),
                           key=lambda lk: lk.t_s) for p in visible}
@@ -277,14 +298,16 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
     sway = {p.id: rng.uniform(0, 2 * math.pi, 3) for p in visible}
     shirts = {p.id: tuple(float(c) for c in rng.uniform(30, 200, 3)) for p in visible}
     speaking_spans = {p.id: [(s.start_s, s.end_s) for s in spoken[p.id]] for p in visible}
-    bank = [rng.normal(0, script.camera_noise, (h, w, 3)).astype(np.float32)
-            for _ in range(NOISE_BANK)]
     frames_truth: list = []
 
     def frames():
+        # Camera noise: a bank of frames drawn once, each repeated side by side so that a
+        # random horizontal roll of it is a view (added with saturation in one pass).
+        bank = [np.tile(np.round(rng.normal(0, script.camera_noise, (h, w, 3))), (1, 2, 1))
+                .astype(np.int16) for _ in range(NOISE_BANK)] if draw else []
         for f in range(n_frames):
             t = f / script.fps
-            canvas = room.copy()
+            canvas = room.copy() if draw else None
             people = {}
             for p in order:
                 x_frac = _slide_x(p, t)
@@ -309,12 +332,15 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                                 eye_open=eye_open, mouth_open=float(mouths[p.id][f]),
                                 light=(0.3 * math.cos(ph[0]), -0.4, -1.0))
                 face_px = focal_px * FACE_HEIGHT_M / p.distance_m
-                _draw_body(canvas, cx, cy, face_px, yaw, shirts[p.id], model.skin_bgr)
-                lm = model.render(canvas, (cx, cy), face_px, pose, brightness=script.brightness,
-                                  focal_px=focal_px)
                 occluded = any(a <= t <= b for a, b in p.occluded)
-                if occluded:
-                    _draw_occluder(canvas, lm, shirts[p.id])
+                if canvas is not None:
+                    _draw_body(canvas, cx, cy, face_px, yaw, shirts[p.id], model.skin_bgr)
+                    lm = model.render(canvas, (cx, cy), face_px, pose,
+                                      brightness=script.brightness, focal_px=focal_px)
+                    if occluded:
+                        _draw_occluder(canvas, lm, shirts[p.id])
+                else:
+                    lm = model.landmarks((w, h), (cx, cy), face_px, pose, focal_px=focal_px)
                 x0, y0 = lm[:, 0].min(), lm[:, 1].min()
                 box = [int(x0), int(y0), int(lm[:, 0].max() - x0), int(lm[:, 1].max() - y0)]
                 looking = math.hypot(yaw + gaze_yaw, pitch + gaze_pitch) < LOOKING_AT_DEVICE_DEG
@@ -329,11 +355,18 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                     "speaking": any(a <= t <= b for a, b in speaking_spans[p.id]),
                 }
             frames_truth.append({"t": round(t, 4), "persons": people})
+            if canvas is None:
+                continue
             if script.blur_px > 0:
                 canvas = cv2.GaussianBlur(canvas, (0, 0), script.blur_px)
-            noise = np.roll(bank[f % NOISE_BANK], int(rng.integers(0, w)), axis=1)
-            yield np.clip(canvas.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+            roll_px = int(rng.integers(0, w))
+            yield cv2.add(canvas, bank[f % NOISE_BANK][:, w - roll_px:2 * w - roll_px],
+                          dtype=cv2.CV_8U)
 
+    if not draw:
+        for _ in frames():
+            pass
+        return None, frames_truth
     tmp = Path(tempfile.mkdtemp(prefix="ntt-render-")) / "video.mp4"
     try:
         write_video(tmp, frames(), script.fps)
