@@ -130,24 +130,28 @@ def _looking(script, line) -> bool:
 
 
 def test_no_single_cue_gives_it_away(mixed_scripts):
+    """The behaviour table (ntt.sim.behaviour): requests usually come with a look, but busy
+    cooks and some people do not look; people glance at the device while talking to each
+    other; talk between people is often worded like a request; directed speech is about
+    3 dB louder (a tendency inside the ordinary spread, not a give-away)."""
     directed, other = [], []
     for script in mixed_scripts:
         visible = {p.id for p in script.persons if p.visible and script.camera_on}
         for line in script.lines:
-            if line.speaker == "device":
+            if line.speaker in ("device", "tv"):
                 continue
             (directed if line.addressee == "device" else other).append((script, line, visible))
     not_looking = [not _looking(s, ln) for s, ln, vis in directed if ln.speaker in vis]
     looking = [_looking(s, ln) for s, ln, vis in other if ln.speaker in vis]
     request_like = [ln.category in REQUEST_LIKE_SOURCES for _, ln, _ in other]
-    assert np.mean(not_looking) >= 0.15
-    assert np.mean(looking) >= 0.10
-    assert np.mean(request_like) >= 0.20
+    assert 0.05 <= np.mean(not_looking) <= 0.35
+    assert 0.10 <= np.mean(looking) <= 0.40
+    assert np.mean(request_like) >= 0.15
     gains_d = np.array([ln.gain_db for _, ln, _ in directed])
     gains_o = np.array([ln.gain_db for _, ln, _ in other])
-    assert gains_d.mean() > gains_o.mean()  # a tendency ...
+    assert 2.0 < gains_d.mean() - gains_o.mean() < 4.0  # the table's +3 dB ...
     lo, hi = np.percentile(gains_o, [5, 95])
-    assert np.mean((gains_d >= lo) & (gains_d <= hi)) > 0.7  # ... not a give-away
+    assert np.mean((gains_d >= lo) & (gains_d <= hi)) > 0.5  # ... not a give-away
 
 
 def test_mixed_blends_scenarios(mixed_scripts):
