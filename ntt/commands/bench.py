@@ -56,12 +56,14 @@ def _load_benchmark(name: str):
 
 
 def pipeline_rtf(session_path: str, asr: str) -> dict[str, float]:
+    from ntt.calibration.profile import profile_for_session
     from ntt.commands.run import run_session
     from ntt.io.session import load_session
     from ntt.settings import Settings
 
     session = load_session(session_path)
-    _, rtf, _ = run_session(session, Settings(asr=asr))
+    # The session's device profile, as ``ntt run`` takes it (a microphone array needs it).
+    _, rtf, _ = run_session(session, Settings(asr=asr), device=profile_for_session(session))
     out = {group: round(sum(rtf.get(s, 0.0) for s in stages), 4)
            for group, stages in STAGE_GROUPS.items()}
     out["total"] = round(rtf.get("total", 0.0), 4)
@@ -92,25 +94,48 @@ def run(args: argparse.Namespace) -> int:
     if REPO is None:
         raise InputError("ntt bench", "runs from a source checkout (its benchmarks/ and "
                                       "datasets/samples/ are not installed with the package)")
+    from ntt.progress import bar
+
     result: dict = {"machine": machine()}
-    result["rtf"] = pipeline_rtf(args.session, args.asr)
-    if "faces" not in args.skip:
-        result["ms_per_frame"] = _load_benchmark("bench_vision").bench_faces()
-    if "asr" not in args.skip:
-        asr = _load_benchmark("bench_asr").bench_asr()
-        result["asr_wer"] = asr["wer"]
-        result["asr_rtf"] = asr["rtf"]
-    if "fusion" not in args.skip:
-        result["fusion_ms_per_tick"] = fusion_tick_ms()
-    if "conversation" not in args.skip:
-        from ntt.conversation.bench import bench as bench_conversation
+    steps = ["pipeline"] + [s for s in ("faces", "asr", "fusion", "conversation", "gui")
+                            if s not in args.skip]
+    progress = bar(len(steps), "ntt bench", "benchmark", show=not args.json)
 
-        result["conversation"] = bench_conversation()
-    if "gui" not in args.skip:
-        from apps.visualizer.bench import bench_gui
-        from ntt.settings import Settings
+    def step(name: str) -> bool:
+        """Whether to run benchmark ``name``; the bar names the one now running."""
+        if name not in steps:
+            return False
+        progress.set_postfix_str(name)
+        return True
 
-        result["gui"] = bench_gui(SAMPLE, settings=Settings(asr="none"))
+    try:
+        step("pipeline")
+        result["rtf"] = pipeline_rtf(args.session, args.asr)
+        progress.update(1)
+        if step("faces"):
+            result["ms_per_frame"] = _load_benchmark("bench_vision").bench_faces()
+            progress.update(1)
+        if step("asr"):
+            asr = _load_benchmark("bench_asr").bench_asr()
+            result["asr_wer"] = asr["wer"]
+            result["asr_rtf"] = asr["rtf"]
+            progress.update(1)
+        if step("fusion"):
+            result["fusion_ms_per_tick"] = fusion_tick_ms()
+            progress.update(1)
+        if step("conversation"):
+            from ntt.conversation.bench import bench as bench_conversation
+
+            result["conversation"] = bench_conversation()
+            progress.update(1)
+        if step("gui"):
+            from apps.visualizer.bench import bench_gui
+            from ntt.settings import Settings
+
+            result["gui"] = bench_gui(SAMPLE, settings=Settings(asr="none"))
+            progress.update(1)
+    finally:
+        progress.close()
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.json:
         print_json(result)

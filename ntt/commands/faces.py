@@ -123,15 +123,10 @@ def check_size(path: Path, width: int, height: int, what: str) -> None:
                                f"analysed (downscale it)")
 
 
-def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
-    from ntt.io.video_file import iter_video_frames, probe_video
+def video_frames(path: Path, max_frames: int | None, info=None) -> Iterator[VideoFrame]:
+    from ntt.io.video_file import iter_video_frames
 
-    # FFmpeg reports what it cannot parse on stderr; the error below says it in one line.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", str(AV_LOG_QUIET))
-    try:
-        info = probe_video(path)
-    except InputError:
-        raise InputError(path, "not an image or video that OpenCV can decode") from None
+    info = info or probe(path)
     fps = info.fps if info.fps > 0 else DEFAULT_FPS
     for frame in iter_video_frames(path, fps):
         if max_frames is not None and frame.index >= max_frames:
@@ -141,7 +136,20 @@ def video_frames(path: Path, max_frames: int | None) -> Iterator[VideoFrame]:
         yield frame
 
 
+def probe(path: Path):
+    """The video's ``VideoInfo``, or one line saying the file is neither image nor video."""
+    from ntt.io.video_file import probe_video
+
+    # FFmpeg reports what it cannot parse on stderr; the error below says it in one line.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", str(AV_LOG_QUIET))
+    try:
+        return probe_video(path)
+    except InputError:
+        raise InputError(path, "not an image or video that OpenCV can decode") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    from ntt.progress import bar
     from ntt.settings import VisionSettings
     from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.camera import UNKNOWN_CAMERA, CameraGeometry
@@ -170,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
         geometry = UNKNOWN_CAMERA
     with native_stderr_silenced():
         image = read_image(path)
-        frames = None if image is not None else video_frames(path, args.max_frames)
+        info = probe(path) if image is None else None
+        frames = None if info is None else video_frames(path, args.max_frames, info)
         # Decode errors surface here, before any model loads.
         first = next(frames, None) if frames is not None else None
     if frames is not None and first is None:
@@ -190,16 +199,19 @@ def run(args: argparse.Namespace) -> int:
             return 0
         analyzer = FaceAnalyzer(detector, mesh, geometry=geometry)
         entries = []
+        total = min(info.frame_count, args.max_frames or info.frame_count)
+        progress = bar(total, "ntt faces", "frame", show=not args.json)
         for frame in _chain(first, frames):
             (cue,) = analyzer.push(frame)
+            progress.update(1)
             if args.json:
                 entries.append({"frame": cue.frame_index, "t_s": round(cue.t_s, 4),
                                 "faces": [face_json(f) for f in cue.faces]})
-            else:
-                sys.stdout.write(f"frame {cue.frame_index} ({cue.t_s:.2f} s): "
-                                 f"{len(cue.faces)} face(s)\n")
-                for face in cue.faces:
-                    sys.stdout.write("  " + face_line(face) + "\n")
+            else:  # through the bar, which clears itself for the lines and redraws below
+                lines = [f"frame {cue.frame_index} ({cue.t_s:.2f} s): {len(cue.faces)} face(s)"]
+                lines += ["  " + face_line(face) for face in cue.faces]
+                progress.write("\n".join(lines), file=sys.stdout)
+        progress.close()
         if args.json:
             print_json(entries)
     return 0

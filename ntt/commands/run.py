@@ -15,6 +15,7 @@ from ntt.io.sources import SessionSource
 from ntt.jsonout import event_log_error, open_event_log, print_json, to_jsonable
 from ntt.matching import Match, agreement, heard_text, match_decisions, overlap, overlaps_any
 from ntt.pipeline import build_pipeline
+from ntt.progress import through_media
 from ntt.settings import FusionSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -73,24 +74,6 @@ def leading_modality(d: Decision) -> tuple[str, float] | None:
     return name, d.contributions[name]
 
 
-def _progress(source, duration_s: float):
-    """A progress bar over the session's audio, on a terminal only."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=round(duration_s, 1), unit="s", desc="ntt run", leave=False,
-               disable=None, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} s")
-    done_s = 0.0
-    try:
-        for item in source:
-            end_s = getattr(item, "end_s", None)
-            if isinstance(end_s, float) and end_s > done_s + 0.5:
-                bar.update(round(end_s - done_s, 1))
-                done_s += round(end_s - done_s, 1)
-            yield item
-    finally:
-        bar.close()
-
-
 def run_session(session: Session, settings: Settings, realtime: bool = False,
                 observers=(), engine=None, device=None, *, stats: dict | None = None,
                 progress: bool = False
@@ -105,7 +88,7 @@ def run_session(session: Session, settings: Settings, realtime: bool = False,
                            array=pipeline.takes(MicArrayChunk))
     if stats is not None:
         stats["threshold"] = getattr(pipeline.stage("fusion"), "threshold", None)
-    items = _progress(source, session.duration_s) if progress else source
+    items = through_media(source, session.duration_s, "ntt run") if progress else source
     t0 = time.perf_counter()
     decisions = [item for item in pipeline.run(items) if isinstance(item, Decision)]
     return decisions, pipeline.times.rtf(), time.perf_counter() - t0
