@@ -115,9 +115,9 @@ def test_blur_faces_drops_the_truth_face_boxes(tmp_path):
     src = REPO / "datasets" / "samples" / "two-people"
     audio_only = tmp_path / "two-people"
     audio_only.mkdir()
-    for name in ("audio.wav", "labels.json", "truth.json"):
-        shutil.copy(src / name, audio_only / name)
     meta = json.loads((src / "session.json").read_text())
+    for name in (meta["audio"], meta["playback"], "labels.json", "truth.json"):
+        shutil.copy(src / name, audio_only / name)
     meta["video"], meta["fps"] = None, 0.0
     (audio_only / "session.json").write_text(json.dumps(meta))
     out = tmp_path / "copy"

@@ -30,9 +30,9 @@ def home(tmp_path):
     root = tmp_path / "home"
     session = root / "sessions" / "kitchen"
     session.mkdir(parents=True)
-    for name in ("audio.wav", "labels.json"):
-        shutil.copy(SAMPLE / name, session / name)
     meta = json.loads((SAMPLE / SESSION_FILE).read_text())
+    for name in (meta["audio"], meta["playback"], "labels.json"):
+        shutil.copy(SAMPLE / name, session / name)
     meta["video"], meta["fps"] = None, 0.0
     (session / SESSION_FILE).write_text(json.dumps(meta))
     (root / "sessions" / "thesis.txt").write_text("four years of work\n")

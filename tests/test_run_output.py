@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 from ntt.commands.run import leading_modality
 from ntt.cues import Decision
+from ntt.io.session import load_session
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "datasets" / "samples"
@@ -37,7 +39,8 @@ def test_the_leading_modality_supports_the_verdict():
 
 
 def test_a_wav_file_runs_and_says_what_was_heard_and_why(tmp_path):
-    wav = shutil.copy2(SAMPLES / "camera-off" / "audio.wav", tmp_path / "kitchen.wav")
+    wav = tmp_path / "kitchen.wav"  # what one microphone heard, as a plain WAV file
+    sf.write(wav, load_session(SAMPLES / "camera-off").audio(), 16_000, subtype="PCM_16")
     done = _ntt("run", str(wav), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
@@ -57,7 +60,7 @@ def test_a_video_file_runs_with_its_faces_and_its_soundtrack(tmp_path):
     sample = SAMPLES / "living-room"
     clip = tmp_path / "clip.mp4"
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(sample / "video.mp4"),
-                    "-i", str(sample / "audio.wav"), "-c:v", "copy", "-c:a", "aac",
+                    "-i", str(load_session(sample).audio_path), "-c:v", "copy", "-c:a", "aac",
                     "-shortest", str(clip)], check=True, timeout=120)
     done = _ntt("run", str(clip), "--json", "--asr", "none", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -8,22 +8,25 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import SAMPLE
+from conftest import REPO
 
 from ntt.cues import Decision
 from ntt.wyoming.audio import ChunkClock, PcmDecoder, to_pcm16
 from ntt.wyoming.directed import DirectedOnsets
 
+# A mono 16 kHz recording (the bundled samples are microphone arrays): the version-1 fixture.
+MONO = REPO / "tests" / "data" / "session_v1" / "audio.wav"
+
 
 def _original() -> np.ndarray:
-    audio, rate = sf.read(str(SAMPLE / "audio.wav"), dtype="float32")
+    audio, rate = sf.read(str(MONO), dtype="float32")
     assert rate == 16_000 and audio.ndim == 1
     return audio[: 5 * rate]
 
 
 def _sox_raw(rate: int, width: int, channels: int) -> bytes:
     return subprocess.run(
-        ["sox", str(SAMPLE / "audio.wav"), "-t", "raw", "-r", str(rate), "-b", str(8 * width),
+        ["sox", str(MONO), "-t", "raw", "-r", str(rate), "-b", str(8 * width),
          "-c", str(channels), "-e", "signed-integer", "-L", "-", "trim", "0", "5"],
         capture_output=True, check=True).stdout
 

@@ -103,6 +103,11 @@ def anonymised_truth(truth: dict, names: dict[str, str] | None) -> dict:
         frames.append({**frame, "persons": persons})
     if "frames" in truth:
         out["frames"] = frames
+    acoustics = truth.get("acoustics")
+    if names and isinstance(acoustics, dict):  # every source's position, keyed by person
+        out["acoustics"] = {**acoustics, **{
+            key: {names.get(k, k): v for k, v in acoustics[key].items()}
+            for key in ("sources", "rir_taps") if isinstance(acoustics.get(key), dict)}}
     return out
 
 
