@@ -10,7 +10,8 @@ import logging
 import sys
 from contextlib import ExitStack
 
-from ntt.cues import Decision, Say, SourceStatus, StopSpeaking
+from ntt.cues import SAMPLE_RATE_HZ, Decision, Say, SourceStatus, StopSpeaking
+from ntt.errors import InputError
 from ntt.jsonout import open_event_log, to_jsonable
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,52 @@ def list_devices() -> int:
     return 0
 
 
+def camera_problem(device: int | str) -> str | None:
+    """Why ``device`` gives no picture (it cannot be opened, or reads no frame), or None."""
+    import cv2
+
+    cap = cv2.VideoCapture(device)
+    try:
+        ok = cap.isOpened() and cap.read()[0]
+    finally:
+        cap.release()
+    return None if ok else f"camera {device}: cannot be opened or gives no picture"
+
+
+def microphone_problem(device: int | str | None) -> str | None:
+    """Why ``device`` (None: the default input) cannot record 16 kHz mono, or None."""
+    name = "the default microphone" if device is None else f"microphone {device!r}"
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # PortAudio missing
+        return f"{name}: PortAudio is not available ({exc})"
+    try:
+        sd.check_input_settings(device=device, channels=1, samplerate=SAMPLE_RATE_HZ)
+    except Exception as exc:  # PortAudioError, ValueError: no such device, no input device
+        return f"{name}: cannot be opened ({exc})"
+    return None
+
+
+def check_devices(camera: int | str | None, mic: int | str | None) -> None:
+    """Before anything loads: one line naming each device that is missing, exit 2 (a live
+    run that silently went audio-only, or waited on a microphone that is not there, would
+    look like a working device that never hears anyone)."""
+    problems = [p for p in (camera_problem(camera) if camera is not None else None,
+                            microphone_problem(mic)) if p is not None]
+    if problems:
+        hint = "ntt live --list-devices lists them"
+        if camera is not None and problems[0].startswith("camera"):
+            hint += "; --no-camera runs audio only"
+        raise InputError(None, f"{'; '.join(problems)} ({hint})")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_devices:
         return list_devices()
+    camera_device = None if args.no_camera else (
+        int(args.camera) if args.camera.isdigit() else args.camera)
+    mic_device = int(args.mic) if args.mic and args.mic.isdigit() else args.mic
+    check_devices(camera_device, mic_device)
     from ntt.calibration.gaze import load_user_calibration, user_path
     from ntt.calibration.profile import load_profile
     from ntt.conversation.engine import ConversationEngine
@@ -65,12 +109,9 @@ def run(args: argparse.Namespace) -> int:
     from ntt.settings import Settings
 
     profile = load_profile(args.device)
-    camera = None
-    if not args.no_camera:
-        camera = CameraReader(int(args.camera) if args.camera.isdigit() else args.camera)
+    camera = CameraReader(camera_device) if camera_device is not None else None
     channels = profile.microphone.channels if profile.microphone.is_array else 1
-    mic = MicrophoneReader(int(args.mic) if args.mic and args.mic.isdigit() else args.mic,
-                           channels=channels)
+    mic = MicrophoneReader(mic_device, channels=channels)
     # What the engine's speech plays is recorded as the echo canceller's reference.
     reference = PlaybackReference()
     speech = default_speech(live=True, reference=reference)
