@@ -147,9 +147,9 @@ class TexturedFace:
     # --- deformation -------------------------------------------------------------------
 
     def _build_lids(self) -> tuple:
-        """Per eye: upper- and lower-lid vertex ids, the eyeball's centre (model px) and how
+        """Per eye: upper- and lower-lid vertex ids, the eyeball's centre (model px), how
         much of the eye's movement each upper-lid vertex takes (1 mid-lid, less towards the
-        anchored corners)."""
+        anchored corners) and the eyeball's radius."""
         out = []
         for name, upper, lower in (("right", LID_RIGHT_UPPER_CONTOUR, LID_RIGHT_LOWER_CONTOUR),
                                    ("left", LID_LEFT_UPPER_CONTOUR, LID_LEFT_LOWER_CONTOUR)):
@@ -159,24 +159,25 @@ class TexturedFace:
             xs = self.model_xyz[up, 0]
             half = max(float(np.ptp(xs)) / 2 * 1.15, 1e-6)  # the corners lie just beyond
             share = np.clip(1.0 - ((xs - xs.mean()) / half) ** 2, 0.0, 1.0)
-            out.append((up, lo, ball, share))
+            out.append((up, lo, ball, share, radius * EYEBALL_TO_IRIS))
         return tuple(out)
 
     def _lids_down(self, v: np.ndarray, down_deg: float) -> None:
         """Upper lids turned about the eyeball by the downward look, lower lids lowered to
-        keep Read et al.'s aperture (in place on ``v``)."""
+        keep Read et al.'s aperture (in place on ``v``). The lid rides on the globe, so its
+        margin turns at the eyeball's radius (Face Mesh's depth of the lid is too rough
+        for that radius)."""
         a = math.radians(LID_GAZE_GAIN * down_deg)
-        for up, lo, ball, share in self._lids:
-            rel_y, rel_z = v[up, 1] - ball[1], v[up, 2] - ball[2]
-            angle = a * share
-            new_y = ball[1] + rel_y * np.cos(angle) - rel_z * np.sin(angle)
-            new_z = ball[2] + rel_y * np.sin(angle) + rel_z * np.cos(angle)
+        for up, lo, ball, share, radius in self._lids:
+            rel_y = v[up, 1] - ball[1]
+            elevation = np.arcsin(np.clip(rel_y / radius, -1.0, 1.0))  # < 0: above centre
+            turned = elevation + a * share
+            new_y = ball[1] + radius * np.sin(turned)
+            v[up, 2] += radius * (np.cos(elevation) - np.cos(turned))  # over the cornea
             gap = v[lo, 1] - v[up, 1]
             keep = gap * max(1.0 - APERTURE_LOSS_PER_DEG * down_deg, 1.0 - MAX_LID_CLOSURE)
-            drop_lower = np.maximum(new_y + keep - v[lo, 1], 0.0) * share
-            v[lo, 1] += drop_lower
+            v[lo, 1] += np.maximum(new_y + keep - v[lo, 1], 0.0) * share
             v[up, 1] = np.minimum(new_y, v[lo, 1] - gap * (1.0 - MAX_LID_CLOSURE))
-            v[up, 2] = new_z
 
     def _deformed(self, pose: FacePose) -> np.ndarray:
         v = self.model_xyz.copy()
@@ -184,7 +185,7 @@ class TexturedFace:
             self._lids_down(v, -pose.gaze_pitch_deg)
         closed = 1.0 - float(np.clip(pose.eye_open, 0.0, 1.0))
         if closed > 0:
-            for up, lo, _, _ in self._lids:
+            for up, lo, *_ in self._lids:
                 v[up, 1] += closed * (v[lo, 1] - v[up, 1]) * MAX_LID_CLOSURE
         jaw = float(np.clip(pose.mouth_open, 0.0, 1.0)) * 0.09 * self.height_px
         if jaw > 0:
