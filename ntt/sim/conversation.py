@@ -300,7 +300,9 @@ class Conversation:
         return start
 
     def _backchannel_p(self) -> float:
-        """Per statement: back-channels make up ``backchannel_share`` of lines."""
+        """Per statement. Statements are half the openings and a request's reply is an
+        acknowledgement, so this gives back-channels near ``backchannel_share`` of the
+        lines between people (``--stats`` recovers 0.19-0.21)."""
         s = self.beh.backchannel_share
         return min(1.0, s / (1 - s) / 0.5)  # statements are half of the openings
 
