@@ -39,8 +39,12 @@ from ntt.sim.acoustics import draw_acoustic_room
 from ntt.sim.array_mix import DRY_RMS, Source, mix_array, source_rirs
 from ntt.sim.noise import GENERATORS, loudspeaker
 from ntt.sim.render import DEVICE_SPEAKER_CAM_M, trim_silence
-from ntt.sim.scenarios import GENERIC_REPLIES, _pools
 from ntt.sim.voices import VoiceBank, household_voices
+
+try:  # the device's replies moved to the conversation module
+    from ntt.sim.conversation import GENERIC_REPLIES
+except ImportError:
+    from ntt.sim.scenarios import GENERIC_REPLIES
 
 DEVICE = "smart-display-10"
 DISTANCES_M = (1.0, 2.0, 4.0)
@@ -87,6 +91,17 @@ def spell_numbers(text: str) -> str:
     text = re.sub(r"\d+", lambda m: _number_words(int(m.group())), text)
     text = re.sub(r"[A-Za-z]+", lambda m: _SPELLINGS.get(m.group().lower(), m.group()), text)
     return _FILLERS.sub(" ", text)
+
+
+def _pools(split: str) -> dict[str, tuple[str, ...]]:
+    """Held-out text by corpus source: ``ha`` (every Home Assistant intent) and the
+    talk/directed categories."""
+    from ntt.language.corpus import build_corpus
+
+    pools: dict[str, list[str]] = {}
+    for e in build_corpus(0, (split,)):  # type: ignore[arg-type]
+        pools.setdefault("ha" if e.source.startswith("ha:") else e.source, []).append(e.text)
+    return {k: tuple(sorted(v)) for k, v in pools.items()}
 
 
 def utterances(n: int, seed: int, bank: VoiceBank) -> list[tuple[str, str, np.ndarray]]:
@@ -179,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             az = np.radians(rng.uniform(-45, 45))
             pos_cam = np.array([dist * np.sin(az), 0.0, dist * np.cos(az)])
             lx, ly, _ = room.size_m
-            sources = [Source("talker", room.from_camera(pos_cam)[0], talker, "talker"),
+            sources = [Source("talker", room.from_camera(pos_cam)[0], talker, "talker", True),
                        Source("device", room.from_camera(np.array(DEVICE_SPEAKER_CAM_M))[0],
                               loudspeaker(playback), "device"),
                        Source("kitchen", np.array([0.5 * lx, ly - 0.4, 0.9]),

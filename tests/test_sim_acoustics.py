@@ -16,11 +16,20 @@ from ntt.io.session import load_session
 from ntt.sim.acoustics import (
     RT60_RANGE_S,
     SOUND_SPEED_M_S,
+    direct_path_responses,
     draw_acoustic_room,
     measure_rt60_s,
     room_impulse_responses,
 )
-from ntt.sim.array_mix import DRY_RMS, Source, band_filter, mix_array
+from ntt.sim.array_mix import (
+    DRY_RMS,
+    TALKER_DI_DB,
+    Source,
+    band_filter,
+    mix_array,
+    source_rirs,
+    talker_radiation,
+)
 from ntt.sim.render import microphones_cam, render_session
 from ntt.sim.script import Line, Person, Script
 from ntt.sim.voices import VoiceBank, engine_available, household_voices, load_voices
@@ -52,6 +61,28 @@ def _lag_samples(a: np.ndarray, b: np.ndarray, max_lag: int) -> int:
     cc = np.fft.irfft(spec / (np.abs(spec) + 1e-12), n)
     cc = np.concatenate([cc[-max_lag:], cc[:max_lag + 1]])
     return int(np.argmax(cc)) - max_lag
+
+
+def test_a_talker_facing_the_device_keeps_the_direct_path_and_sends_less_into_the_room():
+    room = draw_acoustic_room("living-room", np.random.default_rng(3))
+    mics = room.from_camera(np.zeros((1, 3)), clamp=False)
+    at = room.from_camera(np.array([[0.3, 0.0, 2.0]]))
+    (omni,) = room_impulse_responses(room, at, mics, 0)
+    (direct,) = direct_path_responses(room, at, mics)
+    mouth = talker_radiation(omni, direct)
+    k = int(np.argmax(np.abs(direct[0])))
+    assert int(np.argmax(np.abs(mouth[0]))) == k
+    assert mouth[0, k] == pytest.approx(omni[0, k], rel=0.05)  # the direct path stays
+    late = slice(k + int(0.02 * RATE), None)  # 20 ms on: only the room
+    for lo, hi, di in ((700, 1400, TALKER_DI_DB[3]), (3000, 4500, TALKER_DI_DB[5])):
+        weaker_db = 10 * np.log10(np.sum(band_filter(omni[0], lo, hi)[late] ** 2)
+                                  / np.sum(band_filter(mouth[0], lo, hi)[late] ** 2))
+        assert weaker_db == pytest.approx(di, abs=0.5)
+    # ... and the renderer applies it to a talker that faces the device, not to others
+    plain, facing = source_rirs(room, mics, [Source("a", at[0], np.zeros(1), "talker"),
+                                             Source("b", at[0], np.zeros(1), "talker", True)],
+                                0)
+    assert np.sum(facing[0, k + 320:] ** 2) < 0.7 * np.sum(plain[0, k + 320:] ** 2)
 
 
 def test_two_sources_arrive_with_their_delays_across_the_array():

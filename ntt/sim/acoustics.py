@@ -198,20 +198,19 @@ def draw_acoustic_room(kind: str, rng: np.random.Generator, min_depth_m: float =
     raise RuntimeError(f"no {kind} within the RT60 range after {MAX_DRAWS} draws")
 
 
-def room_impulse_responses(room: Room, sources_m: np.ndarray, mics_m: np.ndarray,
-                           seed: int) -> list[np.ndarray]:
-    """Per source, a (mics, taps) float32 array of impulse responses (room frame, metres).
-    Deterministic for a seed (pyroomacoustics' generators are seeded globally here, the
-    library's own way to repeat a simulation)."""
+def _simulate(room: Room, sources_m: np.ndarray, mics_m: np.ndarray, max_order: int,
+              ray_tracing: bool) -> list[np.ndarray]:
+    """pyroomacoustics' responses from every source to every microphone, per source a
+    (mics, taps) float32 array."""
     import pyroomacoustics as pra
 
-    pra.random.seed(seed)
     materials = {s: pra.Material({"coeffs": list(room.absorption[s]),
                                   "center_freqs": list(BANDS_HZ)}, SCATTERING)
                  for s in SURFACES}
     sim = pra.ShoeBox(list(room.size_m), fs=SAMPLE_RATE_HZ, materials=materials,
-                      max_order=ISM_ORDER, air_absorption=True, ray_tracing=True)
-    sim.set_ray_tracing(n_rays=N_RAYS, time_thres=RIR_MAX_S)
+                      max_order=max_order, air_absorption=True, ray_tracing=ray_tracing)
+    if ray_tracing:
+        sim.set_ray_tracing(n_rays=N_RAYS, time_thres=RIR_MAX_S)
     for s in np.atleast_2d(sources_m):
         sim.add_source(list(s))
     sim.add_microphone_array(np.asarray(mics_m, dtype=float).T)
@@ -224,6 +223,24 @@ def room_impulse_responses(room: Room, sources_m: np.ndarray, mics_m: np.ndarray
             h[m, :len(sim.rir[m][k])] = sim.rir[m][k]
         out.append(h)
     return out
+
+
+def room_impulse_responses(room: Room, sources_m: np.ndarray, mics_m: np.ndarray,
+                           seed: int) -> list[np.ndarray]:
+    """Per source, a (mics, taps) float32 array of impulse responses (room frame, metres).
+    Deterministic for a seed (pyroomacoustics' generators are seeded globally here, the
+    library's own way to repeat a simulation)."""
+    import pyroomacoustics as pra
+
+    pra.random.seed(seed)
+    return _simulate(room, sources_m, mics_m, ISM_ORDER, ray_tracing=True)
+
+
+def direct_path_responses(room: Room, sources_m: np.ndarray, mics_m: np.ndarray
+                          ) -> list[np.ndarray]:
+    """Per source, (mics, taps) responses of the direct path alone (image-source order 0:
+    the same fractional-delay filter and air absorption as in the full response)."""
+    return _simulate(room, sources_m, mics_m, 0, ray_tracing=False)
 
 
 def _measured_rt60_s(room: Room, seed: int) -> float:

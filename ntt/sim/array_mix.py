@@ -19,10 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, oaconvolve, sosfiltfilt
+from scipy.signal import butter, firwin2, oaconvolve, sosfiltfilt
 
 from ntt.cues import SAMPLE_RATE_HZ
-from ntt.sim.acoustics import Room, measure_rt60_s, room_impulse_responses
+from ntt.sim.acoustics import (
+    BANDS_HZ,
+    Room,
+    direct_path_responses,
+    measure_rt60_s,
+    room_impulse_responses,
+)
 
 DRY_RMS = 0.1  # every dry utterance at this active RMS before its gain_db
 SPEECH_LEVEL_DBFS = -26.0  # typical speech level after the microphone's gain control
@@ -37,6 +43,15 @@ SELF_NOISE_BELOW_SPEECH_AT_1M_DB = 62.35 - 29.0
 # fractional-delay filter; measured here).
 DIRECT_GAIN_AT_1M = 1.0
 ACTIVE_FLOOR = 1e-4  # a sample counts as active speech above this (of the DRY_RMS scale)
+# A talker is not an omnidirectional source: facing the listener, the mouth sends the
+# direct sound forward and less power into the room, by the directivity index per octave
+# of BANDS_HZ. Chu & Warnock (NRC Canada, "Detailed directivity of sound fields around
+# human talkers", IRC-RR-104, 2002; 40 talkers) as converted to DI by J. Bradley (NRC,
+# AUDITORY list, 2009): 2-3 dB up to the 630 Hz third octave, about 3 dB more from 800 Hz
+# to 4 kHz, "much larger" above; Leishman et al. (JASA 149, 1507, 2021) measured the same
+# rise with frequency. ASSUMED: the 8 kHz octave at 7 dB.
+TALKER_DI_DB = (2.0, 2.5, 2.5, 3.5, 4.5, 5.5, 7.0)
+DIRECTIVITY_TAPS = 255  # the reverberant part's band gains as a 16 ms linear-phase filter
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,7 @@ class Source:
     position_m: np.ndarray
     track: np.ndarray
     kind: str  # talker | media | device | noise
+    faces_device: bool = False  # a talker facing the microphones: radiates as a mouth
 
 
 @dataclass(frozen=True)
@@ -81,8 +97,34 @@ def source_rirs(room: Room, mics_m: np.ndarray, sources: list[Source], seed: int
     levels of the same sources."""
     if not sources:
         return []
-    return room_impulse_responses(room, np.array([s.position_m for s in sources]), mics_m,
+    rirs = room_impulse_responses(room, np.array([s.position_m for s in sources]), mics_m,
                                   seed)
+    facing = [i for i, s in enumerate(sources) if s.faces_device]
+    if facing:
+        direct = direct_path_responses(room, np.array([sources[i].position_m
+                                                       for i in facing]), mics_m)
+        for i, d in zip(facing, direct, strict=True):
+            rirs[i] = talker_radiation(rirs[i], d)
+    return rirs
+
+
+def talker_radiation(rir: np.ndarray, direct: np.ndarray) -> np.ndarray:
+    """An omnidirectional source's (mics, taps) response → a talker's facing the
+    microphones at the same on-axis level: the direct path as it is, everything the room
+    adds 1/Q weaker in power (``TALKER_DI_DB``). ``direct`` is the order-0 image alone
+    (``direct_path_responses``); the rest of ``rir`` is the room's."""
+    nyquist = SAMPLE_RATE_HZ / 2
+    freqs = [0.0, *BANDS_HZ[:-1], nyquist]
+    gains = [10 ** (-di / 20) for di in (TALKER_DI_DB[0], *TALKER_DI_DB)]
+    fir = firwin2(DIRECTIVITY_TAPS, freqs, gains, fs=SAMPLE_RATE_HZ)
+    out = np.empty_like(rir)
+    lag = DIRECTIVITY_TAPS // 2
+    for m in range(len(rir)):
+        d = np.zeros(rir.shape[1])
+        d[:min(direct.shape[1], rir.shape[1])] = direct[m, :rir.shape[1]]
+        room_part = oaconvolve(rir[m] - d, fir)[lag:lag + rir.shape[1]]
+        out[m] = d + room_part
+    return out.astype(np.float32)
 
 
 def mix_array(room: Room, mics_m: np.ndarray, sources: list[Source], n: int, snr_db: float,
