@@ -12,10 +12,19 @@ own rules, no rendering, so thousands of utterances take seconds).
 What the floor can be is set by the world, not by tuning: issue 19 asks for 2–6% EER on
 ``mixed`` with no single cue enough (gaze ≥ 12%, words ≥ 8%, prosody ≥ 20%). The world
 implements the studies' numbers (``ntt.sim.behaviour``); a floor outside that range is
-reported, not tuned away. Against it: people look at the device while addressing it 93% of
-the time (Baba et al.), but a busy cook does not; a fifth of talk between people is worded
-like a request; TV lines are worded like requests; directed prosody shifts by less than
-ordinary line-to-line variation.
+reported, not tuned away. Measured (150 + 150 scripts of 60 s, about 2,100 utterances
+each side): ``mixed`` 11.6% EER (gaze 31.7%, words 18.4%, prosody 17.5%, context 28.0%);
+every scenario lands at 9-12%, camera-off included (11.1%): gaze adds half a point on top
+of words, prosody and context. Why the floor sits above 6%: the studies' gaze is a weak
+binary cue (93% of directed speaking time at the device, Baba et al., against 20% of
+human-directed time and 40% just after a reply, Bakx et al.'s attractor), and its errors
+fall where the words fail too — short follow-ups ("a bit more") inside the follow-up
+window, talk about the device or requests to a person while glancing at it after it
+spoke, busy cooks asking with no look. The 2-6% of real systems (Mallidi et al. 2018,
+Shriberg et al. 2012) is measured on wake-word or single-user data whose negatives are
+easier than this household's. Prosody alone (17.5%) is under the 20% target with the
+chosen effect sizes (ntt.sim.behaviour: +3 dB, 10% slower, +1 semitone, 15% wider F0, all
+ASSUMED sizes for directions the studies report).
 
 Run: ``python -m ntt.eval.oracle TRAIN HELDOUT`` (each a session, a directory of sessions or
 a manifest) or ``python -m ntt.eval.oracle --scripts [SCENARIO ...]``; prints JSON.
