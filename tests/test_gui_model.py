@@ -17,6 +17,7 @@ from apps.visualizer.derive import (
     SPEAKING,
     bands_from_turns,
     chat_entries,
+    mode_text,
     verdicts,
 )
 from apps.visualizer.recorder import SessionRecorder
@@ -207,3 +208,68 @@ def test_recorder_refuses_a_non_empty_directory(tmp_path):
     rec.start(tmp_path / "nothing")
     assert rec.stop() is None  # no audio arrived: nothing written
     assert not (tmp_path / "nothing").exists()
+
+
+class _SampleMicrophone:
+    """The sample session's recorded audio as a microphone (``AudioReader``), paced to the
+    clock like a real one and starting over at its end."""
+
+    def __init__(self, block: int = 1600):
+        self.audio = load_session(SAMPLE).audio()
+        self.block, self.pos = block, 0
+
+    def start(self) -> None:
+        self.pos = 0
+
+    def read(self, timeout_s: float):
+        import time
+
+        time.sleep(self.block / 16_000)
+        if self.pos + self.block > len(self.audio):
+            self.pos = 0
+        out = self.audio[self.pos:self.pos + self.block]
+        self.pos += len(out)
+        return out
+
+    def stop(self) -> None:
+        pass
+
+
+def test_live_state_after_a_camera_that_fails_is_audio_only():
+    """A live source with a camera index that does not exist: the camera reader reports it
+    lost, the stream goes on with audio, and the visualizer's state says audio-only."""
+    import time
+
+    from ntt.io.sources import CameraReader, LiveSource
+
+    store = CueStore()
+    source = LiveSource(_SampleMicrophone(), CameraReader(99))
+    deadline = time.monotonic() + 20
+    for item in source:
+        store.add(item)
+        if store.devices_lost()[0] or time.monotonic() > deadline:
+            break
+    source.stop()
+    assert store.devices_lost() == (True, False)
+    assert any(isinstance(c, SourceStatus) and c.kind == "camera_lost" for c in store.status)
+    assert mode_text("live", None, False, store) == ("LIVE", "AUDIO-ONLY (camera lost)")
+    # The camera comes back; then the microphone goes.
+    store.add(SourceStatus(store.processed_s + 0.1, "camera_back"))
+    assert mode_text("live", None, False, store) == ("LIVE", None)
+    store.add(SourceStatus(store.processed_s + 0.1, "mic_lost", "no audio for 1 s"))
+    assert mode_text("live", None, False, store) == ("LIVE", "NO AUDIO (microphone lost)")
+    store.add(SourceStatus(store.processed_s + 0.1, "mic_back"))
+    store.add(SourceStatus(store.processed_s + 0.1, "privacy_on"))
+    assert mode_text("live", None, True, store) == ("LIVE", "AUDIO-ONLY (privacy)")
+
+
+def test_live_state_after_a_microphone_that_cannot_open_is_stopped():
+    """The microphone reader's own error (no such device) is what the state shows."""
+    from ntt.io.sources import MicrophoneReader
+
+    with pytest.raises(InputError) as failure:
+        MicrophoneReader(99).start()
+    text, warning = mode_text("live", None, False, CueStore(), str(failure.value))
+    assert text == "LIVE STOPPED" and warning.startswith("microphone: ")
+    assert mode_text("replay", "living-room", False, CueStore()) == ("REPLAY living-room", None)
+    assert mode_text("idle", None, False, CueStore())[1] is None

@@ -146,3 +146,26 @@ def chat_entries(store: CueStore, utterances: tuple[Utterance, ...] | list[Utter
     else:
         entries += [ChatEntry(t.start_s, "device", t.text) for t in turns]
     return sorted(entries, key=lambda e: e.t_s)
+
+
+def mode_text(mode: str, session_name: str | None, privacy: bool, store: CueStore,
+              error: str | None = None) -> tuple[str, str | None]:
+    """The status bar's source state: (what runs, a warning or None). Live, the warning says
+    the state the pipeline is really in after a device failure: audio-only when the camera
+    is lost, no audio when the microphone is, stopped (with why) when the pipeline failed,
+    as a microphone that cannot be opened makes it."""
+    if mode == "replay" and session_name is not None:
+        return f"REPLAY {session_name}", "AUDIO-ONLY (privacy)" if privacy else None
+    if mode != "live":
+        return "no source: open a session or start live", None
+    if error is not None:
+        return "LIVE STOPPED", error
+    camera_lost, mic_lost = store.devices_lost()
+    warnings = []
+    if mic_lost:
+        warnings.append("NO AUDIO (microphone lost)")
+    if privacy:
+        warnings.append("AUDIO-ONLY (privacy)")
+    elif camera_lost:
+        warnings.append("AUDIO-ONLY (camera lost)")
+    return "LIVE", " · ".join(warnings) or None

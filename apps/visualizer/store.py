@@ -206,6 +206,20 @@ class CueStore:
                 off = False
         return off
 
+    def devices_lost(self) -> tuple[bool, bool]:
+        """(camera lost, microphone lost) now, from the latest source status of each. A
+        privacy switch restarts the camera, which reports ``camera_lost`` again if it still
+        cannot be opened, so privacy on/off ends a loss here."""
+        camera = mic = False
+        for s in self.status:
+            if s.kind == "camera_lost":
+                camera = True
+            elif s.kind in ("camera_back", "privacy_on", "privacy_off"):
+                camera = False
+            elif s.kind in ("mic_lost", "mic_back"):
+                mic = s.kind == "mic_lost"
+        return camera, mic
+
     def segments(self) -> list[tuple[float, float]]:
         """Voice activity spans; a running one ends at the processed time."""
         return [(s.start_s, s.end_s if s.end_s is not None else max(self.processed_s, s.start_s))

@@ -8,6 +8,7 @@ at most a few times a second. The pipeline never runs on this thread.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from datetime import datetime
@@ -35,7 +36,7 @@ from PyQt6.QtWidgets import (
 
 from apps.visualizer import store as cat
 from apps.visualizer.annotations import Annotations
-from apps.visualizer.derive import Verdict, chat_entries, engine_bands, verdicts
+from apps.visualizer.derive import Verdict, chat_entries, engine_bands, mode_text, verdicts
 from apps.visualizer.frames import FrameReader
 from apps.visualizer.overlay import OverlayOptions
 from apps.visualizer.panes import AnnotatePane, ChatPane, InspectorPane
@@ -387,7 +388,10 @@ class MainWindow(QMainWindow):
         self._dirty.add(cat.DECISIONS)
 
     def _on_cues(self, batch: list) -> None:
-        self._dirty |= self.store.add_many(batch)
+        changed = self.store.add_many(batch)
+        self._dirty |= changed
+        if cat.STATUS in changed:  # a device lost or back: the mode label says so
+            self._update_mode_label()
 
     def _on_media(self, items: list) -> None:
         for item in items:
@@ -406,6 +410,7 @@ class MainWindow(QMainWindow):
         self.pipeline_error = message
         self.statusBar().showMessage(f"pipeline failed: {message}")
         self.progress_label.setText("pipeline failed")
+        self._update_mode_label()
         log.debug("pipeline failed: %s", message)
 
     # --- transport -----------------------------------------------------------------------
@@ -565,14 +570,10 @@ class MainWindow(QMainWindow):
         self.render()
 
     def _update_mode_label(self) -> None:
-        if self.mode == "replay" and self.session is not None:
-            text = f"REPLAY {self.session.name}"
-        elif self.mode == "live":
-            text = "LIVE"
-        else:
-            text = "no source: open a session or start live"
-        if self.privacy:
-            text += " · <b style='color:#e80'>AUDIO-ONLY (privacy)</b>"
+        text, warning = mode_text(self.mode, self.session.name if self.session else None,
+                                  self.privacy, self.store, self.pipeline_error)
+        if warning is not None:
+            text += f" · <b style='color:#e80'>{html.escape(warning)}</b>"
         self.mode_label.setText(text)
 
     def set_conversation_mode(self, on: bool) -> None:
