@@ -8,8 +8,8 @@ their CC-BY-SA-3.0 licence, see the README there), so the caller names the direc
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,26 +17,22 @@ import numpy as np
 
 from ntt.cues import SAMPLE_RATE_HZ
 
-_CONTRACTIONS = {"i'm": "i am", "that's": "that is", "it's": "it is", "what's": "what is",
-                 "there's": "there is", "let's": "let us", "can't": "can not",
-                 "cannot": "can not", "won't": "will not", "n't": " not", "'re": " are",
-                 "'ve": " have", "'ll": " will"}
-_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+
+@functools.cache
+def _whisper_normalizer():
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    return EnglishTextNormalizer()
 
 
 def normalize(text: str) -> list[str]:
-    """Lower case, no punctuation, contractions spelled out (the references write "I am"
-    where the speaker says "I'm" and the other way round, as transcripts do)."""
-    text = _NON_WORD.sub(" ", text.lower().replace("-", " "))
-    words = []
-    for word in text.split():
-        word = word.strip("'")
-        for short, full in _CONTRACTIONS.items():
-            if word == short or (short.startswith(("n'", "'")) and word.endswith(short)):
-                word = word[: len(word) - len(short)] + full if word != short else full
-                break
-        words.extend(word.split())
-    return words
+    """The words after Whisper's English text normaliser (Radford et al., 2022, appendix
+    C; the ``whisper-normalizer`` package): lower case, no punctuation, contractions and
+    British spellings standardised, fillers ("um", "uh") dropped, spelled numbers as
+    digits — so that "seventy nine" against "79", "I'm" against "I am" and "colour"
+    against "color" are not errors, as in every published Whisper WER. One addition: "ok"
+    is "okay" (the normaliser keeps both; the references write either)."""
+    return ["okay" if w == "ok" else w for w in _whisper_normalizer()(text).split()]
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
