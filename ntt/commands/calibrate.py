@@ -2,7 +2,9 @@
 into a device profile: for ``--profile NAME``, ``<name>.toml`` in the writable profile
 directory (``ntt.paths.profile_dir()``: ``$NTT_CALIBRATION_DIR`` or the user configuration
 directory), where it overrides the shipped profile of that name; for ``--profile PATH``,
-that file. ``--out`` writes the updated profile elsewhere, ``--dry-run`` writes nothing.
+that file, except a shipped one (package data, ``ntt/profiles``), which is never written:
+that is refused unless ``--out`` says where. ``--out`` writes the updated profile
+elsewhere, ``--dry-run`` writes nothing.
 Per-user gaze calibrations go to ``users/<user>.toml`` there
 (``ntt.paths.user_calibration_dir()``) and only with ``--consent``."""
 
@@ -27,6 +29,7 @@ from ntt.calibration.profile import (
 from ntt.errors import InputError
 from ntt.jsonout import print_json
 from ntt.outputs import output_file
+from ntt.paths import SHIPPED_PROFILES, profile_dir
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +95,23 @@ def run(args: argparse.Namespace) -> int:
     if what is None:
         raise InputError(None, "say what to calibrate: camera, gaze, acoustic, threshold "
                                "or nudge")
-    if getattr(args, "out", None) is not None and not getattr(args, "dry_run", False):
+    writes = not getattr(args, "dry_run", False)
+    if getattr(args, "out", None) is not None and writes:
         output_file(args.out, "--out")  # a directory, a read-only place: before measuring
+    elif writes and what != "gaze" and _is_shipped(args.profile):
+        raise InputError(args.profile, "a shipped profile is never written over: give its "
+                                       f"name (--profile {Path(args.profile).stem} writes "
+                                       f"{profile_dir() / Path(args.profile).name}) or --out "
+                                       "FILE")
     return {"camera": _camera, "gaze": _gaze, "acoustic": _acoustic,
             "threshold": _threshold, "nudge": _nudge}[what](args)
+
+
+def _is_shipped(spec: str | None) -> bool:
+    """Whether ``--profile`` is a path to one of the profiles shipped in the package."""
+    if spec is None or not (spec.endswith(".toml") or "/" in spec):
+        return False  # a name: its calibration goes to profile_dir()
+    return Path(spec).resolve().parent == SHIPPED_PROFILES.resolve()
 
 
 def _now() -> str:

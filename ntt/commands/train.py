@@ -1,6 +1,7 @@
 """``ntt train DATA [--out FILE]``: train the fusion model on simulated sessions (default
-output: the shipped ``ntt/models/fusion.pt``); with ``--lexical``, rebuild the lexical
-model (``ntt/models/lexical.*``)."""
+output: the shipped ``ntt/models/fusion.pt``); ``--lexical --out DIR``: rebuild the lexical
+model's files (``lexical.*``) in DIR. The lexical files are never written over the shipped
+ones (package data in ``ntt/models``) unless ``--out`` names that directory."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ntt.errors import InputError
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.executors import add_executor_arguments, executor_from_args
 from ntt.outputs import atomic_write, output_dir, output_file
-from ntt.paths import FUSION_MODEL
+from ntt.paths import FUSION_MODEL, MODELS
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,12 @@ log = logging.getLogger(__name__)
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="directory of labelled sessions (or a .jsonl "
                    "manifest)")
-    p.add_argument("--out", default=str(FUSION_MODEL),
-                   help="where to write the model (default: the shipped ntt/models/fusion.pt)")
+    p.add_argument("--out", default=None,
+                   help="where to write the model (default: the shipped ntt/models/fusion.pt); "
+                        "with --lexical a directory, required")
     p.add_argument("--lexical", action="store_true",
-                   help="rebuild ntt/models/lexical.* instead (from the repo and "
-                   "../shared/data/text, or $NTT_TEXT_DIR)")
+                   help="rebuild the lexical model (lexical.*) into --out DIR instead (from "
+                   "the repo and ../shared/data/text, or $NTT_TEXT_DIR)")
     p.add_argument("--held-out-sources", action="store_true",
                    help="with --lexical: also measure with whole sources held out "
                    "(four more models; writes lexical_heldout.json)")
@@ -55,8 +57,16 @@ def run(args: argparse.Namespace) -> int:
     if args.lexical:
         from ntt.language.train import train_lexical
 
-        train_lexical(seed=args.seed, held_out_sources=args.held_out_sources)
+        if args.out is None:
+            raise InputError("ntt train --lexical", "say where the model files go: --out DIR "
+                                                    f"(--out {MODELS} replaces the shipped "
+                                                    "lexical model)")
+        out = output_dir(args.out, "--out")
+        train_lexical(out, seed=args.seed, held_out_sources=args.held_out_sources)
+        print(f"wrote the lexical model into {out}", file=sys.stderr)
         return 0
+    if args.out is None:
+        args.out = str(FUSION_MODEL)
     if not args.data:
         raise InputError("ntt train", "give a directory of sessions (or --lexical)")
     from ntt.eval.sessions import find_sessions, record_all
