@@ -13,6 +13,8 @@ import sys
 import pytest
 from conftest import REPO, SAMPLE
 
+from ntt.io.session import load_session
+
 # Variables that turn onnxruntime's telemetry off by themselves (a CI machine sets some):
 # removed, so that the test sees what a user's machine would do.
 TELEMETRY_SWITCHES = ("ORT_DISABLE_TELEMETRY", "ORT_RUNNING_UNIT_TESTS", "CI",
@@ -44,7 +46,7 @@ def _run_isolated(tmp_path, *args: str) -> list[str]:
 
 
 @pytest.mark.parametrize("args", [
-    ("asr", str(SAMPLE / "audio.wav"), "--json"),  # silero VAD on onnxruntime
+    ("asr", str(load_session(SAMPLE).audio_path), "--json"),  # silero VAD on onnxruntime
     ("faces", str(SAMPLE / "video.mp4"), "--json", "--max-frames", "3"),  # MediaPipe
 ], ids=["asr", "faces"])
 def test_a_run_writes_nothing_outside_the_declared_places(tmp_path, args):

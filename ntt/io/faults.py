@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from ntt.cues import AudioChunk, SourceStatus, VideoFrame
+from ntt.cues import AudioChunk, MicArrayChunk, SourceStatus, VideoFrame
 
 FaultKind = Literal["camera_stop", "frames_late", "frames_duplicated", "frames_dropped",
                     "mic_drop", "mic_silence", "clock_jump"]
@@ -52,7 +52,7 @@ class FaultySource:
                 if f.kind == "clock_jump" and t >= f.start_s and i not in jumped:
                     jumped.add(i)
                     jump_s += f.amount
-            if isinstance(item, AudioChunk):
+            if isinstance(item, AudioChunk | MicArrayChunk):  # the audio clock, mono or array
                 # Late frames come out once the audio clock has passed their delay.
                 due = [fr for when, fr in late if when <= item.end_s]
                 late = [(when, fr) for when, fr in late if when > item.end_s]
