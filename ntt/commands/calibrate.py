@@ -24,6 +24,7 @@ from ntt.calibration.profile import (
     DEFAULT_PROFILE,
     DeviceProfile,
     load_profile,
+    profile_for_session,
     update_profile,
 )
 from ntt.errors import InputError
@@ -323,7 +324,7 @@ def _threshold(args: argparse.Namespace) -> int:
     scored, nondirected_s = [], 0.0
     for s in labelled:
         log.info("running %s", s.root)
-        decisions, _, _ = run_session(s, settings)
+        decisions, _, _ = run_session(s, settings, device=profile_for_session(s))  # its array
         items, nd = score_session(s.name, decisions, s.labels.utterances)
         scored += items
         nondirected_s += nd
