@@ -1,7 +1,8 @@
 """The visualizer starts on a plain X display (issue 23, requirement 3): ``xvfb-run ntt gui
 --screenshot`` through Qt's xcb platform plugin, not the offscreen one the other GUI tests
-use. The X server and the xcb libraries PyQt6's plugin links against are Debian packages
-that ``scripts/bootstrap.sh`` installs with the ``gui`` extra."""
+use; PyQt6 loads its own plugin, never the Qt 5 one the non-headless OpenCV wheel points
+the environment at. The X server and the xcb libraries PyQt6's plugin links against are
+Debian packages that ``scripts/bootstrap.sh`` installs with the ``gui`` extra."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def test_gui_screenshot_on_an_x_display(make_session, tmp_path):
     out = tmp_path / "shot.png"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"  # the X plugin or nothing: no silent fall-back offscreen
+    env["QT_DEBUG_PLUGINS"] = "1"  # Qt says which plugin files it looks at and loads
     ntt = Path(sys.executable).with_name("ntt")
     done = subprocess.run([XVFB_RUN, "-a", "-s", "-screen 0 1600x1000x24", str(ntt), "gui",
                            str(session), "--screenshot", str(out), "--at", "1.5",
@@ -34,6 +36,9 @@ def test_gui_screenshot_on_an_x_display(make_session, tmp_path):
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "could not load the Qt platform plugin" not in done.stderr
+    # PyQt6's own xcb plugin, and Qt never pointed at OpenCV's bundled Qt 5 plugins.
+    assert "PyQt6/Qt6/plugins/platforms/libqxcb.so\" loaded library" in done.stderr
+    assert "cv2/qt/plugins" not in done.stderr
     image = cv2.imread(str(out))
     assert image is not None and image.shape[:2] == (900, 1400)
     assert image.std() > 20

@@ -32,6 +32,19 @@ def has_display() -> bool:
 _app = None  # PyQt deletes a QApplication nobody references; this one lives with the process
 
 
+def _forget_opencv_qt() -> None:
+    """Importing the non-headless OpenCV wheel (mediapipe 0.10.21 requires
+    ``opencv-contrib-python``; no release that still has the solutions API allows the
+    headless one) points Qt at that wheel's own Qt 5 plugins and fonts through the
+    environment. PyQt6's Qt 6 must look only at its own."""
+    import cv2
+
+    mine = os.path.dirname(os.path.abspath(cv2.__file__))
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        if os.environ.get(name, "").startswith(mine):
+            del os.environ[name]
+
+
 def application():
     """The process's QApplication (created once)."""
     global _app
@@ -39,6 +52,7 @@ def application():
 
     app = QApplication.instance()
     if app is None:
+        _forget_opencv_qt()
         app = QApplication(sys.argv[:1])
         app.setApplicationName("ntt-visualizer")
     _app = app
