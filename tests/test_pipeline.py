@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -149,17 +151,44 @@ def test_live_source_stamps_camera_frames_on_the_audio_clock(tmp_path, speech_16
     assert all(0 <= f.t_s <= chunks[-1].end_s for f in frames)
 
 
-def test_run_on_bundled_sample_json(capsys):
-    assert main(["run", str(SAMPLE), "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    finals = [d for d in doc["decisions"] if d["kind"] == "final"]
+@pytest.fixture(scope="module")
+def sample_run() -> dict:
+    """``ntt run --json`` on the living-room sample (its array and playback reference)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["run", str(SAMPLE), "--json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def _on_device_voice(decision: dict, labels) -> bool:
+    """The decision covers more of the device's own replies than of anyone's utterance."""
+    def overlap(spans):
+        return sum(max(0.0, min(decision["end_s"], x.end_s) - max(decision["start_s"],
+                                                                  x.start_s)) for x in spans)
+    return overlap(labels.device_turns) > overlap(labels.utterances)
+
+
+def test_run_on_bundled_sample_json(sample_run):
+    finals = [d for d in sample_run["decisions"] if d["kind"] == "final"]
     labels = load_session(SAMPLE).labels
     # Voice activity finds each labelled utterance once.
-    assert len(finals) == len(labels.utterances)
-    for d, u in zip(finals, labels.utterances, strict=True):
+    heard = [d for d in finals if not _on_device_voice(d, labels)]
+    assert len(heard) == len(labels.utterances)
+    for d, u in zip(heard, labels.utterances, strict=True):
         assert abs(d["start_s"] - u.start_s) < 0.3 and abs(d["end_s"] - u.end_s) < 0.4
         assert 0.0 <= d["p_directed"] <= 1.0
-    assert doc["rtf"]["total"] > 0
+    assert sample_run["rtf"]["total"] > 0
+
+
+@pytest.mark.xfail(strict=True, reason="issue 18's target, not met yet: the echo canceller "
+                   "has not converged at the session's first reply (10 dB ERLE) and leaves "
+                   "the second's onset (21 dB, 10 dB over the room), so the VAD hears both "
+                   "replies (2.62-3.87 s, 15.68-16.16 s) and fusion decides them")
+def test_the_device_own_voice_is_never_decided(sample_run):
+    labels = load_session(SAMPLE).labels
+    assert labels.device_turns
+    assert not [d for d in sample_run["decisions"] if d["kind"] == "final"
+                and _on_device_voice(d, labels)]
 
 
 def test_run_writes_event_log(tmp_path, capsys):

@@ -37,6 +37,8 @@ from wyoming.satellite import RunSatellite  # noqa: E402
 from wyoming.server import AsyncEventHandler, AsyncServer  # noqa: E402
 from wyoming.wake import Detect, Detection, NotDetected  # noqa: E402
 
+from ntt.io.session import load_session  # noqa: E402
+
 SAMPLES = REPO / "datasets" / "samples"
 LIVING_ROOM = SAMPLES / "living-room"  # two requests, side talk between them
 CAMERA_OFF = SAMPLES / "camera-off"  # people talking to each other only
@@ -72,10 +74,13 @@ def chunk_ms(t_s: float, rate: int = 16_000) -> int:
 
 
 def pcm(session_dir, rate=16_000, width=2, channels=1) -> bytes:
-    """The session's audio as raw PCM in another format, converted by sox (not by NTT)."""
-    out = subprocess.run(["sox", str(session_dir / "audio.wav"), "-t", "raw", "-r", str(rate),
-                          "-b", str(8 * width), "-c", str(channels), "-e", "signed-integer",
-                          "-L", "-"], capture_output=True, check=True)
+    """The session's first microphone (what ``SessionSource`` reads without the array, and
+    a one-microphone satellite streams) as raw PCM in another format, converted by sox (not
+    by NTT)."""
+    out = subprocess.run(["sox", str(load_session(session_dir).audio_path), "-t", "raw",
+                          "-r", str(rate), "-b", str(8 * width), "-c", str(channels),
+                          "-e", "signed-integer", "-L", "-", "remix", "1"],
+                         capture_output=True, check=True)
     return out.stdout
 
 
@@ -217,8 +222,9 @@ def test_wyoming_satellite_uses_ntt_as_its_wake_service(wake_port, expected_s, t
     if not PEER_PYTHON.exists():
         pytest.skip("wyoming-satellite not installed (scripts/bootstrap.sh installs it)")
     port, events_port, go = free_port(), free_port(), tmp_path / "go"
-    mic = f"{sys.executable} {REPO / 'tests' / 'wyoming_peer_mic.py'} " \
-          f"{LIVING_ROOM / 'audio.wav'} {go}"
+    first_mic = tmp_path / "living-room.wav"
+    sf.write(first_mic, load_session(LIVING_ROOM).audio(), 16_000, subtype="PCM_16")
+    mic = f"{sys.executable} {REPO / 'tests' / 'wyoming_peer_mic.py'} {first_mic} {go}"
     proc = subprocess.Popen([str(PEER_PYTHON), "-m", "wyoming_satellite", "--name", "peer",
                              "--uri", f"tcp://127.0.0.1:{port}", "--mic-command", mic,
                              "--wake-uri", f"tcp://127.0.0.1:{wake_port}",
@@ -226,7 +232,7 @@ def test_wyoming_satellite_uses_ntt_as_its_wake_service(wake_port, expected_s, t
                              "--event-uri", f"tcp://127.0.0.1:{events_port}",
                              "--no-zeroconf"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    duration_s = sf.info(str(LIVING_ROOM / "audio.wav")).duration
+    duration_s = sf.info(str(first_mic)).duration
     forwarded: list[Event] = []
 
     async def home_assistant():
