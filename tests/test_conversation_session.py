@@ -135,6 +135,10 @@ def test_live_speech_without_espeak_is_text_only(monkeypatch):
     assert isinstance(default_speech(live=True), TextSpeech)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 18's target, not met yet: what the echo "
+                   "canceller leaves of the device's first recorded reply reaches the VAD and "
+                   "the rule takes it for a request (an extra 'Sorry, I didn't understand "
+                   "that.' between the two answers)")
 def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
     """Audio and video of the bundled simulated session through silero VAD, Whisper, the face
     analyzer and the rule fusion into the engine: the two requests are answered from what
@@ -144,12 +148,14 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
     from ntt.asr.stage import AsrStage
     from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
+    from ntt.calibration.profile import profile_for_session
     from ntt.cues import (
         AsrDecoderCue,
         AsrResult,
         AudioChunk,
         DeviceContext,
         FacesCue,
+        MicArrayChunk,
         PartialHypothesis,
         ProsodyFrame,
         SourceStatus,
@@ -157,11 +163,13 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
         UtteranceProsody,
         VideoFrame,
     )
+    from ntt.device_audio import build_stages
     from ntt.device_context import DeviceContextStage
     from ntt.errors import InputError
     from ntt.fusion.rule import rule_fusion
     from ntt.io.sources import SessionSource
     from ntt.pipeline import Clock, Pipeline, Route
+    from ntt.settings import DeviceAudioSettings
     from ntt.vision.analyzer import FaceAnalyzer
     from ntt.vision.detector import FaceDetector
     from ntt.vision.landmarks import FaceMesh
@@ -171,8 +179,13 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
     except InputError as exc:
         pytest.skip(f"no local Whisper model: {exc}")
     session = load_session(SAMPLE)
+    # The sample is a microphone array with the playback reference: the echo canceller and
+    # beam before the VAD, as build_pipeline wires them.
+    front, _ = build_stages(DeviceAudioSettings(), profile_for_session(session).microphone,
+                            session.channels)
     with ConversationEngine(recognizer, data_dir=tmp_path) as engine:
         pipeline = Pipeline([
+            Route("device_audio", front, (MicArrayChunk,)),
             Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()), (VideoFrame, SourceStatus)),
             Route("vad", SileroVad(load_silero_model()), (AudioChunk,)),
             Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)),
@@ -185,7 +198,7 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
                                            SourceStatus)),
             Route("engine", engine, (Decision, AsrResult, Tick)),
         ])
-        items = list(pipeline.run(SessionSource(session, use_video=True)))
+        items = list(pipeline.run(SessionSource(session, use_video=True, array=True)))
         says = [i for i in items if isinstance(i, Say)]
         assert [s.text for s in says] == ["Turned on the lights in the kitchen.",
                                           "Tomorrow will be sunny with a high of 18 degrees."]
