@@ -23,6 +23,13 @@ os.environ.pop("NTT_USER_CALIBRATION_DIR", None)
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "datasets" / "samples" / "living-room"
 SPEECH_CLIPS = REPO / "tests" / "data" / "audio"  # real read speech (CC-BY-SA-3.0, README)
+# Why tests of the shipped fusion model's verdicts on the bundled samples are strict xfails
+# until fusion is retrained on version-2 sessions (issue 21).
+FUSION_MISSES = ("the shipped fusion model, trained on version-1 one-microphone espeak-ng "
+                 "sessions, takes two of the five side-talk lines of the v2 camera-off sample "
+                 "for requests: 'I bought garlic but forgot the pasta.' (audio cue leading) "
+                 "with any recognizer, and one more ('We're going to Stockholm...' without "
+                 "words, 'I'm going to bed.' after the engine answered the first)")
 
 
 @pytest.fixture(scope="session")
