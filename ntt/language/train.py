@@ -61,11 +61,11 @@ class LexicalTrainSettings:
     partial_share: float = 0.2      # of each epoch's lines cut to their first words
     wer_max: float = 0.5            # simulated word error rate drawn from U(0.05, wer_max)
     family_weight_cap: float = 6.0  # most weight one line of a small family may carry
-    templates_shares: float = 2.0   # the project's own lines weigh as this many families
+    templates_shares: float = 1.0   # the project's own lines weigh as this many families
     family_lines: int = 12000       # lines of one family drawn per epoch (weights make up for it)
     target_far: float = 0.03        # operating point: talk accepted on held-out groups
     buckets: int = 1 << 17
-    skeleton_ngrams: int = 3        # function-word skeleton n-grams (model.FUNCTION_WORDS)
+    skeleton_ngrams: int = 4        # function-word skeleton n-grams (model.FUNCTION_WORDS)
 
 
 DEFAULT_TRAIN = LexicalTrainSettings()
