@@ -107,6 +107,7 @@ def echo_figures(vad_model, seed: int = 0) -> dict:
         echo += 10 ** (-65 / 20) * rng.standard_normal(echo.shape).astype(np.float32)
         row = {}
         for label, cfg in (("aec", DeviceAudioSettings()),
+                           ("aec_linear_only", DeviceAudioSettings(residual_echo=False)),
                            ("no_aec", DeviceAudioSettings(echo_cancel=False))):
             front, direction = build_stages(cfg, mic, mic.channels)
             mono, events, _, spent = _stream(front, direction, SileroVad(vad_model), echo,
@@ -247,6 +248,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", type=int, default=12, help="talker pairs per array")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--only", choices=("echo", "doa", "speaker"), help="one group of figures")
     args = p.parse_args()
     import platform
 
@@ -254,10 +256,13 @@ def main() -> int:
     t0 = time.perf_counter()
     doc = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip()
            + f", {__import__('os').cpu_count()} cores",
-           "echo": echo_figures(vad_model),
-           "doa": doa_figures(vad_model, args.pairs),
-           "speaker": speaker_figures(vad_model, max(4, args.pairs // 2)),
            "wall_s": 0.0}
+    groups = {"echo": lambda: echo_figures(vad_model),
+              "doa": lambda: doa_figures(vad_model, args.pairs),
+              "speaker": lambda: speaker_figures(vad_model, max(4, args.pairs // 2))}
+    for name, figures in groups.items():
+        if args.only in (None, name):
+            doc[name] = figures()
     doc["wall_s"] = round(time.perf_counter() - t0, 1)
     doc["load_average_1min"] = round(__import__("os").getloadavg()[0], 1)
     if args.json:

@@ -111,8 +111,13 @@ class DeviceAudioSettings:
     echo_tail_ms: float = 200.0
     """How long an echo the canceller models: the direct path and early reflections of a
     living room. Longer adapts more slowly; the late reverberant tail stays, ~20 dB down."""
-    beam: Literal["delay_and_sum", "first_mic"] = "delay_and_sum"
+    residual_echo: bool = True
+    """After the adaptive filter, speexdsp's residual echo suppressor: the filter alone
+    leaves most of the first reply while it converges (``benchmarks/bench_device_audio.py``
+    has the figures)."""
+    beam: Literal["delay_and_sum", "mvdr", "first_mic"] = "delay_and_sum"
     """The mono signal for the VAD and recognizer: a delay-and-sum beam towards the talker,
+    an MVDR beam (nulls on the noise sources, learnt between utterances; needs ``doa``),
     or the first (echo-cancelled) microphone."""
     steer: bool = True
     """Steer the beam at the last located talker (else straight out of the lens)."""

@@ -13,6 +13,9 @@ return loss enhancement after the first second, one peaking at 0.05 only 13 dB),
 reference must be what the loudspeaker was fed at its digital level, as a device records
 it (``ntt live`` does; a simulator should too), not a copy scaled down.
 
+After the linear filter, speexdsp's residual echo suppressor (``residual``) takes out
+what the filter has not learnt yet — most of the first reply — and its reverberation.
+
 A filter is only run while there is something to cancel: once the reference has been
 silent for longer than the filter's tail, no echo can remain, the microphone passes
 through unchanged and the filter keeps what it learnt for the next reply (the acoustic
@@ -39,8 +42,11 @@ class EchoCanceller:
     frame without the echo. ``tail_ms`` is how long an echo the filter models (the room's
     early reflections; the late reverberant tail is left, far below the direct echo)."""
 
-    def __init__(self, channels: int, tail_ms: float = 200.0, sample_rate_hz: int = 16_000):
+    def __init__(self, channels: int, tail_ms: float = 200.0, sample_rate_hz: int = 16_000,
+                 residual: bool = True):
         from speexdsp_aec import SpeexAec
+
+        from ntt.device_audio.residual import ResidualEchoSuppressor
 
         self.channels = channels
         self.tail_samples = int(round(tail_ms * sample_rate_hz / 1000))
@@ -53,6 +59,13 @@ class EchoCanceller:
             raise InputError("libspeexdsp", "not installed: echo cancellation needs Debian's "
                                             "libspeexdsp1 (scripts/bootstrap.sh installs it)"
                              ) from None
+        self._residual = [ResidualEchoSuppressor(f, FRAME_SAMPLES, sample_rate_hz)
+                          for f in self._filters] if residual else None
+        # The suppressor's overlap-add holds one frame back; so does the idle path, so the
+        # canceller's delay is the same whether or not it runs.
+        self.latency_samples = FRAME_SAMPLES if residual else 0
+        self._previous = np.zeros((FRAME_SAMPLES, channels), np.float32)
+        self._running = False
         self._quiet_samples = self.tail_samples  # start "long silent": nothing to cancel
         self.active_frames = 0  # frames the filters actually ran (a cost figure)
 
@@ -66,12 +79,20 @@ class EchoCanceller:
             self._quiet_samples += FRAME_SAMPLES
         else:
             self._quiet_samples = 0
+        previous, self._previous = self._previous, frame
         if self._quiet_samples > self.tail_samples:
-            return frame
+            self._running = False
+            return previous if self._residual is not None else frame
+        if self._residual is not None and not self._running:
+            for ch, res in enumerate(self._residual):  # its held-back frame: the last one
+                res.process(_int16(previous[:, ch]))
+        self._running = True
         self.active_frames += 1
         ref = _int16(reference)
         out = np.empty_like(frame)
         for ch, aec in enumerate(self._filters):
-            cleaned = aec.process(_int16(frame[:, ch]), ref)  # one whole frame in, one out
-            out[:, ch] = np.frombuffer(cleaned, dtype=np.int16) / INT16_SCALE
+            cleaned = np.frombuffer(aec.process(_int16(frame[:, ch]), ref), dtype=np.int16)
+            if self._residual is not None:  # one whole frame in, one out
+                cleaned = self._residual[ch].process(cleaned)
+            out[:, ch] = cleaned / INT16_SCALE
         return out

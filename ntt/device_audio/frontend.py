@@ -4,13 +4,15 @@ the one mono signal the VAD, prosody and recognizers take out.
 Per 16 ms hop: echo cancellation of the playback reference on every microphone
 (``echo``), an STFT of the cleaned channels (pyroomacoustics' streaming STFT, 32 ms
 Hann frames), a delay-and-sum beam towards the talker (``array``), and the overlap-add
-back to samples; optionally WebRTC noise suppression and gain on the result (``noise``).
+back to samples (or an MVDR beam that learns where the noise comes from while nobody
+speaks, ``mvdr``); optionally WebRTC noise suppression and gain on the result (``noise``).
 The spectra of the direction-of-arrival band go to the shared ``ArrayHistory``, where the
 direction stage after the VAD finds each utterance's frames and leaves the talker's
 azimuth for the beam.
 
-The output is sample-aligned with the input: the STFT's 16 ms of latency is taken off
-(the first 256 output samples, which only hold the analysis window's ramp), so sample i
+The output is sample-aligned with the input: the STFT's 16 ms of latency (the first 256
+output samples only hold the analysis window's ramp) and the residual echo suppressor's
+frame are taken off, so sample i
 out is sample i in and every later cue keeps the session clock. A single microphone with
 no playback and nothing to do passes through unchanged, sample for sample.
 """
@@ -25,6 +27,7 @@ from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, MicArrayChunk
 from ntt.device_audio.array import ArrayGeometry, delay_and_sum
 from ntt.device_audio.echo import FRAME_SAMPLES, EchoCanceller
 from ntt.device_audio.history import ArrayHistory
+from ntt.device_audio.mvdr import MvdrBeam
 from ntt.device_audio.noise import NoiseGain
 from ntt.settings import DeviceAudioSettings
 from ntt.stage import refuse
@@ -69,10 +72,11 @@ class DeviceAudioStage:
         self._aec: EchoCanceller | None = None
         self._analysis = self._synthesis = None
         self._noise: NoiseGain | None = None
-        self._to_skip = 0
+        self._to_skip = self._latency = 0
         self._hops = 0
         self._steer_deg: float | None = None
         self._steering: np.ndarray | None = None
+        self._mvdr: MvdrBeam | None = None
         if self.history is not None:
             self.history.reset()
 
@@ -101,7 +105,7 @@ class DeviceAudioStage:
             return []
         # Zeros to the end of the last hop and through the STFT's latency; the output is
         # then cut back to exactly as many samples as came in.
-        latency = FFT_SAMPLES - HOP_SAMPLES if self._synthesis is not None else 0
+        latency = self._latency
         extra = (-len(self._pending)) % HOP_SAMPLES + latency
         self._pending = np.concatenate([self._pending,
                                         np.zeros((extra, self._channels), np.float32)])
@@ -130,7 +134,7 @@ class DeviceAudioStage:
             raise ValueError(f"{channels} microphones but no array geometry")
         self._pending = np.zeros((0, channels), np.float32)
         if cfg.echo_cancel:
-            self._aec = EchoCanceller(channels, cfg.echo_tail_ms)
+            self._aec = EchoCanceller(channels, cfg.echo_tail_ms, residual=cfg.residual_echo)
         if channels > 1:
             import pyroomacoustics as pra
 
@@ -138,12 +142,17 @@ class DeviceAudioStage:
             self._analysis = pra.transform.STFT(FFT_SAMPLES, HOP_SAMPLES,
                                                 analysis_window=window, channels=channels,
                                                 streaming=True, num_frames=1)
-            if cfg.beam == "delay_and_sum":
+            if cfg.beam == "mvdr" and self.history is not None:
+                self._mvdr = MvdrBeam(channels, FFT_SAMPLES // 2 + 1, self.history)
+            if cfg.beam in ("delay_and_sum", "mvdr"):
                 synthesis = pra.transform.stft.compute_synthesis_window(window, HOP_SAMPLES)
                 self._synthesis = pra.transform.STFT(FFT_SAMPLES, HOP_SAMPLES,
                                                      synthesis_window=synthesis, channels=1,
                                                      streaming=True, num_frames=1)
-                self._to_skip = FFT_SAMPLES - HOP_SAMPLES
+                self._latency += FFT_SAMPLES - HOP_SAMPLES
+        if self._aec is not None:
+            self._latency += self._aec.latency_samples
+        self._to_skip = self._latency
         if cfg.noise_suppression or cfg.auto_gain_dbfs:
             self._noise = NoiseGain(cfg.noise_suppression, cfg.auto_gain_dbfs)
 
@@ -177,13 +186,15 @@ class DeviceAudioStage:
             return frame[:, 0]
         spectrum = np.array(self._analysis.analysis(frame.astype(np.float64)))  # (F, M)
         self._hops += 1
+        # The frame just analysed ends at the hop's last sample.
+        centre = self._t0_s + (self._hops * HOP_SAMPLES - FFT_SAMPLES / 2) / SAMPLE_RATE_HZ
         if self.history is not None:
-            # The frame just analysed ends at the hop's last sample.
-            centre = self._t0_s + (self._hops * HOP_SAMPLES - FFT_SAMPLES / 2) / SAMPLE_RATE_HZ
             self.history.append(centre, spectrum[self._bins].astype(np.complex64))
         if self._synthesis is None:
             return frame[:, 0]
-        beam = delay_and_sum(spectrum, self._steering_for(self._look_deg()))
+        steering = self._steering_for(self._look_deg())
+        beam = (delay_and_sum(spectrum, steering) if self._mvdr is None
+                else self._mvdr.beam(spectrum, centre, steering))
         return np.asarray(self._synthesis.synthesis(beam), dtype=np.float32).reshape(-1)
 
     def _look_deg(self) -> float:
