@@ -161,3 +161,25 @@ def test_auc_counts_ties_as_half_and_matches_sklearn():
 def test_early_text_is_the_first_words():
     assert early_text("could you turn the kitchen lights off") == "could you turn the"
     assert early_text("hi") == "hi"
+
+
+def test_family_errors_count_misses_by_intent_and_length():
+    from ntt.language.errors import family_errors
+
+    class Words:  # p(directed) 0.9 when the line says "please", else 0.1
+        def predict(self, text: str) -> float:
+            return 0.9 if "please" in text else 0.1
+
+    lines = [Example(f"lights on please {i}", True, "hwu64:iot_hue_lighton", "test")
+             for i in range(30)]
+    lines += [Example(f"are you a bot {i}", True, "clinc150:are_you_a_bot", "test")
+              for i in range(30)]
+    r = family_errors(Words(), 0.5, lines)
+    assert (r["errors"], r["n"], r["kind"]) == (30, 60, "missed")
+    assert r["about_assistant"] == (30, 30)
+    assert r["worst_intents"] == [("are_you_a_bot", 30, 30)]
+    assert r["by_words"] == {4: 0.0, 5: 1.0}  # the bot questions (five words) are missed
+    talk = [Example("well please yourself", False, "ami:ES2002a", "test"),
+            Example("no", False, "ami:ES2002a", "test")]
+    t = family_errors(Words(), 0.5, talk)
+    assert (t["errors"], t["kind"], t["by_words"]) == (1, "accepted", {1: 0.0, 3: 1.0})
