@@ -21,6 +21,7 @@ import argparse
 import glob
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,6 +82,24 @@ def _stream(front, direction, vad, mics, playback):
     return np.concatenate(mono), events, cues, spent
 
 
+def _echo_row(vad_model, cfg: DeviceAudioSettings, mic, echo: np.ndarray,
+              playback: np.ndarray, starts: list[float], replies: list[np.ndarray]) -> dict:
+    """ERLE per reply and the VAD utterances the device's own voice caused."""
+    n = len(echo)
+    front, direction = build_stages(cfg, mic, mic.channels)
+    mono, events, _, spent = _stream(front, direction, SileroVad(vad_model), echo, playback)
+    erle = []
+    for s, r in zip(starts, replies, strict=True):
+        seg = slice(int(s * RATE), int(s * RATE) + len(r))
+        erle.append(10 * np.log10((echo[seg, 0] ** 2).sum() / max((mono[seg] ** 2).sum(),
+                                                                 1e-12)))
+    return {"erle_db_per_reply": [round(e, 1) for e in erle],
+            "vad_utterances": sum(e.kind == "speech_start" for e in events),
+            "vad_utterances_after_first_reply": sum(
+                e.kind == "speech_start" and e.boundary_s > starts[1] - 0.2 for e in events),
+            "cpu_s_per_s": round(spent / (n / RATE), 4)}
+
+
 def echo_figures(vad_model, seed: int = 0) -> dict:
     """Five replies 1.5 s apart, no talker: ERLE of each, and VAD utterances caused."""
     from ntt.tts import synthesize
@@ -105,25 +124,20 @@ def echo_figures(vad_model, seed: int = 0) -> dict:
                            n)
         echo *= 0.3 / np.abs(echo).max()
         echo += 10 ** (-65 / 20) * rng.standard_normal(echo.shape).astype(np.float32)
-        row = {}
-        for label, cfg in (("aec", DeviceAudioSettings()),
-                           ("aec_linear_only", DeviceAudioSettings(residual_echo=False)),
-                           ("no_aec", DeviceAudioSettings(echo_cancel=False))):
-            front, direction = build_stages(cfg, mic, mic.channels)
-            mono, events, _, spent = _stream(front, direction, SileroVad(vad_model), echo,
-                                             playback)
-            erle = []
-            for s, r in zip(starts, replies, strict=True):
-                seg = slice(int(s * RATE), int(s * RATE) + len(r))
-                erle.append(10 * np.log10((echo[seg, 0] ** 2).sum() / max(
-                    (mono[seg] ** 2).sum(), 1e-12)))
-            utts = sum(e.kind == "speech_start" for e in events)
-            row[label] = {"erle_db_per_reply": [round(e, 1) for e in erle],
-                          "vad_utterances": utts,
-                          "vad_utterances_after_first_reply": sum(
-                              e.kind == "speech_start" and e.boundary_s > starts[1] - 0.2
-                              for e in events),
-                          "cpu_s_per_s": round(spent / (n / RATE), 4)}
+        def figures(cfg: DeviceAudioSettings, echo=echo, playback=playback, starts=starts,
+                    replies=replies, mic=mic) -> dict:
+            return _echo_row(vad_model, cfg, mic, echo, playback, starts, replies)
+
+        row = {label: figures(cfg) for label, cfg in (
+            ("aec", DeviceAudioSettings()),
+            ("aec_linear_only", DeviceAudioSettings(residual_echo=False)),
+            ("no_aec", DeviceAudioSettings(echo_cancel=False)))}
+        # The same device in the same room, the next session: the canceller starts from
+        # the echo memory the first session left.
+        with tempfile.TemporaryDirectory() as tmp:
+            remembering = DeviceAudioSettings(echo_memory_file=str(Path(tmp) / "echo.npz"))
+            figures(remembering)
+            row["aec_next_session"] = figures(remembering)
         out[name] = row
     return out
 

@@ -115,6 +115,10 @@ class DeviceAudioSettings:
     """After the adaptive filter, speexdsp's residual echo suppressor: the filter alone
     leaves most of the first reply while it converges (``benchmarks/bench_device_audio.py``
     has the figures)."""
+    echo_memory_file: str = ""
+    """Where this device keeps the last seconds of its replies (microphones and reference,
+    .npz), written when a session ends and replayed through the canceller before the next
+    one's first reply, so that it is cancelled like the later ones; empty: no memory."""
     beam: Literal["delay_and_sum", "mvdr", "first_mic"] = "delay_and_sum"
     """The mono signal for the VAD and recognizer: a delay-and-sum beam towards the talker,
     an MVDR beam (nulls on the noise sources, learnt between utterances; needs ``doa``),

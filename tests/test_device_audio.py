@@ -136,6 +136,31 @@ def test_the_residual_suppressor_takes_the_echo_further_down_than_the_filter_alo
     assert erle[True] >= 25.0 and erle[True] >= erle[False] + 6.0, erle
 
 
+def test_the_next_session_starts_from_the_echo_memory_and_cancels_its_first_reply(tmp_path):
+    """A cold canceller lets most of a session's first reply through while it adapts; the
+    same device's next session, primed from the memory the first one stored, does not."""
+    from ntt.tts import synthesize
+
+    mic = load_profile("laptop-webcam").microphone
+    reply = synthesize("Turning on the kitchen lights.")
+    reply = reply / np.abs(reply).max() * 0.5
+    n = int(0.5 * RATE) + len(reply) + RATE
+    playback = np.zeros(n, np.float32)
+    playback[int(0.5 * RATE):int(0.5 * RATE) + len(reply)] = reply
+    echo = ROOM.render(mic.positions_m(), [(ROOM.camera_to_room(LOUDSPEAKER_CAM), playback,
+                                            0.0)], n)
+    echo *= 0.3 / np.abs(echo).max()
+    span = slice(int(0.5 * RATE), int(0.5 * RATE) + len(reply))
+    settings = DeviceAudioSettings(echo_memory_file=str(tmp_path / "echo.npz"))
+    erle = []
+    for _ in range(2):
+        front, _ = build_stages(settings, mic, 2)
+        out, _ = _run_front(front, echo, playback)
+        erle.append(10 * np.log10((echo[span, 0] ** 2).sum() / (out[span] ** 2).sum()))
+    assert (tmp_path / "echo.npz").exists()
+    assert erle[0] < 15.0 and erle[1] >= 20.0, erle
+
+
 def test_mvdr_learns_the_noise_source_between_utterances_and_keeps_the_talker():
     """The recorded kitchen 70 degrees off and a talker straight ahead in a dry room, on
     the 6-capsule ring: learnt before the talker speaks, MVDR takes the noise further

@@ -16,6 +16,11 @@ it (``ntt live`` does; a simulator should too), not a copy scaled down.
 After the linear filter, speexdsp's residual echo suppressor (``residual``) takes out
 what the filter has not learnt yet — most of the first reply — and its reverberation.
 
+The filter's adaptation takes ~2.5 s of a reply, so a cold start lets most of the first
+reply through. ``memory``/``prime`` carry it across sessions: the last seconds of replies
+(microphones and reference) are kept, stored per device, and replayed through the filter
+before the next session's first reply.
+
 A filter is only run while there is something to cancel: once the reference has been
 silent for longer than the filter's tail, no echo can remain, the microphone passes
 through unchanged and the filter keeps what it learnt for the next reply (the acoustic
@@ -24,6 +29,8 @@ path of a device on a shelf changes little between replies).
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from ntt.errors import InputError
@@ -31,6 +38,7 @@ from ntt.errors import InputError
 FRAME_SAMPLES = 256  # 16 ms at 16 kHz: the front-end's hop, so frames line up with the STFT
 INT16_SCALE = 32767.0
 SILENT_REFERENCE = 1.0 / INT16_SCALE  # below one 16-bit step the loudspeaker plays nothing
+MEMORY_S = 3.0  # of the latest replies kept, to relearn the room from (speexdsp: ~2.5 s)
 
 
 def _int16(x: np.ndarray) -> np.ndarray:
@@ -68,6 +76,8 @@ class EchoCanceller:
         self._running = False
         self._quiet_samples = self.tail_samples  # start "long silent": nothing to cancel
         self.active_frames = 0  # frames the filters actually ran (a cost figure)
+        self._memory: deque[tuple[np.ndarray, np.ndarray]] = deque(
+            maxlen=int(MEMORY_S * sample_rate_hz) // FRAME_SAMPLES)
 
     def process(self, frame: np.ndarray, reference: np.ndarray) -> np.ndarray:
         if frame.shape != (FRAME_SAMPLES, self.channels) or reference.shape != (FRAME_SAMPLES,):
@@ -88,6 +98,8 @@ class EchoCanceller:
                 res.process(_int16(previous[:, ch]))
         self._running = True
         self.active_frames += 1
+        if peak >= SILENT_REFERENCE:
+            self._memory.append((frame.copy(), reference.copy()))
         ref = _int16(reference)
         out = np.empty_like(frame)
         for ch, aec in enumerate(self._filters):
@@ -96,3 +108,27 @@ class EchoCanceller:
                 cleaned = self._residual[ch].process(cleaned)
             out[:, ch] = cleaned / INT16_SCALE
         return out
+
+    def memory(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The last ``MEMORY_S`` of replies as (microphones (n, channels), reference (n,)),
+        or None before any: what ``prime`` relearns the room's echo path from."""
+        if not self._memory:
+            return None
+        return (np.concatenate([m for m, _ in self._memory]),
+                np.concatenate([r for _, r in self._memory]))
+
+    def prime(self, mics: np.ndarray, reference: np.ndarray) -> None:
+        """Adapt the filters (and the suppressor) to a stored stretch of an earlier
+        session's replies before this one's first: a device keeps its place, so the
+        first reply is cancelled as well as the later ones. The output is discarded."""
+        if mics.ndim != 2 or mics.shape[1] != self.channels or len(mics) != len(reference):
+            raise ValueError(f"an echo memory of {self.channels} channels needs (n, "
+                             f"{self.channels}) microphones and (n,) reference, got "
+                             f"{mics.shape} and {reference.shape}")
+        for i in range(0, len(reference) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+            ref = _int16(reference[i:i + FRAME_SAMPLES])
+            for ch, aec in enumerate(self._filters):
+                cleaned = np.frombuffer(aec.process(_int16(mics[i:i + FRAME_SAMPLES, ch]), ref),
+                                        dtype=np.int16)
+                if self._residual is not None:
+                    self._residual[ch].process(cleaned)

@@ -20,6 +20,8 @@ no playback and nothing to do passes through unchanged, sample for sample.
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -110,7 +112,9 @@ class DeviceAudioStage:
         self._pending = np.concatenate([self._pending,
                                         np.zeros((extra, self._channels), np.float32)])
         self._pending_ref = np.concatenate([self._pending_ref, np.zeros(extra, np.float32)])
-        return self._drain(final=True)
+        out = self._drain(final=True)
+        self._store_memory()
+        return out
 
     # --- per hop -----------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class DeviceAudioStage:
         self._pending = np.zeros((0, channels), np.float32)
         if cfg.echo_cancel:
             self._aec = EchoCanceller(channels, cfg.echo_tail_ms, residual=cfg.residual_echo)
+            self._prime_from_memory()
         if channels > 1:
             import pyroomacoustics as pra
 
@@ -155,6 +160,28 @@ class DeviceAudioStage:
         self._to_skip = self._latency
         if cfg.noise_suppression or cfg.auto_gain_dbfs:
             self._noise = NoiseGain(cfg.noise_suppression, cfg.auto_gain_dbfs)
+
+    def _prime_from_memory(self) -> None:
+        path = Path(self.settings.echo_memory_file) if self.settings.echo_memory_file else None
+        if path is None or not path.exists() or self._aec is None:
+            return
+        with np.load(path) as stored:
+            mics, reference = stored["mics"], stored["reference"]
+        if mics.ndim == 2 and mics.shape[1] == self._channels:
+            self._aec.prime(mics.astype(np.float32), reference.astype(np.float32))
+        else:
+            log.warning("%s: an echo memory of %s microphones, not %d: not used", path,
+                        mics.shape[1:], self._channels)
+
+    def _store_memory(self) -> None:
+        memory = None if self._aec is None else self._aec.memory()
+        if not self.settings.echo_memory_file or memory is None:
+            return
+        path = Path(self.settings.echo_memory_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(path.name + ".part.npz")
+        np.savez(part, mics=memory[0].astype(np.float32), reference=memory[1].astype(np.float32))
+        os.replace(part, path)
 
     def _drain(self, final: bool = False) -> list[AudioChunk]:
         pieces = []
