@@ -1,7 +1,9 @@
-"""The bundled sample sessions (``datasets/samples/``), written as hand-made scripts:
-version-2 sessions, one channel per microphone of their device's array and the playback
-reference, stored as FLAC (``audio.flac``, ``playback.flac``: lossless, 60 % and 10 % of
-the WAV) so the three fit in 5 MB.
+"""The bundled sample sessions (``datasets/samples/``), written as hand-made scripts: every
+person, line and look spelled out, never drawn by ``ntt.sim.scenarios``, so that a change to
+the scenario generator cannot silently change a sample the tests read. Version-2 sessions,
+one channel per microphone of their device's array and the playback reference, stored as
+FLAC (``audio.flac``, ``playback.flac``: lossless, 60 % and 10 % of the WAV) so the three
+fit in 5 MB.
 
 Regenerate with ``python -m ntt.sim.samples datasets/samples``.
 """
