@@ -119,10 +119,11 @@ class DeviceAudioSettings:
     """Where this device keeps the last seconds of its replies (microphones and reference,
     .npz), written when a session ends and replayed through the canceller before the next
     one's first reply, so that it is cancelled like the later ones; empty: no memory."""
-    beam: Literal["delay_and_sum", "mvdr", "first_mic"] = "delay_and_sum"
+    beam: Literal["delay_and_sum", "first_mic"] = "delay_and_sum"
     """The mono signal for the VAD and recognizer: a delay-and-sum beam towards the talker,
-    an MVDR beam (nulls on the noise sources, learnt between utterances; needs ``doa``),
-    or the first (echo-cancelled) microphone."""
+    or the first (echo-cancelled) microphone. (An MVDR beam learning the noise between
+    utterances was measured and dropped: no better in the simulator's rooms, see
+    ``benchmarks/bench_sim_asr.py``.)"""
     steer: bool = True
     """Steer the beam at the last located talker (else straight out of the lens)."""
     min_steer_confidence: float = 0.1

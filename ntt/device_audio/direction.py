@@ -36,13 +36,11 @@ class DirectionStage:
             case SpeechEvent(kind="speech_start"):
                 self._start_s = item.boundary_s
                 self._last_update_s = item.t_s
-                self.history.speech_start_s, self.history.speech_end_s = item.boundary_s, None
                 return self._locate(item.t_s, item.boundary_s, item.t_s, final=False)
             case SpeechEvent(kind="speech_end"):
                 if self._start_s is None:
                     return []
                 start, self._start_s = self._start_s, None
-                self.history.speech_end_s = item.boundary_s
                 return self._locate(item.t_s, start, item.boundary_s, final=True)
             case AudioChunk():
                 if self._start_s is None or \
@@ -52,8 +50,6 @@ class DirectionStage:
                 return self._locate(item.end_s, self._start_s, item.end_s, final=False)
             case SourceStatus(kind="mic_lost" | "privacy_on"):
                 self._start_s = None
-                if self.history.speech_start_s is not None and self.history.speech_end_s is None:
-                    self.history.speech_end_s = self.history.latest_s or self.history.speech_start_s
                 return []
             case SourceStatus():
                 return []

@@ -4,8 +4,7 @@ the one mono signal the VAD, prosody and recognizers take out.
 Per 16 ms hop: echo cancellation of the playback reference on every microphone
 (``echo``), an STFT of the cleaned channels (pyroomacoustics' streaming STFT, 32 ms
 Hann frames), a delay-and-sum beam towards the talker (``array``), and the overlap-add
-back to samples (or an MVDR beam that learns where the noise comes from while nobody
-speaks, ``mvdr``); optionally WebRTC noise suppression and gain on the result (``noise``).
+back to samples; optionally WebRTC noise suppression and gain on the result (``noise``).
 The spectra of the direction-of-arrival band go to the shared ``ArrayHistory``, where the
 direction stage after the VAD finds each utterance's frames and leaves the talker's
 azimuth for the beam.
@@ -29,7 +28,6 @@ from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, MicArrayChunk
 from ntt.device_audio.array import ArrayGeometry, delay_and_sum
 from ntt.device_audio.echo import FRAME_SAMPLES, EchoCanceller
 from ntt.device_audio.history import ArrayHistory
-from ntt.device_audio.mvdr import MvdrBeam
 from ntt.device_audio.noise import NoiseGain
 from ntt.settings import DeviceAudioSettings
 from ntt.stage import refuse
@@ -78,7 +76,6 @@ class DeviceAudioStage:
         self._hops = 0
         self._steer_deg: float | None = None
         self._steering: np.ndarray | None = None
-        self._mvdr: MvdrBeam | None = None
         if self.history is not None:
             self.history.reset()
 
@@ -147,9 +144,7 @@ class DeviceAudioStage:
             self._analysis = pra.transform.STFT(FFT_SAMPLES, HOP_SAMPLES,
                                                 analysis_window=window, channels=channels,
                                                 streaming=True, num_frames=1)
-            if cfg.beam == "mvdr" and self.history is not None:
-                self._mvdr = MvdrBeam(channels, FFT_SAMPLES // 2 + 1, self.history)
-            if cfg.beam in ("delay_and_sum", "mvdr"):
+            if cfg.beam == "delay_and_sum":
                 synthesis = pra.transform.stft.compute_synthesis_window(window, HOP_SAMPLES)
                 self._synthesis = pra.transform.STFT(FFT_SAMPLES, HOP_SAMPLES,
                                                      synthesis_window=synthesis, channels=1,
@@ -213,15 +208,13 @@ class DeviceAudioStage:
             return frame[:, 0]
         spectrum = np.array(self._analysis.analysis(frame.astype(np.float64)))  # (F, M)
         self._hops += 1
-        # The frame just analysed ends at the hop's last sample.
-        centre = self._t0_s + (self._hops * HOP_SAMPLES - FFT_SAMPLES / 2) / SAMPLE_RATE_HZ
         if self.history is not None:
+            # The frame just analysed ends at the hop's last sample.
+            centre = self._t0_s + (self._hops * HOP_SAMPLES - FFT_SAMPLES / 2) / SAMPLE_RATE_HZ
             self.history.append(centre, spectrum[self._bins].astype(np.complex64))
         if self._synthesis is None:
             return frame[:, 0]
-        steering = self._steering_for(self._look_deg())
-        beam = (delay_and_sum(spectrum, steering) if self._mvdr is None
-                else self._mvdr.beam(spectrum, centre, steering))
+        beam = delay_and_sum(spectrum, self._steering_for(self._look_deg()))
         return np.asarray(self._synthesis.synthesis(beam), dtype=np.float32).reshape(-1)
 
     def _look_deg(self) -> float:

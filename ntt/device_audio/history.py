@@ -30,10 +30,6 @@ class ArrayHistory:
     def reset(self) -> None:
         self._frames: deque[tuple[float, np.ndarray]] = deque()
         self.steer_deg = 0.0
-        # The latest utterance's boundaries, from the VAD via the direction stage (end
-        # None while it goes on): the MVDR beam learns the noise only outside them.
-        self.speech_start_s: float | None = None
-        self.speech_end_s: float | None = None
 
     def append(self, t_s: float, spectrum: np.ndarray) -> None:
         """One frame, (len(freqs_hz), channels) complex, centred at ``t_s``."""
