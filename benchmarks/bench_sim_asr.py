@@ -18,8 +18,9 @@ Run: ``.venv/bin/python benchmarks/bench_sim_asr.py [--utterances N] [--json]``.
 Figures, 2026-12-02, x86-64, 2 cores shared with ~5 other sessions (load 8-16), WER after
 Whisper's English normaliser (``ntt.asr.evaluation``), talkers facing the device:
 
-    --utterances 26 --room-utterances 8 --distances 1 2 4 --snrs 10 --beams delay_and_sum mvdr
-    (184 CPU s)    Whisper tiny.en            pocketsphinx
+    --utterances 26 --room-utterances 8 --distances 1 2 4 --snrs 10 (and, while it was a
+    choice, --beams delay_and_sum mvdr; 184 CPU s)
+                   Whisper tiny.en            pocketsphinx
                    before  after  (MVDR)      before  after  (MVDR)
     clean (26)     0.153                      0.674
     1 m / 10 dB    0.789   0.439  0.526       0.930   0.842  0.912
@@ -28,6 +29,13 @@ Whisper's English normaliser (``ntt.asr.evaluation``), talkers facing the device
 
 Eight room utterances (57 words) per condition: +-10 points between runs of the same
 condition with other noise excerpts (2 m / 10 dB: 0.71-0.93 before, 0.46-0.58 after).
+Clean: 0.153 over 26 utterances (one per voice), 0.125 over 52 (two per voice; target
+0.08). 14 of 26 voices made no error; the errors fall on the jm_kumo-based male voices
+(m-kumo-rp 0.60, -scot 0.50, -high-us 0.50, -gongitsune-gb 0.50) and f-alpha-rp ("please
+when was marie curie born" -> "Please let us know if you are born."), whose vocal-tract
+factors are 0.94-1.05 (no catalogue factor out of the human range explains them), and on
+corpus lines that are themselves odd ("eighty nine and half minute").
+
 An MVDR beam (noise covariance learnt outside the VAD's utterances, loading 0.5) was no
 better over four such runs (sum 2.14 vs 2.18 for delay-and-sum) and was dropped.
 
