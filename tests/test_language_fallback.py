@@ -8,6 +8,7 @@ import torch
 
 from ntt.errors import InputError
 from ntt.language.fallback import (
+    CLASSES,
     IntentClassifier,
     accepted,
     fit_intents,
@@ -133,3 +134,19 @@ def test_shipped_fallback_leaves_talk_alone(recognizer, text):
 
 def test_without_a_fallback_recognition_is_the_grammar_alone(home):
     assert IntentRecognizer(home).recognize("hey what time is it") is None
+
+
+def test_grammar_top_up_fills_only_sparse_classes_from_training_sentences():
+    import random
+    from collections import Counter
+
+    from ntt.language.corpus import ha_examples
+    from ntt.language.intent_train import MIN_CLASS_LINES, grammar_top_up
+
+    counts = Counter({c: MIN_CLASS_LINES for c in CLASSES})
+    counts["HassListAddItem"] = MIN_CLASS_LINES - 15
+    texts, labels = grammar_top_up(counts, random.Random(0))
+    assert labels == ["HassListAddItem"] * 15 and len(set(texts)) == 15
+    assert all("list" in t for t in texts)
+    held_out = {e.text for e in ha_examples("test", random.Random(0), 30)}
+    assert not held_out & set(texts) - {e.text for e in ha_examples("train", random.Random(0), 30)}

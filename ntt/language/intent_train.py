@@ -20,6 +20,8 @@ from ntt.language.real_text import DIRECTED_FAMILIES, family_of
 
 INTENT_BUCKETS = 1 << 16
 TALK_LINES = 8000              # talk lines trained as "none"
+MIN_CLASS_LINES = 200          # a skill with fewer training lines is topped up from the grammar
+GRAMMAR_PER_SENTENCE = 30      # slot-filled expansions drawn per grammar sentence for that
 EVAL_PER_FAMILY = 600          # in-skill commands scored per family (hassil is slow)
 EVAL_OTHER = 300               # out-of-skill requests and talk lines scored per family
 
@@ -38,8 +40,35 @@ def train_intents(examples: list[Example], seed: int) -> IntentClassifier:
         texts.append(e.text)
         labels.append(cls)
     talk = rng.sample(talk, min(TALK_LINES, len(talk)))
-    return fit_intents(texts + talk, labels + ["none"] * len(talk),
+    extra_texts, extra_labels = grammar_top_up(Counter(labels), rng)
+    return fit_intents(texts + extra_texts + talk,
+                       labels + extra_labels + ["none"] * len(talk),
                        FeatureConfig(buckets=INTENT_BUCKETS), seed)
+
+
+def grammar_top_up(counts: Counter, rng: random.Random) -> tuple[list[str], list[str]]:
+    """More slot-filled expansions of Home Assistant's training-split sentences for every
+    class with fewer than ``MIN_CLASS_LINES`` lines: the within-source split holds whole
+    dataset intents out (HWU64's lists_createoradd), which can leave a skill with a handful
+    of grammar samples ("add milk to my shopping list" was read as ListShow)."""
+    from ntt.language.corpus import ha_examples
+    from ntt.language.text import model_text
+
+    by_class: dict[str, list[str]] = {}
+    for e in ha_examples("train", rng, GRAMMAR_PER_SENTENCE):
+        cls = training_class("templates", e.source, True)
+        text = model_text(e.text)
+        if cls not in (None, "none") and text:
+            by_class.setdefault(cls, []).append(text)
+    texts, labels = [], []
+    for cls in sorted(by_class):
+        lines = sorted(set(by_class[cls]))
+        need = MIN_CLASS_LINES - counts[cls]
+        if need > 0:
+            chosen = rng.sample(lines, min(need, len(lines)))
+            texts += chosen
+            labels += [cls] * len(chosen)
+    return texts, labels
 
 
 def _sample(items: list, n: int, rng: random.Random) -> list:
