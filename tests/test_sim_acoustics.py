@@ -189,3 +189,34 @@ def test_without_the_neural_voices_espeak_speaks(tmp_path):
     audio = bank.speak("Hello there.", "f-alpha-us")
     assert len(audio) > RATE // 4
     sf.write(tmp_path / "x.wav", audio, RATE)  # a playable clip
+
+
+def test_a_line_said_facing_the_device_sends_less_into_the_room_than_one_turned_away(
+        tmp_path):
+    """The renderer picks the talker's radiation per line from the head pose: the same words
+    facing the device leave a weaker reverberant tail (relative to the words) than turned
+    away, and truth.json says which was which."""
+    from ntt.sim.photos import Identity
+    from ntt.sim.script import Look
+
+    anna = Person("anna", Identity.random(np.random.default_rng(3)), voice="f-nezumi-us",
+                  x_frac=0.5, distance_m=2.5)
+    text = "Turn on the kitchen lights."
+    script = Script(duration_s=8.0, persons=(anna,), seed=11, room="living-room",
+                    lines=(Line("anna", 0.5, text, "device"), Line("anna", 4.5, text, "none")),
+                    looks=(Look("anna", 0.0, 0.0), Look("anna", 3.0, 70.0)), noise=(),
+                    snr_db=60.0, device_echo=False, device="smart-display-8", hfov_deg=75.0)
+    root = render_session(script, tmp_path / "s", VoiceBank(), video=False)
+    info = json.loads((root / "truth.json").read_text())["utterances"]
+    assert [u["faces_device"] for u in info.values()] == [True, False]
+    session = load_session(root)
+    audio = session.audio_channels()[:, 0].astype(float)
+
+    def tail_db(u) -> float:
+        end = int(u.end_s * RATE)
+        words = audio[int(u.start_s * RATE):end]
+        tail = audio[end:end + int(0.06 * RATE)]  # the room's decay before the mic's floor
+        return 10 * math.log10(np.mean(tail ** 2) / np.mean(words ** 2))
+
+    facing, away = (tail_db(u) for u in session.labels.utterances)
+    assert facing < away - 1.5, (facing, away)

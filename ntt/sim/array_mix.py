@@ -159,7 +159,10 @@ def mix_array(room: Room, mics_m: np.ndarray, sources: list[Source], n: int, snr
         p_rms = _active_rms(playback, ACTIVE_FLOOR)
         ref = (playback * (10 ** (PLAYBACK_LEVEL_DBFS / 20) / p_rms if p_rms else 1.0))
         ref = np.clip(ref, -1.0, 1.0).astype(np.float32)
-    talkers = [i for i, s in enumerate(sources) if s.kind == "talker"]
+    # RT60 from an omnidirectional talker's response where there is one: a mouth facing
+    # the array weakens the room's part, not its decay, but the fit starts lower.
+    talkers = sorted((i for i, s in enumerate(sources) if s.kind == "talker"),
+                     key=lambda i: sources[i].faces_device)
     rt60 = measure_rt60_s(band_filter(rirs[talkers[0]][0], 350, 1400)) if talkers else None
     truth = {"snr_db": round(snr_db, 2), "ser_db": round(ser_db, 2) if echo_gain else None,
              "rt60_measured_s": None if rt60 is None else round(rt60, 3),

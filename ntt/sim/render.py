@@ -42,6 +42,11 @@ FACE_HEIGHT_M = FACE_HEIGHT_MM / 1000
 TURN_S = 0.5  # a head turn takes this long
 ENTER_S = 1.0  # walking in or out of the picture takes this long
 LOOKING_AT_DEVICE_DEG = 12.0
+# A talker whose head points within this of the device radiates at it as a mouth does
+# (``Source.faces_device``): human speech directivity stays within about 1-3 dB of on-axis
+# inside +-30 degrees (Chu & Warnock, NRC IRC-RR-104, 2002); beyond it the omnidirectional
+# source stands in (which overstates a turned-away talker's direct path).
+FACING_DEVICE_DEG = 30.0
 TRIM_DB = -45.0  # speech extent: where the dry signal rises above this (re. its peak)
 MOUTH_WINDOW_S = 0.04
 NOISE_BANK = 8  # camera-noise frames drawn once and reused (rolled) for speed
@@ -140,18 +145,30 @@ def _azimuth(p_cam: np.ndarray) -> dict:
             "distance_m": round(math.sqrt(x * x + y * y + z * z), 3)}
 
 
-def _render_audio(script: Script, tracks: dict[str, np.ndarray], device_track: np.ndarray
-                  | None, n: int, rng: np.random.Generator) -> tuple:
-    """The array's audio, the playback reference and the acoustic truth."""
+def _faces_device(script: Script, person: Person, line: Line, end_s: float) -> bool:
+    """The talker's head points at the device in the middle of the line."""
+    if not person.visible or person.is_media:
+        return False
+    looks = sorted((lk for lk in script.looks if lk.person == person.id),
+                   key=lambda lk: lk.t_s)
+    yaw, pitch, _, _ = pose_at(looks, 0.5 * (line.start_s + end_s))
+    return math.hypot(yaw, pitch) <= FACING_DEVICE_DEG
+
+
+def _render_audio(script: Script, tracks: dict[tuple[str, bool], np.ndarray],
+                  device_track: np.ndarray | None, n: int, rng: np.random.Generator
+                  ) -> tuple:
+    """The array's audio, the playback reference and the acoustic truth. ``tracks``: each
+    person's lines, split by whether they were said facing the device."""
     persons = {p.id: p for p in script.persons}
-    cams = {pid: person_position_cam(persons[pid], script) for pid in tracks}
+    cams = {pid: person_position_cam(persons[pid], script) for pid, _ in tracks}
     depth = max((c[2] for c in cams.values()), default=1.0) + 0.45 + 0.6
     room = draw_acoustic_room(script.room, rng, depth)
     mics_cam = microphones_cam(script.device)
     mics = room.from_camera(mics_cam, clamp=False)
-    sources = [Source(pid, room.from_camera(c)[0], tracks[pid],
-                      "media" if persons[pid].is_media else "talker")
-               for pid, c in cams.items()]
+    sources = [Source(pid, room.from_camera(cams[pid])[0], track,
+                      "media" if persons[pid].is_media else "talker", faces_device=facing)
+               for (pid, facing), track in tracks.items()]
     if device_track is not None:
         cams["device"] = np.array(DEVICE_SPEAKER_CAM_M)
         sources.append(Source("device", room.from_camera(cams["device"])[0],
@@ -194,7 +211,7 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
     rng = np.random.default_rng(script.seed)
     persons = {p.id: p for p in script.persons}
     n = int(round(script.duration_s * SAMPLE_RATE_HZ))
-    tracks: dict[str, np.ndarray] = {}
+    tracks: dict[tuple[str, bool], np.ndarray] = {}
     device_track = None
     spoken: dict[str, list[Spoken]] = {p.id: [] for p in script.persons}
     utterances, turns, utt_info = [], [], {}
@@ -225,7 +242,9 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
                          "f0_range": round(line.f0_range, 3), "voice": person.voice,
                          "voice_engine": voices.engine_for(voices.voice(person.voice))}
         source = loudspeaker(dry) if person.is_media else dry
-        track = tracks.setdefault(person.id, np.zeros(n, np.float32))
+        facing = _faces_device(script, person, line, end_s)
+        utt_info[uid]["faces_device"] = facing
+        track = tracks.setdefault((person.id, facing), np.zeros(n, np.float32))
         track[start:start + len(source)] += source * 10 ** (line.gain_db / 20)
     audio, playback, acoustics = _render_audio(script, tracks, device_track, n, rng)
 
