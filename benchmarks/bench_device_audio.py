@@ -75,6 +75,9 @@ def _stream(front, direction, vad, mics, playback):
     def downstream(chunks):
         nonlocal spent
         for a in chunks:
+            if not isinstance(a, AudioChunk):  # EchoActivity: the VAD's
+                vad.push(a)
+                continue
             mono.append(a.samples)
             for item in [*vad.push(a), a]:
                 if isinstance(item, SpeechEvent):

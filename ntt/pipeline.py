@@ -27,6 +27,7 @@ from ntt.cues import (
     AsrResult,
     AudioChunk,
     Decision,
+    EchoActivity,
     LexicalCue,
     MicArrayChunk,
     PartialHypothesis,
@@ -217,7 +218,7 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     # The end-of-turn detector reads silero's score of every window.
     routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad,
                                          emit_probabilities=settings.endpoint.enabled),
-                        (AudioChunk, SourceStatus)))
+                        (AudioChunk, EchoActivity, SourceStatus)))
     if direction is not None:
         routes.append(Route("direction", direction, (SpeechEvent, AudioChunk, SourceStatus)))
     routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))

@@ -135,10 +135,6 @@ def test_live_speech_without_espeak_is_text_only(monkeypatch):
     assert isinstance(default_speech(live=True), TextSpeech)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18's target, not met yet: what the echo "
-                   "canceller leaves of the device's first recorded reply reaches the VAD and "
-                   "the rule takes it for a request (an extra 'Sorry, I didn't understand "
-                   "that.' between the two answers)")
 def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
     """Audio and video of the bundled simulated session through silero VAD, Whisper, the face
     analyzer and the rule fusion into the engine: the two requests are answered from what
@@ -154,6 +150,7 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
         AsrResult,
         AudioChunk,
         DeviceContext,
+        EchoActivity,
         FacesCue,
         MicArrayChunk,
         PartialHypothesis,
@@ -187,7 +184,7 @@ def test_rendered_session_through_the_real_pipeline(recognizer, tmp_path):
         pipeline = Pipeline([
             Route("device_audio", front, (MicArrayChunk,)),
             Route("vision", FaceAnalyzer(FaceDetector(), FaceMesh()), (VideoFrame, SourceStatus)),
-            Route("vad", SileroVad(load_silero_model()), (AudioChunk,)),
+            Route("vad", SileroVad(load_silero_model()), (AudioChunk, EchoActivity)),
             Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)),
             Route("asr", asr, (AudioChunk, SpeechEvent, SourceStatus)),
             Route("clock", Clock(TICK_S), (AudioChunk,)),

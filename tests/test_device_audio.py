@@ -42,6 +42,10 @@ def _run_front(front, mics: np.ndarray, playback: np.ndarray | None,
 
     def after(chunks):
         for a in chunks:
+            if not isinstance(a, AudioChunk):  # the front-end's EchoActivity: the VAD's
+                if vad is not None:
+                    vad.push(a)
+                continue
             out.append(a)
             if vad is None:
                 continue
@@ -385,3 +389,50 @@ def test_optional_noise_suppression_keeps_the_clock_and_lowers_the_noise(speech_
     assert len(quiet) == len(plain) == len(x)
     head = slice(RATE // 2, RATE)  # noise only, after the suppressor has learnt it
     assert (quiet[head] ** 2).mean() < 0.5 * (plain[head] ** 2).mean()
+
+
+def test_the_device_own_voice_opens_no_utterance_and_a_barge_in_still_does():
+    """A cold session's first reply (the canceller has not learnt the room) and a second
+    reply a talker interrupts at the echo's level: the front-end's EchoActivity keeps the
+    reply's residue out of the VAD, the talker over the second reply opens an utterance
+    within 0.2 s of their first word. Without the cue, the first reply is heard."""
+    from ntt.audio.vad import SileroVad, load_silero_model
+    from ntt.cues import EchoActivity
+    from ntt.tts import synthesize
+
+    mic = load_profile("smart-display-8").microphone
+    replies = [synthesize(t) for t in ("It is sunny today with a high of twenty one degrees.",
+                                       "Playing your morning playlist in the living room.")]
+    replies = [r / np.abs(r).max() * 0.5 for r in replies]
+    s0 = int(0.5 * RATE)
+    s1 = s0 + len(replies[0]) + int(1.5 * RATE)
+    n = s1 + len(replies[1]) + RATE
+    playback = np.zeros(n, np.float32)
+    playback[s0:s0 + len(replies[0])] = replies[0]
+    playback[s1:s1 + len(replies[1])] = replies[1]
+    echo = ROOM.render(mic.positions_m(), [(ROOM.camera_to_room(LOUDSPEAKER_CAM), playback,
+                                            0.0)], n)
+    echo *= 0.3 / np.abs(echo).max()
+    talker, start = _clip(3, 0.5), s1 + int(0.8 * RATE)
+    near = ROOM.render(mic.positions_m(), [(ROOM.talker_at(25.0, 2.0), talker, start / RATE)],
+                       n)
+    near *= np.sqrt((echo[s0:s1, 0] ** 2).mean() / (near[start:start + len(talker), 0] ** 2
+                                                     ).mean())
+    mics = (echo + near).astype(np.float32)
+    model = load_silero_model()
+
+    def starts(gate: bool) -> list[float]:
+        front, _ = build_stages(DeviceAudioSettings(), mic, mic.channels)
+        vad, events = SileroVad(model), []
+        for s in [*range(0, n, 512), None]:
+            items = front.flush() if s is None else front.push(
+                MicArrayChunk(s / RATE, mics[s:s + 512], playback[s:s + 512]))
+            for item in items:
+                if gate or not isinstance(item, EchoActivity):
+                    events += vad.push(item)
+        return [e.boundary_s for e in events + vad.flush() if e.kind == "speech_start"]
+
+    gated = starts(True)
+    assert [t for t in starts(False) if t < s1 / RATE], "the cold reply reaches an ungated VAD"
+    assert not [t for t in gated if t < s1 / RATE], gated
+    assert gated and abs(gated[0] - start / RATE) < 0.2, gated

@@ -180,10 +180,6 @@ def test_run_on_bundled_sample_json(sample_run):
     assert sample_run["rtf"]["total"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18's target, not met yet: the echo canceller "
-                   "has not converged at the session's first reply (about 11 dB ERLE, the "
-                   "residual as loud as the talkers), so the VAD hears it (2.62-3.90 s) and "
-                   "fusion decides it (not directed)")
 def test_the_device_own_voice_is_never_decided(sample_run):
     labels = load_session(SAMPLE).labels
     assert labels.device_turns

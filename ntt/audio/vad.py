@@ -6,14 +6,28 @@ score above ``threshold``; it ends once ``hangover_ms`` of windows have scored b
 ``neg_threshold``. The end event is therefore emitted ``hangover_ms`` after silero's score
 falls, which on real read speech is 30-140 ms after the last word ends: with the default
 160 ms hangover the endpoint is known 190-300 ms after the speech really ends.
+
+The device-audio front-end says which frames are the device's own voice
+(``EchoActivity``); a window mostly of such frames scores 0 here — the one place that
+rule acts — so the residue of a reply never opens or holds an utterance, while a user
+talking over it (frames the front-end found a near-end talker in) is heard as usual.
 """
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import torch
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AudioChunk,
+    EchoActivity,
+    SourceStatus,
+    SpeechEvent,
+    SpeechProbability,
+)
 from ntt.settings import VadSettings
 from ntt.stage import refuse
 
@@ -46,7 +60,8 @@ class SileroVad:
 
     Any chunk size works: samples are regrouped into silero's 32 ms windows. ``mic_lost`` or
     ``privacy_on`` closes a running utterance; audio is ignored until the matching
-    ``mic_back`` / ``privacy_off``. With ``model=None`` only ``push_probability`` works:
+    ``mic_back`` / ``privacy_off``. ``EchoActivity`` marks windows that are the device's
+    own voice. With ``model=None`` only ``push_probability`` works:
     recorded scores replayed through the hysteresis.
     """
 
@@ -70,16 +85,20 @@ class SileroVad:
         self._silence_windows = 0
         self._last_t_s = 0.0
         self._muted = False
+        self._echo: deque[EchoActivity] = deque()
 
     @property
     def speaking(self) -> bool:
         return self._speaking
 
-    def push(self, item: AudioChunk | SourceStatus) -> list:
+    def push(self, item: AudioChunk | SourceStatus | EchoActivity) -> list:
         if isinstance(item, SourceStatus):
             return self._control(item)
+        if isinstance(item, EchoActivity):
+            self._echo.append(item)
+            return []
         if not isinstance(item, AudioChunk):
-            refuse(self, item, (AudioChunk, SourceStatus))
+            refuse(self, item, (AudioChunk, SourceStatus, EchoActivity))
         if item.sample_rate_hz != SAMPLE_RATE_HZ:
             raise ValueError(f"SileroVad needs {SAMPLE_RATE_HZ} Hz audio, got "
                              f"{item.sample_rate_hz} Hz")
@@ -96,10 +115,27 @@ class SileroVad:
             self._buffer_t_s += WINDOW_S
             with torch.no_grad():
                 p = float(self.model(torch.from_numpy(window.copy()), SAMPLE_RATE_HZ).item())
+            if self._is_echo(t_s):
+                p = 0.0
             if self.emit_probabilities:
                 out.append(SpeechProbability(t_s, p))
             out.extend(self.push_probability(t_s, p))
         return out
+
+    def _is_echo(self, t_s: float) -> bool:
+        """Whether most of the window from ``t_s`` is frames of the device's own voice."""
+        end_s = t_s + WINDOW_S
+        while self._echo and self._echo[0].end_s <= t_s:
+            self._echo.popleft()
+        echo = total = 0
+        for cue in self._echo:
+            if cue.t_s >= end_s:
+                break
+            starts = cue.t_s + cue.hop_s * np.arange(len(cue.echo))
+            inside = (starts + cue.hop_s / 2 > t_s) & (starts + cue.hop_s / 2 < end_s)
+            echo += int(cue.echo[inside].sum())
+            total += int(inside.sum())
+        return total > 0 and 2 * echo >= total
 
     def _control(self, status: SourceStatus) -> list[SpeechEvent]:
         if status.kind in _STOP_LISTENING:

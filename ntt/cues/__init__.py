@@ -8,8 +8,8 @@ clock (the audio sample count is its master); units live in field names.
   channels and the playback reference, before the device-audio front-end), ``VideoFrame``,
   ``SourceStatus``, and the fusion clock ``Tick``.
 * ``vision`` — ``Face``, ``FacesCue``.
-* ``audio`` — ``SpeechEvent``, ``SpeechProbability``, ``ProsodyFrame``, ``UtteranceProsody``,
-  ``EndOfTurn``, ``DirectionCue``.
+* ``audio`` — ``EchoActivity``, ``SpeechEvent``, ``SpeechProbability``, ``ProsodyFrame``,
+  ``UtteranceProsody``, ``EndOfTurn``, ``DirectionCue``.
 * ``asr`` — ``PartialHypothesis``, ``AsrResult`` (n-best of ``Hypothesis``/``WordTiming``),
   ``AsrDecoderCue``.
 * ``language`` — ``LexicalCue``, ``Intent``.
@@ -21,6 +21,7 @@ clock (the audio sample count is its master); units live in field names.
 from ntt.cues.asr import AsrDecoderCue, AsrResult, Hypothesis, PartialHypothesis, WordTiming
 from ntt.cues.audio import (
     DirectionCue,
+    EchoActivity,
     EndOfTurn,
     ProsodyFrame,
     SpeechEvent,
@@ -56,7 +57,8 @@ from ntt.cues.vision import Face, FacesCue
 
 __all__ = [
     "SAMPLE_RATE_HZ", "Action", "Addressee", "AsrDecoderCue", "AsrResult", "AudioChunk",
-    "Decision", "DeviceContext", "DeviceTurn", "DirectionCue", "EndOfTurn", "Face", "FacesCue",
+    "Decision", "DeviceContext", "DeviceTurn", "DirectionCue", "EchoActivity", "EndOfTurn", "Face",
+    "FacesCue",
     "Hypothesis", "Intent", "LexicalCue", "MicArrayChunk", "Outcome", "PartialHypothesis",
     "ProsodyFrame", "Say", "SayKind", "SkillRun", "SourceStatus", "SourceStatusKind",
     "SpeechEvent", "SpeechProbability", "State", "StopSpeaking", "Tick", "Transition", "Turn",

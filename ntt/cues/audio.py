@@ -1,4 +1,5 @@
-"""Audio cues: voice activity (its boundaries and per-window probability), prosody (per
+"""Audio cues: which stretches of the front-end's output are the device's own voice,
+voice activity (its boundaries and per-window probability), prosody (per
 32 ms window and per utterance), whether the speaker has finished (per window, from words
 and prosody) and where a voice came from (per utterance, from a microphone array)."""
 
@@ -110,3 +111,20 @@ class DirectionCue:
     azimuth_deg: float
     confidence: float
     final: bool = True
+
+
+@dataclass(frozen=True)
+class EchoActivity:
+    """Which 16 ms frames of the device-audio front-end's output are the device's own
+    voice (``ntt.device_audio.echo_detector``): frame i spans ``t_s + i * hop_s`` to the
+    next, ``echo[i]`` True where the loudspeaker's residue dominates it and no near-end
+    talker was found. Emitted before the audio it describes; the VAD hears no speech in
+    echo frames, so the device never takes its own voice for a user."""
+
+    t_s: float
+    hop_s: float
+    echo: np.ndarray = field(compare=False, repr=False)
+
+    @property
+    def end_s(self) -> float:
+        return self.t_s + len(self.echo) * self.hop_s

@@ -54,6 +54,7 @@ class EchoCanceller:
                  residual: bool = True):
         from speexdsp_aec import SpeexAec
 
+        from ntt.device_audio.echo_detector import EchoDetector
         from ntt.device_audio.residual import ResidualEchoSuppressor
 
         self.channels = channels
@@ -73,6 +74,9 @@ class EchoCanceller:
         # canceller's delay is the same whether or not it runs.
         self.latency_samples = FRAME_SAMPLES if residual else 0
         self._previous = np.zeros((FRAME_SAMPLES, channels), np.float32)
+        self._previous_ref = np.zeros(FRAME_SAMPLES, np.float32)
+        self._detector = EchoDetector(-(-self.tail_samples // FRAME_SAMPLES))
+        self.echo = False  # whether the frame ``process`` last returned is the device's voice
         self._running = False
         self._quiet_samples = self.tail_samples  # start "long silent": nothing to cancel
         self.active_frames = 0  # frames the filters actually ran (a cost figure)
@@ -90,8 +94,10 @@ class EchoCanceller:
         else:
             self._quiet_samples = 0
         previous, self._previous = self._previous, frame
+        previous_ref, self._previous_ref = self._previous_ref, reference
         if self._quiet_samples > self.tail_samples:
             self._running = False
+            self.echo = False
             return previous if self._residual is not None else frame
         if self._residual is not None and not self._running:
             for ch, res in enumerate(self._residual):  # its held-back frame: the last one
@@ -107,6 +113,10 @@ class EchoCanceller:
             if self._residual is not None:  # one whole frame in, one out
                 cleaned = self._residual[ch].process(cleaned)
             out[:, ch] = cleaned / INT16_SCALE
+        # The output frame is the microphones' previous one where the suppressor holds one.
+        mic, played = (previous, previous_ref) if self._residual is not None else (frame,
+                                                                                 reference)
+        self.echo = self._detector.push(mic[:, 0], played, out[:, 0])
         return out
 
     def memory(self) -> tuple[np.ndarray, np.ndarray] | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, MicArrayChunk
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, EchoActivity, MicArrayChunk
 from ntt.device_audio.array import ArrayGeometry, delay_and_sum
 from ntt.device_audio.echo import FRAME_SAMPLES, EchoCanceller
 from ntt.device_audio.history import ArrayHistory
@@ -50,8 +50,10 @@ def band_bins(band_hz: tuple[float, float]) -> np.ndarray:
 
 
 class DeviceAudioStage:
-    """``MicArrayChunk`` → ``AudioChunk``. ``geometry`` is the device's array (None for a
-    single microphone); ``history`` receives the DOA band's spectra (None: no DOA)."""
+    """``MicArrayChunk`` → ``AudioChunk`` (and, while echo cancellation runs, the
+    ``EchoActivity`` of the frames before the audio that holds them). ``geometry`` is
+    the device's array (None for a single microphone); ``history`` receives the DOA
+    band's spectra (None: no DOA)."""
 
     def __init__(self, settings: DeviceAudioSettings | None = None,
                  geometry: ArrayGeometry | None = None, history: ArrayHistory | None = None):
@@ -74,6 +76,9 @@ class DeviceAudioStage:
         self._noise: NoiseGain | None = None
         self._to_skip = self._latency = 0
         self._hops = 0
+        self._aec_hops = 0
+        self._echo: list[bool] = []
+        self._echo_t_s = 0.0
         self._steer_deg: float | None = None
         self._steering: np.ndarray | None = None
         if self.history is not None:
@@ -185,6 +190,7 @@ class DeviceAudioStage:
             self._pending, self._pending_ref = (self._pending[HOP_SAMPLES:],
                                                 self._pending_ref[HOP_SAMPLES:])
             pieces.append(self._hop(frame, ref))
+        out: list = self._echo_activity()
         mono = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         if self._to_skip and len(mono):
             cut = min(self._to_skip, len(mono))
@@ -195,15 +201,30 @@ class DeviceAudioStage:
         if final:
             mono = mono[:max(0, self._in_samples - self._out_samples)]
         if len(mono) == 0:
-            return []
+            return out
         chunk = AudioChunk(self._t0_s + self._out_samples / SAMPLE_RATE_HZ,
                            np.ascontiguousarray(mono, dtype=np.float32))
         self._out_samples += len(mono)
-        return [chunk]
+        return [*out, chunk]
+
+    def _echo_activity(self) -> list[EchoActivity]:
+        if not self._echo:
+            return []
+        cue = EchoActivity(self._echo_t_s, HOP_SAMPLES / SAMPLE_RATE_HZ,
+                           np.array(self._echo, dtype=bool))
+        self._echo = []
+        return [cue]
 
     def _hop(self, frame: np.ndarray, ref: np.ndarray) -> np.ndarray:
         if self._aec is not None:
             frame = self._aec.process(frame, ref)
+            # The canceller's output frame lags its input by its own latency.
+            index = self._aec_hops - self._aec.latency_samples // HOP_SAMPLES
+            self._aec_hops += 1
+            if index >= 0:
+                if not self._echo:
+                    self._echo_t_s = self._t0_s + index * HOP_SAMPLES / SAMPLE_RATE_HZ
+                self._echo.append(self._aec.echo)
         if self._analysis is None:
             return frame[:, 0]
         spectrum = np.array(self._analysis.analysis(frame.astype(np.float64)))  # (F, M)
