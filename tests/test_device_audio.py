@@ -436,3 +436,20 @@ def test_the_device_own_voice_opens_no_utterance_and_a_barge_in_still_does():
     assert [t for t in starts(False) if t < s1 / RATE], "the cold reply reaches an ungated VAD"
     assert not [t for t in gated if t < s1 / RATE], gated
     assert gated and abs(gated[0] - start / RATE) < 0.2, gated
+
+
+def test_the_residual_suppressor_prints_nothing_on_stderr():
+    """speexdsp warns on stderr ("The VAD has been replaced by a hack…") when its
+    preprocessor's VAD is set; the suppressor leaves it at its default, so the native
+    library writes nothing while the canceller runs."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from ntt.device_audio.echo import EchoCanceller\n"
+            "a = EchoCanceller(2)\n"
+            "r = np.random.default_rng(0).standard_normal(256).astype(np.float32) * 0.1\n"
+            "for _ in range(20): a.process(np.stack([r, r], 1) * 0.5, r)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "hack" not in done.stderr and not done.stderr.strip(), done.stderr
