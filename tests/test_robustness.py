@@ -76,9 +76,6 @@ def test_microphone_drops_and_silence(clean):
     assert chunks == []  # sources items are not re-emitted; the run itself completed
 
 
-@pytest.mark.xfail(strict=True, reason="the device-audio front-end stamps its output on "
-                   "its own sample count from the first chunk (ntt/device_audio/frontend.py), "
-                   "so a jump in the array source's clock does not reach the VAD's times")
 def test_clock_jump(clean):
     items = _run([Fault("clock_jump", 4.0, SECONDS, 3.0)])
     finals = _finals(items)

@@ -18,6 +18,7 @@ no playback and nothing to do passes through unchanged, sample for sample.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 from pathlib import Path
@@ -76,6 +77,7 @@ class DeviceAudioStage:
         self._noise: NoiseGain | None = None
         self._to_skip = self._latency = 0
         self._hops = 0
+        self._stamps: list[tuple[int, float]] = []  # (first input sample, its source time)
         self._aec_hops = 0
         self._echo: list[bool] = []
         self._echo_t_s = 0.0
@@ -99,6 +101,7 @@ class DeviceAudioStage:
                              f"{samples.shape[1]}")
         ref = (np.zeros(len(samples), np.float32) if item.playback is None
                else np.asarray(item.playback, dtype=np.float32))
+        self._stamps.append((self._in_samples, item.t_s))
         self._in_samples += len(samples)
         self._pending = np.concatenate([self._pending, samples])
         self._pending_ref = np.concatenate([self._pending_ref, ref])
@@ -202,10 +205,23 @@ class DeviceAudioStage:
             mono = mono[:max(0, self._in_samples - self._out_samples)]
         if len(mono) == 0:
             return out
-        chunk = AudioChunk(self._t0_s + self._out_samples / SAMPLE_RATE_HZ,
+        chunk = AudioChunk(self._time_of(self._out_samples),
                            np.ascontiguousarray(mono, dtype=np.float32))
         self._out_samples += len(mono)
+        # Stamps wholly behind the output (the laggard of output and echo frames) go.
+        while len(self._stamps) > 1 and self._stamps[1][0] <= self._out_samples - FFT_SAMPLES:
+            self._stamps.pop(0)
         return [*out, chunk]
+
+    def _time_of(self, sample: int) -> float:
+        """The source's time of input sample ``sample`` (output sample i is input sample i):
+        the stamp of the chunk that brought it, so a jump in the source's clock carries
+        through to the VAD."""
+        if not self._stamps:
+            return self._t0_s + sample / SAMPLE_RATE_HZ
+        k = max(0, bisect.bisect_right(self._stamps, (sample, float("inf"))) - 1)
+        first, t_s = self._stamps[k]
+        return t_s + (sample - first) / SAMPLE_RATE_HZ
 
     def _echo_activity(self) -> list[EchoActivity]:
         if not self._echo:
@@ -223,7 +239,7 @@ class DeviceAudioStage:
             self._aec_hops += 1
             if index >= 0:
                 if not self._echo:
-                    self._echo_t_s = self._t0_s + index * HOP_SAMPLES / SAMPLE_RATE_HZ
+                    self._echo_t_s = self._time_of(index * HOP_SAMPLES)
                 self._echo.append(self._aec.echo)
         if self._analysis is None:
             return frame[:, 0]
