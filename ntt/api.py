@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from ntt.cues import Decision, MicArrayChunk
+from ntt.cues import Decision
 from ntt.settings import Settings
 
 DecisionKind = Literal["early", "final", "all"]
@@ -101,22 +101,14 @@ def open_session(path: str | Path, *, settings: Settings | None = None,
     paces the replay to the clock; ``fields``: ``Settings`` fields to change. Offline, the
     interaction context comes from the recording's own device turns, as in ``ntt run``.
     Bad input raises ``ntt.errors.InputError`` naming the file and the problem."""
-    from ntt.calibration.profile import profile_for_session
     from ntt.io.session import load_session
-    from ntt.io.sources import SessionSource
-    from ntt.pipeline import build_pipeline
+    from ntt.pipeline import build_session_pipeline, session_source
 
     settings = _settings(settings, fields)
     session = load_session(path)
-    if device is None:
-        device = profile_for_session(session)
-    turns = session.labels.device_turns if session.labels else ()
-    pipeline = build_pipeline(settings, device=device, observers=observers,
-                              device_turns=turns, audio_channels=session.channels,
-                              playback=session.playback_path is not None)
-    source = SessionSource(session, use_video=settings.use_video, realtime=realtime,
-                           array=pipeline.takes(MicArrayChunk))
-    return Stream(pipeline, source)
+    pipeline = build_session_pipeline(session, settings, device=device, observers=observers)
+    return Stream(pipeline, session_source(session, pipeline, use_video=settings.use_video,
+                                           realtime=realtime))
 
 
 def open_live(*, camera: int | str | None = 0, mic: int | str | None = None,

@@ -275,3 +275,39 @@ def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Sta
     camera = device.camera_geometry() if device is not None else None
     return model_fusion(FusionModel.load(path), threshold=threshold, timing=settings.timing,
                         camera=camera)
+
+
+def build_session_pipeline(session, settings: Settings | None = None, *,
+                           device: DeviceProfile | None = None,
+                           observers: Iterable[Callable[[Any], None]] = (),
+                           engine: Stage | None = None, device_turns: tuple | None = None
+                           ) -> Pipeline:
+    """The pipeline a recorded ``session`` replays through — the one builder of every replay
+    path (``ntt run``, the API, the visualizer, ``ntt wyoming satellite --replay``), so none
+    of them hears the session differently: the session's device profile (its microphone
+    array; ``device`` overrides it), its channel count and its playback reference, so the
+    device-audio front-end and its echo route to the VAD are there exactly when the
+    recording has them; and the recording's device turns as context unless ``device_turns``
+    says otherwise (``()``: the context comes from ``engine``). Feed it
+    ``session_source(session, pipeline)``."""
+    from ntt.calibration.profile import profile_for_session
+
+    if device is None:
+        device = profile_for_session(session)
+    if device_turns is None:
+        device_turns = tuple(session.labels.device_turns) if session.labels else ()
+    return build_pipeline(settings, device=device, observers=observers,
+                          device_turns=device_turns, engine=engine,
+                          audio_channels=session.channels,
+                          playback=session.playback_path is not None)
+
+
+def session_source(session, pipeline: Pipeline, *, use_video: bool = True,
+                   realtime: bool = False):
+    """The session's source for ``pipeline``: every microphone and the playback reference
+    as ``MicArrayChunk``s where the pipeline has the device-audio front-end, else the mono
+    audio."""
+    from ntt.io.sources import SessionSource
+
+    return SessionSource(session, use_video=use_video, realtime=realtime,
+                         array=pipeline.takes(MicArrayChunk))

@@ -265,28 +265,27 @@ def test_live_session_is_recorded_with_privacy_blanking(tmp_path, monkeypatch):
 
 
 def test_asr_lane_and_inspector_show_real_recognition():
-    """Partial and final text from pocketsphinx over the sample's first request."""
+    """Partial and final text from pocketsphinx over the sample's first request, through the
+    pipeline the window replays with (the session's array and playback, as ``ntt run``):
+    one utterance, one final result."""
     from apps.visualizer.panes import InspectorPane
     from apps.visualizer.store import CueStore
     from apps.visualizer.timeline import Timeline
-    from ntt.asr import load_recognizer
-    from ntt.asr.stage import AsrStage
-    from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.cues import Decision
-    from ntt.io.sources import SessionSource
+    from apps.visualizer.wiring import make_session_pipeline, replay_source
+    from ntt.cues import Decision, MicArrayChunk
 
     application()
     session = load_session(SAMPLE)
     first = session.labels.utterances[0]
-    vad, asr = SileroVad(load_silero_model()), AsrStage(load_recognizer())
     cues = []
-    for chunk in SessionSource(session, use_video=False):
+    source = replay_source(session, use_video=False)
+    pipeline = make_session_pipeline([cues.append], Settings(fusion=FusionSettings(kind="rule")),
+                                     session, source, use_video=False)
+    assert source.array and pipeline.takes(MicArrayChunk)  # the four microphones, the playback
+    for chunk in source:
         if chunk.t_s > first.end_s + 0.8:
             break
-        events = vad.push(chunk)
-        cues += events + asr.push(chunk)
-        for event in events:
-            cues += asr.push(event)
+        pipeline.push(chunk)
     store = CueStore(session.duration_s)
     store.add_many(cues)
     assert len(store.asr_finals) == 1 and store.partials

@@ -44,7 +44,7 @@ from apps.visualizer.recorder import SessionRecorder
 from apps.visualizer.store import CueStore
 from apps.visualizer.timeline import Timeline
 from apps.visualizer.video_pane import VideoPane
-from apps.visualizer.wiring import make_engine, make_pipeline
+from apps.visualizer.wiring import make_engine, make_pipeline, make_session_pipeline, replay_source
 from apps.visualizer.worker import (
     AudioOut,
     FileAudioReader,
@@ -55,7 +55,7 @@ from apps.visualizer.worker import (
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, VideoFrame
 from ntt.errors import InputError
 from ntt.io.session import Session, load_session
-from ntt.io.sources import LiveSource, MicrophoneReader, SessionSource
+from ntt.io.sources import LiveSource, MicrophoneReader
 from ntt.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -267,8 +267,7 @@ class MainWindow(QMainWindow):
         use_video = not self.privacy and session.video_path is not None
         self.store.clear()
         self._dirty = {cat.FACES, cat.SPEECH, cat.DECISIONS, cat.ASR, cat.SCORES, cat.ENGINE}
-        source = SessionSource(session, use_video=use_video)
-        turns = session.labels.device_turns if session.labels else ()
+        source = replay_source(session, use_video=use_video)
         settings = self.settings
         # Like ``ntt run``: the engine answers only where there is recognised text.
         with_engine = settings.asr != "none"
@@ -277,8 +276,8 @@ class MainWindow(QMainWindow):
         def build(observers):  # on the worker thread, like everything the engine does
             if with_engine:
                 holder["engine"], holder["dispose"] = make_engine(live=False)
-            return make_pipeline(observers, settings, use_video=use_video,
-                                 device_turns=turns, engine=holder["engine"])
+            return make_session_pipeline(observers, settings, session, source,
+                                         use_video=use_video, engine=holder["engine"])
 
         self._start_worker(build, source, holder)
 

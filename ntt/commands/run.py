@@ -9,12 +9,11 @@ import tempfile
 import time
 from contextlib import ExitStack
 
-from ntt.cues import AsrResult, Decision, MicArrayChunk, Say
+from ntt.cues import AsrResult, Decision, Say
 from ntt.io.session import Session, load_session
-from ntt.io.sources import SessionSource
 from ntt.jsonout import event_log_error, open_event_log, print_json, to_jsonable
 from ntt.matching import Match, agreement, heard_text, match_decisions, overlap, overlaps_any
-from ntt.pipeline import build_pipeline
+from ntt.pipeline import build_session_pipeline, session_source
 from ntt.progress import through_media
 from ntt.settings import FusionSettings, Settings
 
@@ -80,12 +79,9 @@ def run_session(session: Session, settings: Settings, realtime: bool = False,
                 ) -> tuple[list[Decision], dict[str, float], float]:
     """Decisions, per-stage real-time factors and wall seconds for one session.
     ``stats``, if given, receives the operating ``threshold``; ``progress`` shows a bar."""
-    turns = session.labels.device_turns if session.labels else ()
-    pipeline = build_pipeline(settings, device=device, observers=observers, device_turns=turns,
-                              engine=engine, audio_channels=session.channels,
-                              playback=session.playback_path is not None)
-    source = SessionSource(session, use_video=settings.use_video, realtime=realtime,
-                           array=pipeline.takes(MicArrayChunk))
+    pipeline = build_session_pipeline(session, settings, device=device, observers=observers,
+                                      engine=engine)
+    source = session_source(session, pipeline, use_video=settings.use_video, realtime=realtime)
     if stats is not None:
         stats["threshold"] = getattr(pipeline.stage("fusion"), "threshold", None)
     items = through_media(source, session.duration_s, "ntt run") if progress else source

@@ -48,8 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _decision_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"],
                    help="speech recognizer behind the lexical cue")
-    p.add_argument("--device", default="laptop-webcam",
-                   help="device profile (name or .toml): geometry, calibrated threshold")
+    p.add_argument("--device", help="device profile (name or .toml): geometry, calibrated "
+                   "threshold (default laptop-webcam; with --replay, the session's own)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--uri", str(exc)) from None
     from ntt.calibration.profile import load_profile
 
-    device = load_profile(args.device)
+    device = load_profile(args.device) if args.device else None
     if args.role == "wake":
         factory, cleanup = _wake(args, device)
     else:
@@ -81,11 +81,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _wake(args, device):
+    """A Wyoming stream is one microphone and never the device's playback (the protocol has
+    no echo reference), so the wake pipeline has no device-audio front-end."""
+    from ntt.calibration.profile import load_profile
     from ntt.pipeline import build_pipeline
     from ntt.settings import Settings
     from ntt.wyoming.wake import WakeHandler, WakeService
 
     settings = Settings(use_video=False, asr=args.asr)
+    device = device or load_profile("laptop-webcam")
     build_pipeline(settings, device=device)  # load every model now: fail before listening
     service = WakeService(settings.wyoming.wake_word,
                           lambda: build_pipeline(settings, device=device))
@@ -93,30 +97,57 @@ def _wake(args, device):
 
 
 def _satellite(args, device):
-    from ntt.io.playback import PlaybackReference
-    from ntt.pipeline import build_pipeline
     from ntt.settings import Settings
     from ntt.wyoming.satellite import SatelliteHandler, SatelliteService, satellite_info
 
     session = _check_inputs(args)  # a bad session or microphone: say so before anything
     speaker = _speaker(args)
-    # Live, what the speaker plays is the echo canceller's reference; a replay has none.
-    reference = PlaybackReference() if speaker is not None and not args.replay else None
-    channels = device.microphone.channels if device.microphone.is_array and not args.replay \
-        else 1
-    make_source, use_video = _source(args, session, channels, reference)
+    use_video = not args.no_camera and (session is None or session.video_path is not None)
     settings = Settings(use_video=use_video, asr=args.asr)
+    wiring = _replay_wiring if session is not None else _live_wiring
+    make_pipeline, make_source, reference = wiring(args, settings, device, session, speaker)
+    service = SatelliteService(
+        settings=settings, info=satellite_info(settings, args.name, args.area),
+        make_pipeline=make_pipeline, make_source=make_source, speaker=speaker,
+        reference=reference)
+    return partial(SatelliteHandler, service), service.stop
+
+
+def _replay_wiring(args, settings, device, session, speaker):
+    """A replay hears the session as ``ntt run`` does (``build_session_pipeline``): its
+    profile's array and its playback reference (what the recorded device played) through
+    the front-end. Home Assistant's replies are played but never reach the recording's
+    microphones, so they are no reference; they are fusion's context, as live."""
+    from ntt.pipeline import build_session_pipeline, session_source
+
+    def make_pipeline(turns=None):
+        return build_session_pipeline(session, settings, device=device, engine=turns,
+                                      device_turns=None if turns is None else ())
+
+    loaded = make_pipeline()  # load every model now: fail before listening
+
+    def make_source():
+        return session_source(session, loaded, use_video=settings.use_video, realtime=True)
+
+    return make_pipeline, make_source, None
+
+
+def _live_wiring(args, settings, device, session, speaker):
+    """Live, what the speaker plays is the echo canceller's reference."""
+    from ntt.calibration.profile import load_profile
+    from ntt.io.playback import PlaybackReference
+    from ntt.pipeline import build_pipeline
+
+    device = device or load_profile("laptop-webcam")
+    reference = PlaybackReference() if speaker is not None else None
+    channels = device.microphone.channels if device.microphone.is_array else 1
 
     def make_pipeline(turns=None):
         return build_pipeline(settings, device=device, engine=turns, audio_channels=channels,
                               playback=reference is not None)
 
     make_pipeline()  # load every model now: fail before listening
-    service = SatelliteService(
-        settings=settings, info=satellite_info(settings, args.name, args.area),
-        make_pipeline=make_pipeline, make_source=make_source, speaker=speaker,
-        reference=reference)
-    return partial(SatelliteHandler, service), service.stop
+    return make_pipeline, _live_source(args, channels, reference), reference
 
 
 def _check_inputs(args):
@@ -140,13 +171,8 @@ def _mic(args):
     return int(args.mic) if args.mic and args.mic.isdigit() else args.mic
 
 
-def _source(args, session, channels, reference):
-    """How the satellite listens: the devices, or a replayed session."""
-    if session is not None:
-        from ntt.io.sources import SessionSource
-
-        use_video = not args.no_camera and session.video_path is not None
-        return (lambda: SessionSource(session, use_video=use_video, realtime=True)), use_video
+def _live_source(args, channels, reference):
+    """How the live satellite listens: its microphones and camera."""
     from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
 
     def live():
@@ -156,7 +182,7 @@ def _source(args, session, channels, reference):
         return LiveSource(MicrophoneReader(_mic(args), channels=channels), camera,
                           playback=reference)
 
-    return live, not args.no_camera
+    return live
 
 
 def _speaker(args):
