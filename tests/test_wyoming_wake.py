@@ -44,8 +44,8 @@ SAMPLES = REPO / "datasets" / "samples"
 # device's replies in it.
 NO_REFERENCE = ("on the v2 living-room sample's first microphone (no echo reference) the "
                 "device's second reply (15.6 s) is decided directed, offline as in the stream")
-# Measured with --runxfail: the real wyoming-satellite in real time also detects the reply,
-# and one more utterance than the offline pipeline decides (4 detections against 3).
+# Measured with --runxfail: through the real wyoming-satellite, in real time, the count of
+# detections already differs from the offline pipeline's (4 against 3).
 PEER_NO_REFERENCE = (NO_REFERENCE + "; through the real wyoming-satellite in real time 4 "
                      "detections against the offline pipeline's 3")
 LIVING_ROOM = SAMPLES / "living-room"  # two requests, side talk between them
