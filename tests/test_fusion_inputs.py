@@ -53,6 +53,7 @@ LEXICAL_FINAL = LexicalCue(1.1, 0.93, "turn on the kitchen light", True, INTENT)
 LEXICAL_PARTIAL = LexicalCue(1.1, 0.71, "turn on the", False)
 CONTEXT = DeviceContext(1.1, device_speaking=True, awaiting_answer=True, last_device_end_s=0.5)
 END_OF_TURN = EndOfTurn(1.15, p_finished=0.9, silence_s=0.1, p_words=0.8)
+DIRECTION = DirectionCue(1.1, 0.9, 1.1, azimuth_deg=-6.0, confidence=0.6)
 
 # Each cue (pushed after a speech start) and the features it must change, by modality.
 EXPECTED = [
@@ -68,6 +69,8 @@ EXPECTED = [
                                   "final_known"}}),
     (LEXICAL_PARTIAL, {"language": {"p_lexical", "p_lexical_final"}}),  # final: 0.5, unknown
     (CONTEXT, {"context": {"device_speaking", "awaiting_answer", "since_device"}}),
+    # Without the camera's intrinsics (and a face) only the direction itself.
+    (DIRECTION, {"direction": {"confidence", "azimuth", "final"}}),
     # End-of-turn times the gate's final decision; the shipped model's vector ignores it
     # until fusion is retrained with it.
     (END_OF_TURN, {}),
@@ -106,32 +109,68 @@ def test_each_cue_type_fills_its_features(cue, expected):
 
 
 def test_every_fusion_input_type_is_covered_here():
-    covered = {type(c) for c, _ in EXPECTED} | {SpeechEvent, SourceStatus, DirectionCue}
+    covered = {type(c) for c, _ in EXPECTED} | {SpeechEvent, SourceStatus}
     assert covered == set(FUSION_INPUTS)
 
 
-def test_direction_decides_who_spoke_without_changing_the_vector():
-    """A direction of arrival adds no feature (the model's input is unchanged) but, with the
-    camera's intrinsics, says whether the face in view is the talker: FACE's centre is at
-    -8.5 degrees in a 640-px frame of a 65-degree camera."""
+def _direction_tick(*cues):
     from ntt.vision.camera import CameraGeometry
 
-    def tick(*cues):
-        tracker = FeatureTracker(CameraGeometry(hfov_deg=65.0))
-        for cue in (START, FACES, *cues):
-            tracker.observe(cue)
-        return tracker.tick(Tick(1.2))
+    tracker = FeatureTracker(CameraGeometry(hfov_deg=65.0))
+    for cue in (START, FACES, *cues):
+        tracker.observe(cue)
+    return tracker.tick(Tick(1.2))
 
-    plain = tick()
-    towards = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=-6.0, confidence=0.6))
-    away = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.6))
-    unsure = tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.05))
-    stale = tick(DirectionCue(0.5, 0.2, 0.5, azimuth_deg=40.0, confidence=0.6))
+
+def _direction_values(feats) -> dict[str, float]:
+    return dict(zip(FEATURES["direction"], feats.values[SLICES["direction"]].tolist(),
+                    strict=True))
+
+
+def test_direction_says_whether_the_voice_came_from_the_face_in_view():
+    """With the camera's intrinsics the direction of arrival is measured against each face's
+    azimuth: FACE's centre is at -8.5 degrees in a 640-px frame of a 65-degree camera. A
+    confident direction away from it also makes the voice nobody's in view; an unsure one
+    (or one of an earlier utterance) leaves the choice to lip synchrony."""
+    plain = _direction_tick()
+    towards = _direction_tick(DIRECTION)
+    away = _direction_tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.6))
+    unsure = _direction_tick(DirectionCue(1.1, 0.9, 1.1, azimuth_deg=40.0, confidence=0.05))
+    stale = _direction_tick(DirectionCue(0.5, 0.2, 0.5, azimuth_deg=40.0, confidence=0.6))
     assert plain.speaker_track == towards.speaker_track == 3
     assert away.speaker_track is None  # the voice came from where nobody is in view
     assert unsure.speaker_track == stale.speaker_track == 3
-    for feats in (towards, away, unsure, stale):
-        assert np.array_equal(feats.values, plain.values)
+    d = MODALITIES.index("direction")
+    assert plain.mask[d] == stale.mask[d] == 0.0
+    assert np.array_equal(stale.values, plain.values)
+    assert towards.mask[d] == away.mask[d] == unsure.mask[d] == 1.0
+    t, a, u = (_direction_values(f) for f in (towards, away, unsure))
+    assert t["face_known"] == a["face_known"] == 1.0
+    assert t["speaker_toward"] == t["any_toward"] == 1.0
+    assert a["speaker_toward"] == a["any_toward"] == 0.0
+    assert t["speaker_offset"] == pytest.approx(2.5 / 30, abs=0.01)
+    assert a["nearest_offset"] == pytest.approx(48.5 / 30, abs=0.01)
+    assert u["confidence"] == pytest.approx(0.05) and t["confidence"] == pytest.approx(0.6)
+    assert t["azimuth"] == pytest.approx(-6 / 90) and a["azimuth"] == pytest.approx(40 / 90)
+    # Vision (the lip and gaze features) does not depend on the direction's confidence.
+    vis = SLICES["vision"]
+    assert np.array_equal(away.values[vis], unsure.values[vis])
+
+
+def test_without_vision_the_direction_shows_no_faces():
+    """A variant that hides the camera (ablations, modality dropout) must not see the faces
+    through the direction's face features; the direction itself stays."""
+    from ntt.fusion.features import FACE_DIRECTION, hide_faces
+
+    feats = _direction_tick(DIRECTION)
+    no_vision = feats.mask.copy()
+    no_vision[MODALITIES.index("vision")] = 0.0
+    hidden = dict(zip(FEATURES["direction"],
+                      hide_faces(feats.values, no_vision)[SLICES["direction"]].tolist(),
+                      strict=True))
+    assert all(hidden[n] == 0.0 for n in FACE_DIRECTION)
+    assert hidden["confidence"] == pytest.approx(0.6)
+    assert np.array_equal(hide_faces(feats.values, feats.mask), feats.values)
 
 
 def test_speech_start_opens_the_utterance_and_camera_loss_hides_the_faces():

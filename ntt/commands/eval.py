@@ -30,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ntt.eval.evaluate import VARIANTS, evaluate_variant
+    from ntt.eval.record import session_camera
     from ntt.eval.sessions import find_sessions, record_all
     from ntt.fusion.features import MODALITIES
     from ntt.fusion.rule import rule_fusion
@@ -50,19 +51,26 @@ def run(args: argparse.Namespace) -> int:
     with executor_from_args(args) as executor:
         recorded = record_all(paths, asr=args.asr, cache=cache, executor=executor,
                               resume=args.resume, progress=sys.stderr.isatty())
-    labelled = [(r, s.labels) for r, s in recorded.records if s.labels is not None]
+    labelled = [(r, s.labels, session_camera(s)) for r, s in recorded.records
+                if s.labels is not None]
     if not labelled:
         raise InputError(args.sessions, "no labelled sessions to evaluate")
     threshold = model.calibration.threshold
 
     def variant(keep: tuple[str, ...]):
         masked = tuple(m for m in MODALITIES if m not in keep)
-        return lambda: model_fusion(model, masked=masked)
+        return lambda camera=None: model_fusion(model, masked=masked, camera=camera)
 
     fused = evaluate_variant(labelled, variant(VARIANTS["fused"]), threshold)
     result = {"overall": fused["overall"], "by_scenario": fused["by_scenario"],
               "failed": recorded.failed_json()}
     scored = {"fused": fused["scored"]}
+    labels_seen = {s.directed for s in fused["scored"] if s.labelled}
+    if labels_seen == {True, False}:  # both kinds: an operating point and calibration
+        from ntt.eval.operating import no_wake_word_point, reliability
+
+        result["no_wake_word"] = no_wake_word_point(fused["scored"])
+        result["calibration"] = reliability([s for s in fused["scored"] if s.labelled])
     if args.ablate:
         result["ablation"] = {}
         for name, keep in VARIANTS.items():
@@ -71,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             r = evaluate_variant(labelled, variant(keep), threshold)
             result["ablation"][name] = r["overall"]
             scored[name] = r["scored"]
-        r = evaluate_variant(labelled, rule_fusion, 0.5)
+        r = evaluate_variant(labelled, lambda camera=None: rule_fusion(), 0.5)
         result["ablation"]["rule"] = r["overall"]
         scored["rule"] = r["scored"]
     # The metrics first: a report or a cache that cannot be written loses nothing.

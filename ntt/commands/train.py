@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-far", type=argtypes.number(0, 1, lo_open=True, hi_open=True),
                    default=0.03,
                    help="false-accept rate the threshold is chosen for")
+    p.add_argument("--target-fa-per-hour", type=argtypes.number(0, 1000), default=None,
+                   help="instead of --target-far: the threshold for this many false accepts "
+                        "per hour of non-directed speech (a device with no wake word: 0.5)")
     p.add_argument("--calibration-share", type=argtypes.number(0, 1, hi_open=True),
                    default=0.2, help="share of the sessions held out to calibrate")
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         args.out = str(FUSION_MODEL)
     if not args.data:
         raise InputError("ntt train", "give a directory of sessions (or --lexical)")
+    from ntt.eval.record import session_camera
     from ntt.eval.sessions import find_sessions, record_all
     from ntt.fusion.train import FusionTrainSettings, fit_fusion
 
@@ -84,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
             recorded = record_all(paths, asr=backend, cache=Path(args.cache),
                                   executor=executor, resume=args.resume,
                                   progress=sys.stderr.isatty())
-            pairs += [(r.cues, s.labels, s.name) for r, s in recorded.records
-                      if s.labels is not None]
+            pairs += [(r.cues, s.labels, s.name, session_camera(s))
+                      for r, s in recorded.records if s.labels is not None]
     if len(pairs) < 2:
         raise InputError(args.data, "need at least two labelled sessions")
 
@@ -93,12 +97,15 @@ def run(args: argparse.Namespace) -> int:
         bucket = zlib.crc32(f"{args.seed}:{name}".encode()) % 1000
         return bucket < args.calibration_share * 1000
 
-    cal = [(c, lab) for c, lab, n in pairs if is_calibration(n)] or [pairs[-1][:2]]
-    train = [(c, lab) for c, lab, n in pairs if not is_calibration(n)] or [pairs[0][:2]]
+    cal = [(c, lab, cam) for c, lab, n, cam in pairs if is_calibration(n)] or \
+        [pairs[-1][:2]]
+    train = [(c, lab, cam) for c, lab, n, cam in pairs if not is_calibration(n)] or \
+        [pairs[0][:2]]
     if args.members < 1:
         raise InputError("--members", "needs at least one member")
     config = FusionTrainSettings(epochs=args.epochs, seed=args.seed,
-                                 target_far=args.target_far, members=args.members)
+                                 target_far=args.target_far, members=args.members,
+                                 target_fa_per_hour=args.target_fa_per_hour)
     model, info = fit_fusion(train, cal, config)
     info["data"] = str(args.data)
     info["asr"] = args.asr

@@ -12,16 +12,18 @@ from ntt.io.session import Labels
 from ntt.matching import heard_text, match_decisions, overlaps_any
 
 # Ablation variants: which modalities fusion may use. "audio" covers the acoustic front-end
-# and the recognizer's decoder cues; context is the device's own state, not a sensor.
+# and the recognizer's decoder cues, and the array's direction of arrival (whose face
+# features vanish with vision: ``hide_faces``); context is the device's own state.
 VARIANTS: dict[str, tuple[str, ...]] = {
-    "fused": ("vision", "audio", "asr", "language", "context"),
-    "audio": ("audio", "asr"),
+    "fused": ("vision", "audio", "asr", "language", "context", "direction"),
+    "audio": ("audio", "asr", "direction"),
     "vision": ("vision",),
     "language": ("language",),
-    "no_vision": ("audio", "asr", "language", "context"),
+    "no_vision": ("audio", "asr", "language", "context", "direction"),
     "no_audio": ("vision", "language", "context"),
-    "no_language": ("vision", "audio", "asr", "context"),
-    "no_context": ("vision", "audio", "asr", "language"),
+    "no_language": ("vision", "audio", "asr", "context", "direction"),
+    "no_context": ("vision", "audio", "asr", "language", "direction"),
+    "no_direction": ("vision", "audio", "asr", "language", "context"),
 }
 
 
@@ -97,14 +99,18 @@ def match(decisions: list[Decision], labels: Labels, scenario: str = "",
     return Matched(out, echo)
 
 
-def evaluate_variant(records: list[tuple[SessionRecord, Labels]],
-                     make_stage: Callable[[], object], threshold: float) -> dict:
-    """Overall and per-scenario metrics of one fusion variant."""
+def evaluate_variant(records: list[tuple], make_stage: Callable[..., object],
+                     threshold: float) -> dict:
+    """Overall and per-scenario metrics of one fusion variant. ``records`` are (record,
+    labels) pairs, or (record, labels, the session's camera) — then ``make_stage(camera)``
+    builds the stage, as the live pipeline gives fusion the device's camera."""
     all_scored: list[ScoredUtterance] = []
     rtf_num = rtf_den = 0.0
     echo = 0
-    for record, labels in records:
-        m = match(replay(record, make_stage()), labels, record.scenario,
+    for item in records:
+        record, labels = item[0], item[1]
+        stage = make_stage(item[2]) if len(item) > 2 else make_stage()
+        m = match(replay(record, stage), labels, record.scenario,
                   heard_results(record.cues), record.name)
         all_scored += m.scored
         echo += m.echo_accepts

@@ -57,6 +57,16 @@ class CueRecorder:
         self.items.clear()
 
 
+def session_camera(session: Session):
+    """The camera geometry fusion gets for this session (its device profile's, as the live
+    pipeline does), or None for a version-1 session, which has no array and no profile."""
+    if session.channels <= 1:
+        return None
+    from ntt.calibration.profile import profile_for_session
+
+    return profile_for_session(session).camera_geometry()
+
+
 def session_hash(session: Session) -> str:
     """Content hash of the session's media and metadata (labels excluded: they do not change
     what the front-ends emit)."""

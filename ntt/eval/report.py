@@ -80,6 +80,7 @@ def write_report(out_dir: str | Path, result: dict,
         body.append(f"<p>The dot: the fused model at its threshold, directed when p &gt;= "
                     f"{threshold:.2f} (false accepts {operating[0]:.1%}, false rejects "
                     f"{operating[1]:.1%}).</p>")
+    body += _calibration_section(result, plt, out)
     body.append("<h2>Latency</h2><img src='latency.png'>")
     body += _utterance_table(fused, threshold)
     body.append("</body></html>")
@@ -87,6 +88,40 @@ def write_report(out_dir: str | Path, result: dict,
     with atomic_write(page, "w", "write the report") as f:  # last: no page, no report
         f.write("\n".join(body))
     return page
+
+
+def _calibration_section(result: dict, plt, out: Path) -> list[str]:
+    """The no-wake-word operating point (its DET neighbourhood) and the reliability diagram
+    of the fused model's final decisions (``ntt.eval.operating``)."""
+    body = []
+    point, cal = result.get("no_wake_word"), result.get("calibration")
+    if point:
+        body += [f"<h2>No wake word: {point['target_fa_per_hour']:g} false accepts per hour"
+                 "</h2>",
+                 f"<p>Threshold {point['threshold']:.3f}: {point['fa_per_hour']:.2f} false "
+                 f"accepts per hour of non-directed speech ({point['false_accepts']} in "
+                 f"{point['nondirected_hours'] * 60:.1f} min; 95% upper bound "
+                 f"{point['fa_per_hour_upper_95']}), false-reject rate {point['frr']:.1%}."
+                 "</p>", "<table border=1 cellpadding=3><tr><th>threshold</th><th>FAR</th>"
+                 "<th>FRR</th><th>FA/h</th></tr>"]
+        body += [f"<tr><td>{r['threshold']:.3f}</td><td>{_pct(r['far']):.1f}%</td>"
+                 f"<td>{_pct(r['frr']):.1f}%</td><td>{r['fa_per_hour']}</td></tr>"
+                 for r in point["det_around"]]
+        body.append("</table>")
+    if cal and cal["bins"]:
+        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+        ax.plot([0, 1], [0, 1], "--", color="grey", label="calibrated")
+        ax.plot([b["mean_p"] for b in cal["bins"]], [b["directed"] for b in cal["bins"]],
+                "o-", label=f"fused (ECE {cal['ece']:.3f})")
+        ax.set_xlabel("p_directed (bin mean)")
+        ax.set_ylabel("share directed")
+        ax.set_title("Reliability, final decisions")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        _save_figure(fig, out / "reliability.png")
+        plt.close(fig)
+        body.append("<h2>Calibration</h2><img src='reliability.png'>")
+    return body
 
 
 def metric_rows(result: dict) -> list[tuple[str, dict]]:

@@ -29,7 +29,7 @@ from ntt.cues import (
     Tick,
     UtteranceProsody,
 )
-from ntt.fusion.speaker import SpeakerAssociation
+from ntt.fusion.speaker import MAX_FACE_OFFSET_DEG, SpeakerAssociation, SpeakerChoice
 from ntt.stage import refuse
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ FusionInput = (SourceStatus | FacesCue | SpeechEvent | ProsodyFrame | UtteranceP
 FUSION_INPUTS: tuple[type, ...] = (SourceStatus, FacesCue, SpeechEvent, ProsodyFrame,
                                    UtteranceProsody, PartialHypothesis, AsrDecoderCue,
                                    LexicalCue, DeviceContext, DirectionCue, EndOfTurn)
-MODALITIES = ("vision", "audio", "asr", "language", "context")
+MODALITIES = ("vision", "audio", "asr", "language", "context", "direction")
 VISION = ("attending", "yaw_abs", "pitch", "gaze_angle", "mouth_activity", "eye_open",
           "other_attending", "n_faces", "speaker_margin", "face_size", "sync", "sync_known",
           "sync_margin", "attending_share")
@@ -53,8 +53,15 @@ ASR = ("confidence", "entropy", "margin", "n_words", "words_per_s", "min_word_co
 LANGUAGE = ("p_lexical", "p_lexical_final", "has_intent", "final_known")
 CONTEXT = ("device_speaking", "awaiting_answer", "since_device", "last_p", "last_directed",
            "same_speaker")
+# The utterance's direction of arrival and how it lines up with the faces in view: "the
+# voice came from this face" or "from off camera", learnt rather than thresholded. The
+# face-dependent ones need the camera's intrinsics and a face in view (FACE_DIRECTION).
+DIRECTION = ("confidence", "azimuth", "final", "face_known", "speaker_offset",
+             "nearest_offset", "speaker_toward", "any_toward")
+FACE_DIRECTION = ("face_known", "speaker_offset", "nearest_offset", "speaker_toward",
+                  "any_toward")
 FEATURES = {"vision": VISION, "audio": AUDIO, "asr": ASR, "language": LANGUAGE,
-            "context": CONTEXT}
+            "context": CONTEXT, "direction": DIRECTION}
 SLICES: dict[str, slice] = {}
 _start = 0
 for _name in MODALITIES:
@@ -62,7 +69,24 @@ for _name in MODALITIES:
     _start += len(FEATURES[_name])
 N_FEATURES = _start
 N_MODALITIES = len(MODALITIES)
+_FACE_DIRECTION_AT = np.array([SLICES["direction"].start + DIRECTION.index(n)
+                               for n in FACE_DIRECTION])
+_VISION_AT = MODALITIES.index("vision")
 
+
+def hide_faces(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values`` (..., N_FEATURES) with the face-dependent direction features zeroed where
+    vision is masked (..., N_MODALITIES): a variant without the camera must not see faces
+    through the direction's features."""
+    hidden = mask[..., _VISION_AT] <= 0
+    if not np.any(hidden):
+        return values
+    out = values.copy()
+    out[..., _FACE_DIRECTION_AT] = np.where(hidden[..., None], 0.0,
+                                            out[..., _FACE_DIRECTION_AT])
+    return out
+
+OFFSET_SCALE_DEG = 30.0  # face-to-direction angles in these units, capped at 3
 STALE_FACES_S = 0.5  # faces older than this count as missing (camera covered, lagging)
 SINCE_DEVICE_CAP_S = 30.0
 
@@ -88,9 +112,10 @@ class TickFeatures:
 
 
 class FeatureTracker:
-    """Consumes cues, returns a ``TickFeatures`` on every ``Tick``. ``camera`` (the device's
-    intrinsics) lets a ``DirectionCue`` take part in choosing the speaker; it adds nothing
-    to the feature vector."""
+    """Consumes cues, returns a ``TickFeatures`` on every ``Tick``. A ``DirectionCue`` of the
+    utterance in progress fills the direction features; ``camera`` (the device's
+    intrinsics) gives each face's azimuth, so the direction also takes part in choosing the
+    speaker and says how far the chosen face and the nearest face are from it."""
 
     def __init__(self, camera: CameraGeometry | None = None) -> None:
         self.camera = camera
@@ -113,6 +138,7 @@ class FeatureTracker:
         self._last_speaker: int | None = None
         self._association = SpeakerAssociation(self.camera)
         self._speaker: int | None = None
+        self._choice: tuple[SpeakerChoice, FacesCue] | None = None
 
     # --- cue intake ----------------------------------------------------------------------
 
@@ -176,6 +202,7 @@ class FeatureTracker:
         self._asr_features(values, mask)
         self._language(values, mask)
         self._context_features(t, values, mask)
+        self._direction_features(values, mask)
         return TickFeatures(t, values, mask, in_utt, self._speech_start, self._speaker)
 
     def _put(self, values: np.ndarray, modality: str, **named: float) -> None:
@@ -185,6 +212,7 @@ class FeatureTracker:
             values[base + names.index(key)] = value
 
     def _vision(self, t: float, values: np.ndarray, mask: np.ndarray) -> None:
+        self._choice = None
         if not self._camera_on or not self._faces or t - self._faces[-1][0] > STALE_FACES_S:
             self._speaker = None
             return
@@ -196,6 +224,7 @@ class FeatureTracker:
         choice = self._association.choose(t, cue.faces, self._speech_start,
                                           cue.image_size_wh)
         spk = choice.face
+        self._choice = (choice, cue)
         self._speaker = spk.track_id if choice.visible else None
         others = [f.attending for f in cue.faces if f.track_id != spk.track_id]
         height = cue.image_size_wh[1] or 480
@@ -269,3 +298,24 @@ class FeatureTracker:
                   last_p=self._last_p, last_directed=float(self._last_directed),
                   same_speaker=float(self._speaker is not None
                                      and self._speaker == self._last_speaker))
+
+    def _direction_features(self, values: np.ndarray, mask: np.ndarray) -> None:
+        d = self._association.direction(self._speech_start)
+        if d is None:
+            return
+        mask[MODALITIES.index("direction")] = 1.0
+        self._put(values, "direction", confidence=_clip(d.confidence, 0.0, 1.0),
+                  azimuth=_clip(d.azimuth_deg / 90.0, -2.0, 2.0), final=float(d.final))
+        if self._choice is None:
+            return
+        choice, cue = self._choice
+        offsets = self._association.face_offsets(cue.faces, d, cue.image_size_wh)
+        if not offsets:
+            return
+        speaker = offsets[choice.face.track_id]
+        nearest = min(offsets.values())
+        self._put(values, "direction", face_known=1.0,
+                  speaker_offset=min(speaker / OFFSET_SCALE_DEG, 3.0),
+                  nearest_offset=min(nearest / OFFSET_SCALE_DEG, 3.0),
+                  speaker_toward=float(speaker <= MAX_FACE_OFFSET_DEG),
+                  any_toward=float(nearest <= MAX_FACE_OFFSET_DEG))

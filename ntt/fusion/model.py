@@ -17,28 +17,39 @@ import numpy as np
 import torch
 from torch import nn
 
-from ntt.fusion.features import FEATURES, MODALITIES, N_MODALITIES, SLICES
+from ntt.fusion.features import FEATURES, MODALITIES, SLICES
 
 EMBED = 8
 HIDDEN = 32
 
 
 class FusionNet(nn.Module):
-    def __init__(self, embed: int = EMBED, hidden: int = HIDDEN):
+    """``modalities``: the ones this net reads (a subset of ``MODALITIES``, in that order);
+    a model trained before a modality existed keeps working without it."""
+
+    def __init__(self, embed: int = EMBED, hidden: int = HIDDEN,
+                 modalities: tuple[str, ...] = MODALITIES):
         super().__init__()
+        if not modalities or set(modalities) - set(MODALITIES):
+            raise ValueError(f"modalities must be some of {MODALITIES}, got {modalities}")
+        self.modalities = tuple(m for m in MODALITIES if m in modalities)
+        self.at = [MODALITIES.index(m) for m in self.modalities]
         self.embed = embed
         self.hidden = hidden
-        self.encoders = nn.ModuleList(nn.Linear(len(FEATURES[m]) + 1, embed) for m in MODALITIES)
-        self.modality_heads = nn.ModuleList(nn.Linear(embed, 1) for _ in MODALITIES)
-        self.gru = nn.GRU(embed * N_MODALITIES + N_MODALITIES, hidden, batch_first=True)
+        n = len(self.modalities)
+        self.encoders = nn.ModuleList(nn.Linear(len(FEATURES[m]) + 1, embed)
+                                      for m in self.modalities)
+        self.modality_heads = nn.ModuleList(nn.Linear(embed, 1) for _ in self.modalities)
+        self.gru = nn.GRU(embed * n + n, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, h0: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """x (B, T, F), mask (B, T, M) → fused logits (B, T), modality logits (B, T, M),
-        final hidden state (1, B, H)."""
+        """x (B, T, F), mask (B, T, M) over all ``MODALITIES`` → fused logits (B, T), logits
+        of this net's modalities (B, T, len(modalities)), final hidden state (1, B, H)."""
         embeddings, scores = [], []
-        for i, m in enumerate(MODALITIES):
+        mask = mask[..., self.at]
+        for i, m in enumerate(self.modalities):
             mi = mask[..., i:i + 1]
             xi = x[..., SLICES[m]] * mi
             e = torch.tanh(self.encoders[i](torch.cat([xi, mi], dim=-1))) * mi
@@ -64,14 +75,17 @@ class NumpyStep:
         self.b_ih, self.b_hh = w(net.gru.bias_ih_l0), w(net.gru.bias_hh_l0)
         self.head_w, self.head_b = w(net.head.weight)[0], float(w(net.head.bias)[0])
         self.hidden = net.hidden
-        self.slices = [SLICES[m] for m in MODALITIES]
+        self.slices = [SLICES[m] for m in net.modalities]
+        self.at = np.array(net.at)
 
     def initial_state(self) -> np.ndarray:
         return np.zeros(self.hidden)
 
     def __call__(self, x: np.ndarray, mask: np.ndarray, h: np.ndarray
                  ) -> tuple[float, np.ndarray, np.ndarray]:
-        """(fused logit, modality logits, new hidden state) for one tick."""
+        """(fused logit, logits of the net's modalities, new hidden state) for one tick;
+        ``mask`` over all ``MODALITIES``."""
+        mask = mask[self.at]
         embeddings, scores = [], np.empty(len(self.slices))
         for i, sl in enumerate(self.slices):
             weight, bias = self.encoders[i]
@@ -97,6 +111,7 @@ class EnsembleStep:
 
     def __init__(self, nets: list[FusionNet]):
         self.members = [NumpyStep(net) for net in nets]
+        self.modalities = nets[0].modalities
 
     def initial_state(self) -> np.ndarray:
         return np.stack([m.initial_state() for m in self.members])

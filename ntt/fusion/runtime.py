@@ -24,6 +24,7 @@ from ntt.fusion.features import (
     FeatureTracker,
     FusionInput,
     TickFeatures,
+    hide_faces,
 )
 from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.model import EnsembleStep, FusionNet
@@ -75,7 +76,11 @@ class FusionModel:
         if not 0.0 <= threshold <= 1.0:
             raise InputError(meta_path, f"calibration.threshold must be in [0, 1], got "
                                         f"{threshold:g}")
-        nets = nn.ModuleList(FusionNet(sizes["embed"], sizes["hidden"])
+        modalities = meta.get("modalities", LEGACY_MODALITIES)
+        if not isinstance(modalities, list | tuple) or not modalities or \
+                set(modalities) - set(MODALITIES):
+            raise InputError(meta_path, f"field 'modalities' must list some of {MODALITIES}")
+        nets = nn.ModuleList(FusionNet(sizes["embed"], sizes["hidden"], tuple(modalities))
                              for _ in range(sizes["members"]))
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -104,13 +109,15 @@ class FusionModel:
         torch.save(nn.ModuleList(self.nets).state_dict(), buffer)
         atomic_save(path, lambda f: f.write(buffer.getvalue()), "write the model")
         meta = dict(self.meta, members=len(self.nets), embed=self.nets[0].embed,
-                    hidden=self.nets[0].hidden,
+                    hidden=self.nets[0].hidden, modalities=list(self.nets[0].modalities),
                     calibration={"temperature": self.calibration.temperature,
                                  "threshold": self.calibration.threshold})
         with atomic_write(path.with_suffix(".json"), "w", "write the model") as f:
             f.write(json.dumps(meta, indent=2) + "\n")
 
 
+# What a model written before its sidecar named its modalities reads (no direction).
+LEGACY_MODALITIES = ("vision", "audio", "asr", "language", "context")
 MAX_WIDTH = 4096  # embed/hidden sizes beyond this are no model NTT trained
 MAX_MEMBERS = 64
 
@@ -181,10 +188,12 @@ class ModelScorer:
     def step(self, tick: Tick) -> None:
         feats = self.tracker.tick(tick)
         mask = feats.mask * self.keep
-        logit, mod_logits, self._h = self.step_model(feats.values, mask, self._h)
+        values = hide_faces(feats.values, mask)
+        logit, mod_logits, self._h = self.step_model(values, mask, self._h)
         self.last_p = _sigmoid(logit / self.model.calibration.temperature)
         self._mod = {m: _sigmoid(float(mod_logits[i]))
-                     for i, m in enumerate(MODALITIES) if mask[i] > 0}
+                     for i, m in enumerate(self.step_model.modalities)
+                     if mask[MODALITIES.index(m)] > 0}
         self.last_features = feats
 
     def verdict(self, kind: Literal["early", "final"], start_s: float, end_s: float

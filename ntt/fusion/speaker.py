@@ -166,17 +166,33 @@ class SpeakerAssociation:
                       ) -> tuple[bool | None, float | None, dict[int, float]]:
         """(whether the voice came from a face in view — None when the direction cannot
         say —, the direction used, each face's angle from it)."""
-        d = self._direction
-        if d is None or since_s is None or abs(d.start_s - since_s) > SAME_UTTERANCE_S \
-                or d.confidence < MIN_DIRECTION_CONFIDENCE:
+        d = self.direction(since_s)
+        if d is None or d.confidence < MIN_DIRECTION_CONFIDENCE:
             return None, None, {}
+        offsets = self.face_offsets(faces, d, image_wh)
+        if offsets is None:
+            return None, None, {}
+        return min(offsets.values()) <= MAX_FACE_OFFSET_DEG, d.azimuth_deg, offsets
+
+    def direction(self, since_s: float | None) -> DirectionCue | None:
+        """The direction of arrival of the utterance that started at ``since_s`` (the
+        latest estimate, whatever its confidence), or None."""
+        d = self._direction
+        if d is None or since_s is None or abs(d.start_s - since_s) > SAME_UTTERANCE_S:
+            return None
+        return d
+
+    def face_offsets(self, faces: tuple[Face, ...], d: DirectionCue,
+                     image_wh: tuple[int, int]) -> dict[int, float] | None:
+        """Each face's angle (degrees, 0..180) from the direction ``d``; None without the
+        camera's intrinsics or the frame size."""
         offsets = {}
         for face in faces:
             azimuth = self.face_azimuth_deg(face, image_wh)
             if azimuth is None:
-                return None, None, {}
+                return None
             offsets[face.track_id] = abs((azimuth - d.azimuth_deg + 180.0) % 360.0 - 180.0)
-        return min(offsets.values()) <= MAX_FACE_OFFSET_DEG, d.azimuth_deg, offsets
+        return offsets
 
     def _activity(self, face: Face, t_s: float) -> float:
         recent = [a for ts, _, a, _ in self._mouths.get(face.track_id, ())

@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,9 +27,13 @@ from ntt.fusion.features import (
     N_MODALITIES,
     SLICES,
     FeatureTracker,
+    hide_faces,
 )
 from ntt.fusion.model import FusionNet
 from ntt.matching import labelled_matches, match_decisions
+
+if TYPE_CHECKING:
+    from ntt.vision.camera import CameraGeometry
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,9 @@ class FusionTrainSettings:
     weight_decay: float = 1e-3
     hidden: int = 16
     target_far: float = 0.03
+    # A device with no wake word: the threshold for this many false accepts per hour of
+    # the calibration sessions' non-directed speech instead of a false-accept rate.
+    target_fa_per_hour: float | None = None
     members: int = 3  # ensemble members, seeds seed .. seed + members - 1
 
 
@@ -65,11 +73,13 @@ class Sequence:
     scenario: str
 
 
-def features_from_cues(cues: list, labels, rng: np.random.Generator) -> Sequence:
-    """Replay cues through the runtime's feature tracker; targets from the labels. The
-    previous-decision context is set from the labels (with noise) at each endpoint, where
-    the runtime would set it from its own decision."""
-    tracker = FeatureTracker()
+def features_from_cues(cues: list, labels, rng: np.random.Generator,
+                       camera: CameraGeometry | None = None) -> Sequence:
+    """Replay cues through the runtime's feature tracker (with the session's camera, for the
+    faces' azimuths); targets from the labels. The previous-decision context is set from
+    the labels (with noise) at each endpoint, where the runtime would set it from its own
+    decision."""
+    tracker = FeatureTracker(camera)
     utts = labels.utterances if labels else ()
     turns = labels.device_turns if labels else ()
     rows_t, rows_x, rows_m = [], [], []
@@ -148,6 +158,7 @@ def _batch(chunks, idx, rng, device, dropout: bool):
         k = len(cx)
         x[j, :k], y[j, :k], w[j, :k] = cx, cy, cw
         m[j, :k] = _dropout(cm, rng) if dropout else cm
+        x[j, :k] = hide_faces(cx, m[j, :k])
     return [torch.from_numpy(a).to(device) for a in (x, m, y, w)]
 
 
@@ -156,6 +167,10 @@ def train_net(train: list[Sequence], config: FusionTrainSettings = FusionTrainSe
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        # A net this small gains nothing from intra-op threads: on the shared 2-core machine
+        # one thread trained 4x faster than two (CPU seconds per epoch).
+        torch.set_num_threads(1)
     net = FusionNet(hidden=config.hidden).to(device)
     chunks = _chunks(train)
     if not chunks:
@@ -169,7 +184,7 @@ def train_net(train: list[Sequence], config: FusionTrainSettings = FusionTrainSe
             x, m, y, w = _batch(chunks, order[a:a + config.batch], rng, device, dropout=True)
             logits, mod_logits, _ = net(x, m)
             loss = (bce(logits, y) * w).sum() / w.sum().clamp(min=1)
-            aux_w = w[..., None] * m
+            aux_w = w[..., None] * m[..., net.at]
             aux = (bce(mod_logits, y[..., None].expand_as(mod_logits)) * aux_w).sum() / \
                 aux_w.sum().clamp(min=1)
             loss = loss + config.aux_weight * aux
@@ -196,16 +211,22 @@ def fit_temperature(ps: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
-def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object]]
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _camera(pair: tuple) -> CameraGeometry | None:
+    """A training pair is (cues, labels) or (cues, labels, the session's camera)."""
+    return pair[2] if len(pair) > 2 else None
+
+
+def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Uncalibrated p of each labelled utterance's final decision (``ntt.matching``; 0 for
-    a missed one), replaying the runtime."""
+    a missed one), replaying the runtime; its label; its duration (s)."""
     from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
 
-    stage = model_fusion(FusionModel(nets, Calibration(1.0, 0.5), {}))
-    ps, ys = [], []
-    for cues, labels in cues_and_labels:
-        stage.reset()
+    model = FusionModel(nets, Calibration(1.0, 0.5), {})
+    ps, ys, durations = [], [], []
+    for pair in cues_and_labels:
+        cues, labels = pair[0], pair[1]
+        stage = model_fusion(model, camera=_camera(pair))
         finals = []
         for cue in cues:
             finals += [d for d in stage.push(cue) if d.kind == "final"]
@@ -213,26 +234,34 @@ def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple[list, object
         for m in labelled_matches(match_decisions(finals, labels.utterances)):
             ps.append(m.decision.p_directed if m.decision is not None else 0.0)
             ys.append(m.utterance.directed)
-    return np.array(ps), np.array(ys, dtype=bool)
+            durations.append(m.utterance.end_s - m.utterance.start_s)
+    return np.array(ps), np.array(ys, dtype=bool), np.array(durations)
 
 
-def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, object]],
+def fit_fusion(train: list[tuple], calibrate: list[tuple],
                config: FusionTrainSettings = FusionTrainSettings()):
-    """Train on ``train`` (cue stream, labels) pairs, calibrate on ``calibrate``; returns a
-    ``FusionModel`` and a dict of what happened (for the model card)."""
+    """Train on ``train`` (cue stream, labels[, camera]) tuples, calibrate on ``calibrate``;
+    returns a ``FusionModel`` and a dict of what happened (for the model card)."""
     from ntt.eval.metrics import equal_error_rate, threshold_for_far
     from ntt.fusion.runtime import Calibration, FusionModel
 
     rng = np.random.default_rng(config.seed)
-    seqs = [features_from_cues(c, lab, rng) for c, lab in train]
+    seqs = [features_from_cues(pair[0], pair[1], rng, _camera(pair)) for pair in train]
     nets = [train_net(seqs, dataclasses.replace(config, seed=config.seed + k))
             for k in range(config.members)]
-    ps, ys = final_scores(nets, calibrate)
+    ps, ys, durations = final_scores(nets, calibrate)
     temperature = fit_temperature(ps, ys.astype(float)) if len(set(ys)) == 2 else 1.0
     eps = 1e-6
     logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
     cal = 1 / (1 + np.exp(-logits / temperature))
     threshold = threshold_for_far(cal, ys, config.target_far) if len(set(ys)) == 2 else 0.5
+    fa_per_hour = None
+    if config.target_fa_per_hour is not None and len(set(ys)) == 2:
+        from ntt.calibration.threshold import CalibrationScore, choose_threshold
+
+        point = choose_threshold([CalibrationScore(float(p), bool(y)) for p, y in zip(
+            cal, ys, strict=True)], float(durations[~ys].sum()), config.target_fa_per_hour)
+        threshold, fa_per_hour = point.threshold, point.fa_per_hour
     info = {
         "train_sessions": len(train), "calibration_sessions": len(calibrate),
         "train_ticks": int(sum(len(s.t) for s in seqs)),
@@ -240,6 +269,9 @@ def fit_fusion(train: list[tuple[list, object]], calibrate: list[tuple[list, obj
         "calibration_utterances": int(len(ys)),
         "calibration_eer": float(equal_error_rate(cal, ys)) if len(set(ys)) == 2 else None,
         "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
+        "target_fa_per_hour": config.target_fa_per_hour,
+        "calibration_fa_per_hour": fa_per_hour,
+        "calibration_nondirected_hours": float(durations[~ys].sum() / 3600) if len(ys) else 0,
         "calibration_directed": int(ys.sum()),
         "calibration_recall": float((cal[ys == 1] >= threshold).mean()) if ys.sum() else 0.0,
         "config": {"epochs": config.epochs, "lr": config.lr, "batch": config.batch,
