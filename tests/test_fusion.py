@@ -82,6 +82,45 @@ def test_model_round_trip_and_a_stale_model_is_a_clear_error(tmp_path):
         FusionModel.load(tmp_path / "old.pt")
 
 
+def test_a_model_from_before_the_direction_input_loads_and_ignores_it(tmp_path):
+    """A sidecar that names no modalities is a model trained before the direction input
+    existed: it loads with the five it had, and the direction's features and availability
+    change nothing it computes."""
+    import json
+
+    from ntt.fusion.model import EnsembleStep
+    from ntt.fusion.runtime import LEGACY_MODALITIES, Calibration, FusionModel
+
+    torch.manual_seed(2)
+    model = FusionModel([FusionNet(hidden=16, modalities=LEGACY_MODALITIES).eval()],
+                        Calibration(), {})
+    model.save(tmp_path / "f.pt")
+    meta = json.loads((tmp_path / "f.json").read_text())
+    assert meta["modalities"] == list(LEGACY_MODALITIES)
+    del meta["modalities"]
+    (tmp_path / "f.json").write_text(json.dumps(meta))
+    back = FusionModel.load(tmp_path / "f.pt")
+    assert back.nets[0].modalities == LEGACY_MODALITIES
+    step = EnsembleStep(back.nets)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=N_FEATURES)
+    m = np.ones(N_MODALITIES)
+    d = SLICES["direction"]
+    x_other = x.copy()
+    x_other[d] = rng.normal(size=d.stop - d.start)
+    m_other = m.copy()
+    m_other[MODALITIES.index("direction")] = 0.0
+    a = step(x, m, step.initial_state())
+    b = step(x_other, m_other, step.initial_state())
+    assert a[0] == b[0] and len(a[1]) == len(LEGACY_MODALITIES)
+    with torch.no_grad():
+        full, mods, _ = back.nets[0](torch.tensor(x[None, None], dtype=torch.float32),
+                                     torch.tensor(m[None, None], dtype=torch.float32))
+    assert float(full[0, 0]) == pytest.approx(a[0], abs=1e-5)
+    with pytest.raises(ValueError, match="modalities"):
+        FusionNet(modalities=("vision", "smell"))
+
+
 def _face(track, attending, mouth, height=100):
     return Face(track_id=track, box_xywh=(0, 0, height, height), yaw_deg=0.0, pitch_deg=0.0,
                 roll_deg=0.0, attending=attending, mouth_activity=mouth)
