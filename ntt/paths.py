@@ -46,6 +46,14 @@ def user_calibration_dir() -> Path:
     return Path(env) if env else profile_dir() / "users"
 
 
+def echo_memory_file(device: str) -> Path:
+    """Where the device profile ``device`` (its name) keeps its echo memory live (the last
+    seconds of its replies, ``DeviceAudioSettings.echo_memory_file``): ``echo/<device>.npz``
+    in ``profile_dir()``, beside the profile it belongs to."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in device) or "device"
+    return profile_dir() / "echo" / f"{safe}.npz"
+
+
 def checkout() -> Path | None:
     """The source checkout this package runs from (the directory holding ``pyproject.toml``
     and ``benchmarks/`` above ``ntt/``), or None for an installed package."""

@@ -116,9 +116,11 @@ class DeviceAudioSettings:
     leaves most of the first reply while it converges (``benchmarks/bench_device_audio.py``
     has the figures)."""
     echo_memory_file: str = ""
-    """Where this device keeps the last seconds of its replies (microphones and reference,
-    .npz), written when a session ends and replayed through the canceller before the next
-    one's first reply, so that it is cancelled like the later ones; empty: no memory."""
+    """Where this device keeps the last seconds of its replies (the reference and the
+    canceller's echo estimate of it — no one's voice — .npz), written when a session ends and
+    replayed through the canceller before the next one's first reply, so that it is
+    cancelled like the later ones; empty: no memory (offline). Live commands set it with
+    ``ntt.device_audio.remembering_echo``."""
     beam: Literal["delay_and_sum", "first_mic"] = "delay_and_sum"
     """The mono signal for the VAD and recognizer: a delay-and-sum beam towards the talker,
     or the first (echo-cancelled) microphone. (An MVDR beam learning the noise between

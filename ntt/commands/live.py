@@ -1,6 +1,9 @@
 """``ntt live [--camera N] [--mic NAME]``: the full pipeline from the camera and microphone,
 printing each decision (and the engine's replies). Ctrl-C stops. Frames and audio stay in
-the process; nothing is written unless ``--events`` is given."""
+the process; nothing is written unless ``--events`` is given, but for the device's echo
+memory (its own replies and the canceller's estimate of their echo, no one's voice:
+``ntt.device_audio.remembering_echo``), stored when the session ends so that the next one
+starts adapted."""
 
 from __future__ import annotations
 
@@ -103,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from ntt.calibration.profile import load_profile
     from ntt.conversation.engine import ConversationEngine
     from ntt.conversation.speech import default_speech
+    from ntt.device_audio import remembering_echo
     from ntt.io.playback import PlaybackReference
     from ntt.io.sources import CameraReader, LiveSource, MicrophoneReader
     from ntt.pipeline import build_pipeline
@@ -120,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         observers = open_event_log(stack, args.events)
         gaze = load_user_calibration(user_path(args.user)) if args.user else None
-        pipeline = build_pipeline(Settings(use_video=camera is not None, asr=args.asr),
-                                  device=profile, gaze_correction=gaze,
+        settings = remembering_echo(Settings(use_video=camera is not None, asr=args.asr),
+                                    profile.name)
+        pipeline = build_pipeline(settings, device=profile, gaze_correction=gaze,
                                   observers=observers, engine=engine,
                                   audio_channels=channels, playback=plays)
         source = LiveSource(mic, camera, playback=reference if plays else None)
@@ -130,6 +135,14 @@ def run(args: argparse.Namespace) -> int:
                 _show(item, args.json)
         except KeyboardInterrupt:
             source.stop()
+            # The session's end: the last utterance is decided and the front-end stores
+            # its echo memory for the next session.
+            try:
+                for item in pipeline.flush():
+                    _show(item, args.json)
+            except Exception as exc:  # interrupted inside a stage: nothing more to keep
+                log.warning("the session could not be closed cleanly (%s): no echo memory "
+                            "stored", exc)
     return 0
 
 

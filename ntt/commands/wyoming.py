@@ -133,12 +133,15 @@ def _replay_wiring(args, settings, device, session, speaker):
 
 
 def _live_wiring(args, settings, device, session, speaker):
-    """Live, what the speaker plays is the echo canceller's reference."""
+    """Live, what the speaker plays is the echo canceller's reference, and the device's echo
+    memory (``remembering_echo``) carries the canceller from one run to the next."""
     from ntt.calibration.profile import load_profile
+    from ntt.device_audio import remembering_echo
     from ntt.io.playback import PlaybackReference
     from ntt.pipeline import build_pipeline
 
     device = device or load_profile("laptop-webcam")
+    settings = remembering_echo(settings, device.name)
     reference = PlaybackReference() if speaker is not None else None
     channels = device.microphone.channels if device.microphone.is_array else 1
 

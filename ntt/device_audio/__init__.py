@@ -36,13 +36,30 @@ from ntt.device_audio.direction import DirectionStage
 from ntt.device_audio.doa import SrpLocator
 from ntt.device_audio.frontend import FFT_SAMPLES, DeviceAudioStage, band_bins
 from ntt.device_audio.history import ArrayHistory
-from ntt.settings import DeviceAudioSettings
+from ntt.settings import DeviceAudioSettings, Settings
 
 if TYPE_CHECKING:
     from ntt.calibration.profile import MicrophoneSpec
 
 __all__ = ["ArrayGeometry", "ArrayHistory", "DeviceAudioStage", "DirectionStage",
-           "SrpLocator", "build_stages"]
+           "SrpLocator", "build_stages", "remembering_echo"]
+
+
+def remembering_echo(settings: Settings, device: str) -> Settings:
+    """``settings`` for a live device: the front-end keeps the device's echo memory in the
+    calibration directory (``ntt.paths.echo_memory_file``), so each session starts from the
+    last one's replies and its first reply is cancelled like the rest. Offline runs do not
+    call this: a replay stays reproducible, whatever ran before it. A memory file already
+    named in ``settings`` is kept."""
+    import dataclasses
+
+    from ntt import paths
+
+    if settings.device_audio.echo_memory_file:
+        return settings
+    audio = dataclasses.replace(settings.device_audio,
+                                echo_memory_file=str(paths.echo_memory_file(device)))
+    return dataclasses.replace(settings, device_audio=audio)
 
 
 def build_stages(settings: DeviceAudioSettings, microphone: MicrophoneSpec | None,

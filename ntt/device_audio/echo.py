@@ -18,8 +18,9 @@ what the filter has not learnt yet — most of the first reply — and its rever
 
 The filter's adaptation takes ~2.5 s of a reply, so a cold start lets most of the first
 reply through. ``memory``/``prime`` carry it across sessions: the last seconds of replies
-(microphones and reference) are kept, stored per device, and replayed through the filter
-before the next session's first reply.
+are kept — the reference and the filter's own echo estimate of it, never the microphones,
+so nothing of the room is stored — per device, and replayed through the filter before the
+next session's first reply.
 
 A filter is only run while there is something to cancel: once the reference has been
 silent for longer than the filter's tail, no echo can remain, the microphone passes
@@ -104,12 +105,12 @@ class EchoCanceller:
                 res.process(_int16(previous[:, ch]))
         self._running = True
         self.active_frames += 1
-        if peak >= SILENT_REFERENCE:
-            self._memory.append((frame.copy(), reference.copy()))
         ref = _int16(reference)
         out = np.empty_like(frame)
+        estimate = np.empty_like(frame)
         for ch, aec in enumerate(self._filters):
             cleaned = np.frombuffer(aec.process(_int16(frame[:, ch]), ref), dtype=np.int16)
+            estimate[:, ch] = frame[:, ch] - cleaned / INT16_SCALE
             if self._residual is not None:  # one whole frame in, one out
                 cleaned = self._residual[ch].process(cleaned)
             out[:, ch] = cleaned / INT16_SCALE
@@ -117,11 +118,19 @@ class EchoCanceller:
         mic, played = (previous, previous_ref) if self._residual is not None else (frame,
                                                                                  reference)
         self.echo = self._detector.push(mic[:, 0], played, out[:, 0])
+        if peak >= SILENT_REFERENCE:
+            # The filter's own echo estimate (microphone minus its linear output), not the
+            # microphones: a linear image of the reference, so relearning from it restores
+            # the filter, and no one's voice is ever stored.
+            self._memory.append((estimate, reference.copy()))
         return out
 
     def memory(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The last ``MEMORY_S`` of replies as (microphones (n, channels), reference (n,)),
-        or None before any: what ``prime`` relearns the room's echo path from."""
+        """The last ``MEMORY_S`` of replies as (the filter's echo estimate (n, channels),
+        reference (n,)), or None before any: what ``prime`` relearns the room's echo path
+        from. The estimate is the reference through the learnt path (plus the microphones'
+        content under speexdsp's DC notch, below ~50 Hz), so a stored memory holds the
+        device's own voice, no intelligible voice of a person."""
         if not self._memory:
             return None
         return (np.concatenate([m for m, _ in self._memory]),

@@ -164,8 +164,11 @@ class SatelliteService:
                 for chunk in heard:
                     self._loop.call_soon_threadsafe(self._heard, chunk, pending)
                     pending = []
+            # The end of the source, or the satellite stopping: the stages close (the
+            # front-end stores its echo memory for the next run); a stopped one sends nothing.
+            outputs = pipeline.flush()
             if not self._stop.is_set():
-                self._loop.call_soon_threadsafe(self._heard, None, pending + pipeline.flush())
+                self._loop.call_soon_threadsafe(self._heard, None, pending + outputs)
         except Exception:  # the satellite stays up for Home Assistant; the log says why
             log.exception("the listening pipeline stopped")
         finally:
