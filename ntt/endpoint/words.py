@@ -18,7 +18,6 @@ a probability, never a verdict.
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ntt.language.text import normalize
+from ntt.npz_model import load_npz_model, save_npz_model
 
 FORMAT = "ntt-endpoint-words"
 VERSION = 1
@@ -84,21 +84,12 @@ class CompletenessModel:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "config": asdict(self.cfg),
                   "meta": self.meta}
-        with open(path, "wb") as f:
-            np.savez_compressed(f, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
-                                weights=self.weights.astype(np.float16),
-                                bias=np.array([self.bias]))
-        return path
+        return save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
+                                             "bias": np.array([self.bias])}, compress=True)
 
     @classmethod
     def load(cls, path: str | Path) -> CompletenessModel:
         """Raises FileNotFoundError for a missing file, ValueError for a foreign one."""
-        path = Path(path)
-        with np.load(path, allow_pickle=False) as z:
-            if "header" not in z:
-                raise ValueError(f"{path}: not an {FORMAT} file")
-            header = json.loads(z["header"].tobytes().decode())
-            if header.get("format") != FORMAT or header.get("version") != VERSION:
-                raise ValueError(f"{path}: not an {FORMAT} v{VERSION} file")
-            return cls(WordsConfig(**header["config"]), z["weights"].astype(np.float32),
-                       float(z["bias"][0]), header.get("meta", {}))
+        header, z = load_npz_model(path, FORMAT, VERSION)
+        return cls(WordsConfig(**header["config"]), z["weights"].astype(np.float32),
+                   float(z["bias"][0]), header.get("meta", {}))

@@ -10,7 +10,6 @@ words, or nothing is acted on. The numpy forward pass here equals torch's (tests
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ntt import paths
 from ntt.errors import InputError
 from ntt.language.model import FeatureConfig, bucket_ids
 from ntt.language.text import model_text
+from ntt.npz_model import load_npz_model, save_npz_model
 
 FORMAT = "ntt-intents"
 VERSION = 1
@@ -130,11 +130,8 @@ class IntentClassifier:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "features": asdict(self.cfg),
                   "classes": list(self.classes), "min_p": self.min_p}
-        with open(path, "wb") as f:
-            np.savez(f, header=np.frombuffer(json.dumps(header).encode(),
-                                                        dtype=np.uint8),
-                                weights=self.weights.astype(np.float16), bias=self.bias)
-        return path
+        return save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
+                                             "bias": self.bias})
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentClassifier:
@@ -143,12 +140,9 @@ class IntentClassifier:
         if not path.is_file():
             raise InputError(path, "intent model not found (rebuild it: ntt train --lexical)")
         try:
-            with np.load(path, allow_pickle=False) as z:
-                header = json.loads(z["header"].tobytes().decode())
-                if header.get("format") != FORMAT or header.get("version") != VERSION:
-                    raise ValueError(f"not an {FORMAT} v{VERSION} file")
-                return cls(FeatureConfig(**header["features"]), z["weights"], z["bias"],
-                           tuple(header["classes"]), float(header["min_p"]))
+            header, z = load_npz_model(path, FORMAT, VERSION)
+            return cls(FeatureConfig(**header["features"]), z["weights"], z["bias"],
+                       tuple(header["classes"]), float(header["min_p"]))
         except (ValueError, OSError, KeyError) as exc:
             raise InputError(path, f"cannot read intent model ({exc})") from None
 

@@ -13,7 +13,6 @@ milliseconds. ``LexicalModel`` reproduces ``LexicalNet`` exactly (tests check it
 from __future__ import annotations
 
 import functools
-import json
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from ntt import paths
 from ntt.errors import InputError
 from ntt.language.text import model_text
+from ntt.npz_model import load_npz_model, save_npz_model
 
 FORMAT = "ntt-lexical"
 VERSION = 2                     # 2: model_text form, partial-hypothesis features
@@ -155,26 +155,17 @@ class LexicalModel:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "features": asdict(self.cfg),
                   "meta": self.meta}
-        with open(path, "wb") as f:
-            np.savez(
-                f, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-                wide=self.wide.astype(np.float16), embedding=self.embedding.astype(np.float16),
-                w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2.astype(np.float16),
-                b2=np.array([self.b2]))
-        return path
+        return save_npz_model(path, header, {
+            "wide": self.wide.astype(np.float16), "embedding": self.embedding.astype(np.float16),
+            "w1": self.w1.astype(np.float16), "b1": self.b1, "w2": self.w2.astype(np.float16),
+            "b2": np.array([self.b2])})
 
     @classmethod
     def load(cls, path: str | Path) -> LexicalModel:
         """Raises FileNotFoundError for a missing file, ValueError for a foreign one."""
-        path = Path(path)
-        with np.load(path, allow_pickle=False) as z:
-            if "header" not in z:
-                raise ValueError(f"{path}: not an {FORMAT} model file")
-            header = json.loads(z["header"].tobytes().decode())
-            if header.get("format") != FORMAT or header.get("version") != VERSION:
-                raise ValueError(f"{path}: not an {FORMAT} v{VERSION} model file")
-            return cls(FeatureConfig(**header["features"]), z["wide"], z["embedding"], z["w1"],
-                       z["b1"], z["w2"], float(z["b2"][0]), header.get("meta", {}))
+        header, z = load_npz_model(path, FORMAT, VERSION, "model file")
+        return cls(FeatureConfig(**header["features"]), z["wide"], z["embedding"], z["w1"],
+                   z["b1"], z["w2"], float(z["b2"][0]), header.get("meta", {}))
 
     @property
     def size_bytes(self) -> int:
