@@ -145,13 +145,20 @@ def _azimuth(p_cam: np.ndarray) -> dict:
             "distance_m": round(math.sqrt(x * x + y * y + z * z), 3)}
 
 
-def _faces_device(script: Script, person: Person, line: Line, end_s: float) -> bool:
+def looks_by_person(script: Script) -> dict[str, list[Look]]:
+    """Each person's looks in time order, as ``pose_at`` reads them."""
+    looks: dict[str, list[Look]] = {}
+    for lk in sorted(script.looks, key=lambda lk: lk.t_s):
+        looks.setdefault(lk.person, []).append(lk)
+    return looks
+
+
+def _faces_device(looks: dict[str, list[Look]], person: Person, line: Line, end_s: float
+                  ) -> bool:
     """The talker's head points at the device in the middle of the line."""
     if not person.visible or person.is_media:
         return False
-    looks = sorted((lk for lk in script.looks if lk.person == person.id),
-                   key=lambda lk: lk.t_s)
-    yaw, pitch, _, _ = pose_at(looks, 0.5 * (line.start_s + end_s))
+    yaw, pitch, _, _ = pose_at(looks.get(person.id, []), 0.5 * (line.start_s + end_s))
     return math.hypot(yaw, pitch) <= FACING_DEVICE_DEG
 
 
@@ -214,6 +221,7 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
     tracks: dict[tuple[str, bool], np.ndarray] = {}
     device_track = None
     spoken: dict[str, list[Spoken]] = {p.id: [] for p in script.persons}
+    looks = looks_by_person(script)
     utterances, turns, utt_info = [], [], {}
     for i, line in enumerate(sorted(script.lines, key=lambda ln: ln.start_s)):
         person = persons.get(line.speaker)
@@ -242,7 +250,7 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
                          "f0_range": round(line.f0_range, 3), "voice": person.voice,
                          "voice_engine": voices.engine_for(voices.voice(person.voice))}
         source = loudspeaker(dry) if person.is_media else dry
-        facing = _faces_device(script, person, line, end_s)
+        facing = _faces_device(looks, person, line, end_s)
         utt_info[uid]["faces_device"] = facing
         track = tracks.setdefault((person.id, facing), np.zeros(n, np.float32))
         track[start:start + len(source)] += source * 10 ** (line.gain_db / 20)
@@ -310,8 +318,7 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
     focal_px = (w / 2) / math.tan(math.radians(script.hfov_deg) / 2)
     room = draw_room(w, h, rng, script.brightness)  # drawn either way: the same rng stream
     order = sorted(visible, key=lambda p: -p.distance_m)  # far first
-    looks = {p.id: sorted((lk for lk in script.looks if lk.person == p.id),
-                          key=lambda lk: lk.t_s) for p in visible}
+    looks = looks_by_person(script)
     mouths = {p.id: _mouth_track(spoken[p.id], n_frames, script.fps) for p in visible}
     blinks = {p.id: _blink_times(script.duration_s, rng) for p in visible}
     sway = {p.id: rng.uniform(0, 2 * math.pi, 3) for p in visible}
@@ -333,7 +340,7 @@ def _render_video(script: Script, visible: list[Person], spoken: dict[str, list[
                 if x_frac is None:
                     continue
                 model = textured_face(p.identity)
-                yaw, pitch, gaze_yaw, gaze_pitch = pose_at(looks[p.id], t)
+                yaw, pitch, gaze_yaw, gaze_pitch = pose_at(looks.get(p.id, []), t)
                 ph = sway[p.id]
                 yaw += 2.0 * math.sin(0.7 * t + ph[0])
                 pitch += 1.5 * math.sin(0.5 * t + ph[1])

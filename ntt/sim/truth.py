@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 
 from ntt.sim.conversation import DEVICE_WPM, estimate_duration_s
-from ntt.sim.render import LOOKING_AT_DEVICE_DEG, _slide_x, pose_at
-from ntt.sim.script import Line, Look, Script
+from ntt.sim.render import LOOKING_AT_DEVICE_DEG, _slide_x, looks_by_person, pose_at
+from ntt.sim.script import Line, Script
 
 PARTNER_PITCH_MIN_DEG = -12.0  # a look at someone across the room, not down at a task
 
@@ -34,9 +34,7 @@ class LineTruth:
 def line_truths(script: Script) -> list[LineTruth]:
     """Per line spoken by a person or the TV, in start order."""
     persons = {p.id: p for p in script.persons}
-    looks: dict[str, list[Look]] = {}
-    for lk in sorted(script.looks, key=lambda lk: lk.t_s):
-        looks.setdefault(lk.person, []).append(lk)
+    looks = looks_by_person(script)
     w = script.size_wh[0]
     out: list[LineTruth] = []
     device: list[tuple[float, bool]] = []  # (end, a question) of each reply so far
