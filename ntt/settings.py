@@ -34,6 +34,10 @@ class VadSettings:
     max_speech_s: float = 20.0
     """A single utterance never runs longer: it is cut and a new one starts (a television
     talking for minutes must not become one utterance)."""
+    state_reset_s: float = 5.0
+    """Silero's recurrent state starts afresh this often, at a window it scored as silence
+    (0: never): on a stream that never ends the state drifts until clear speech scores near
+    0 (``ntt.audio.vad``)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,8 @@ from ntt.asr.pocketsphinx_backend import align_words, load_pocketsphinx_decoder
 from ntt.audio.vad import SileroVad, load_silero_model
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
 from ntt.settings import VadSettings
+
+REPO_DATA = Path(__file__).resolve().parent / "data"
 
 ALIGN_CONTEXT_S = 0.5
 
@@ -200,3 +204,20 @@ def test_long_speech_is_cut(model, stream):
 def test_rejects_other_sample_rates(model):
     with pytest.raises(ValueError):
         SileroVad(model).push(AudioChunk(0.0, np.zeros(480, np.float32), sample_rate_hz=48000))
+
+
+def test_a_drifting_silero_state_is_started_afresh(model):
+    """On a far-field stream after echo cancellation, silero's state left alone hears
+    nothing for 27 s (snakers4/silero-vad#725); reset in silence, the VAD hears the two
+    people talking at 20-25 s as the labels have them."""
+    from ntt.io.audio_file import read_audio
+
+    audio = read_audio(REPO_DATA / "vad" / "far-field-after-echo-cancel.opus")
+    drifting = pairs(run_vad(SileroVad(model, VadSettings(state_reset_s=0)), audio))
+    assert drifting == []
+    heard = [(s.boundary_s, e.boundary_s) for s, e in pairs(run_vad(SileroVad(model), audio))]
+    for a, b in ((20.0, 21.7), (23.5, 24.0), (24.1, 25.2)):
+        assert any(s < b and e > a for s, e in heard), (a, b, heard)
+    # Nothing is heard where the labels have no one speaking (before the reply, 5.9-6.6 s,
+    # and 15.4-20.0 s).
+    assert not any(s < 19.9 and e > 15.6 for s, e in heard), heard

@@ -33,6 +33,8 @@ from ntt.stage import refuse
 
 WINDOW_SAMPLES = 512  # silero-vad's window at 16 kHz (32 ms)
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
+# Silero's state is reset only in what its own scores call silence (``_maybe_reset_state``).
+RAW_SPEECH_P, RAW_SILENCE_P, RESET_AFTER_S = 0.5, 0.2, 0.3
 # Control items after which nothing heard belongs to the utterance that was running.
 _STOP_LISTENING = ("mic_lost", "privacy_on")
 _RESUME_LISTENING = ("mic_back", "privacy_off")
@@ -86,6 +88,9 @@ class SileroVad:
         self._last_t_s = 0.0
         self._muted = False
         self._echo: deque[EchoActivity] = deque()
+        self._state_since_s = 0.0  # when silero's state last started afresh
+        self._raw_speech = False  # silero scored speech since that reset
+        self._raw_quiet = 0  # windows in a row silero has scored as silence
 
     @property
     def speaking(self) -> bool:
@@ -120,7 +125,30 @@ class SileroVad:
             if self.emit_probabilities:
                 out.append(SpeechProbability(t_s, p))
             out.extend(self.push_probability(t_s, p))
+            self._maybe_reset_state(t_s + WINDOW_S, p)
         return out
+
+    def _maybe_reset_state(self, t_s: float, p: float) -> None:
+        """Silero's recurrent state drifts on a never-ending stream: after a stretch of
+        noise or processed audio it can settle where clear speech scores near 0 for tens of
+        seconds (snakers4/silero-vad#725; on simulated sessions here a fresh state scored
+        0.94 on speech the drifted one scored 0.06). So the state starts afresh once a
+        stretch of speech has been followed by ``RESET_AFTER_S`` of silence, and every
+        ``state_reset_s`` of silence (pipecat resets every 5 s), never inside speech. Read
+        from silero's scores alone, with fixed thresholds, not from the hysteresis: recorded
+        scores replay to the same events under any ``VadSettings``."""
+        every = self.config.state_reset_s
+        if every <= 0:
+            return
+        if p >= RAW_SPEECH_P:
+            self._raw_speech, self._raw_quiet = True, 0
+            return
+        self._raw_quiet = self._raw_quiet + 1 if p < RAW_SILENCE_P else 0
+        ended = self._raw_speech and self._raw_quiet * WINDOW_S >= RESET_AFTER_S
+        if ended or (not self._raw_speech and p < RAW_SILENCE_P
+                     and t_s - self._state_since_s >= every):
+            self._reset_model()
+            self._state_since_s, self._raw_speech = t_s, False
 
     def _is_echo(self, t_s: float) -> bool:
         """Whether most of the window from ``t_s`` is frames of the device's own voice."""
