@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 
-def save_npz_model(path: str | Path, header: dict, arrays: dict[str, np.ndarray],
-                   compress: bool = False) -> Path:
-    """``header`` must carry ``format`` and ``version``; ``arrays`` are stored as given."""
-    path = Path(path)
+def save_npz_model(path: str | Path | IO[bytes], header: dict,
+                   arrays: dict[str, np.ndarray], compress: bool = False) -> None:
+    """``header`` must carry ``format`` and ``version``; ``arrays`` are stored as given.
+    ``path`` may be an open binary file (``ntt.outputs.atomic_save``)."""
     encoded = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    with open(path, "wb") as f:
-        (np.savez_compressed if compress else np.savez)(f, header=encoded, **arrays)
-    return path
+    save = np.savez_compressed if compress else np.savez
+    if hasattr(path, "write"):
+        save(path, header=encoded, **arrays)
+        return
+    with open(Path(path), "wb") as f:
+        save(f, header=encoded, **arrays)
 
 
 def load_npz_model(path: str | Path, fmt: str, version: int | str, what: str = "file"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ntt.cli import main
@@ -31,11 +32,16 @@ def test_training_is_reproducible_and_ships_a_working_ensemble(tmp_path):
         assert all(torch.equal(p, q) for p, q in zip(net_a.parameters(), net_b.parameters(),
                                                      strict=True))
     assert a.calibration == b.calibration
+    # The utterance head that makes the final decisions is reproducible too.
+    assert a.head is not None and (tmp_path / "a_head.npz").is_file()
+    assert np.array_equal(a.head.value, b.head.value) and a.head.temperature == \
+        b.head.temperature
     # Members come from different seeds, so they differ.
     assert not all(torch.equal(p, q) for p, q in zip(a.nets[0].parameters(),
                                                      a.nets[1].parameters(), strict=True))
     card = (tmp_path / "a.md").read_text()
     assert "An ensemble of 2" in card and "seeds 0 to\n1" in card
+    assert "utterance head" in card
 
     # The trained model decides on a real session's cue stream: one final per utterance.
     session = load_session(SAMPLES / "living-room")

@@ -48,6 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "per hour of non-directed speech (a device with no wake word: 0.5)")
     p.add_argument("--calibration-share", type=argtypes.number(0, 1, hi_open=True),
                    default=0.2, help="share of the sessions held out to calibrate")
+    p.add_argument("--no-utterance-head", dest="utterance_head", action="store_false",
+                   help="final decisions from the GRU's p instead of the boosted-tree "
+                        "utterance head (ntt/fusion/utterance_head.py)")
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     p.add_argument("--force", action="store_true",
                    help="write the model even on too little data or an operating point that "
@@ -105,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--members", "needs at least one member")
     config = FusionTrainSettings(epochs=args.epochs, seed=args.seed,
                                  target_far=args.target_far, members=args.members,
-                                 target_fa_per_hour=args.target_fa_per_hour)
+                                 target_fa_per_hour=args.target_fa_per_hour,
+                                 utterance_head=args.utterance_head)
     model, info = fit_fusion(train, cal, config)
     info["data"] = str(args.data)
     info["asr"] = args.asr
@@ -126,6 +130,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def head_text(info: dict, model) -> str:
+    if model.head is None:
+        return ""
+    return (f"\nFinal decisions come from the utterance head (``ntt/fusion/utterance_head.py``): "
+            f"{len(model.head.roots)} boosted trees over the tick's features and mask, "
+            f"trained on {info.get('head_rows')} final decisions of a runtime replay of the "
+            f"training sessions ({info.get('head_directed')} directed; each row also "
+            f"{info.get('head_dropout_copies')} times with modalities dropped), temperature "
+            f"{model.head.temperature:.3f}; the GRU's p gives the early decisions.\n")
+
+
 def write_model_card(path: Path, info: dict, model) -> None:
     """A model card next to the weights: data, training, calibration, how to rebuild."""
     from ntt.fusion.features import FEATURES
@@ -140,7 +155,7 @@ takes the latest cue of each modality with an availability mask and gives p(dire
 per-modality heads give each modality's own score (the contributions shown in the
 visualizer). An ensemble of {len(model.nets)} such nets trained from consecutive seeds,
 logits averaged: {sum(count_parameters(n) for n in model.nets)} parameters, {size_kb:.0f} KB.
-
+{head_text(info, model)}
 ## Inputs (``ntt/fusion/features.py``)
 {features}
 

@@ -84,8 +84,9 @@ class CompletenessModel:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "config": asdict(self.cfg),
                   "meta": self.meta}
-        return save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
-                                             "bias": np.array([self.bias])}, compress=True)
+        save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
+                                      "bias": np.array([self.bias])}, compress=True)
+        return path
 
     @classmethod
     def load(cls, path: str | Path) -> CompletenessModel:

@@ -1,5 +1,6 @@
 """Streaming fusion: the trained ensemble as a scorer behind the utterance gate, one GRU step
-per tick (``ntt.fusion.gate`` decides when to ask it for a decision)."""
+per tick (``ntt.fusion.gate`` decides when to ask it for a decision); where the model has an
+utterance head (``ntt.fusion.utterance_head``), the final decision is the head's."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ntt.fusion.features import (
 )
 from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.model import EnsembleStep, FusionNet
+from ntt.fusion.utterance_head import UtteranceHead, head_inputs
 from ntt.settings import TimingSettings
 
 if TYPE_CHECKING:
@@ -46,12 +48,14 @@ class Calibration:
 
 @dataclass
 class FusionModel:
-    """The ensemble's members (``ntt.fusion.model``), its calibration, and what the model
-    card says about it."""
+    """The ensemble's members (``ntt.fusion.model``), its calibration, what the model card
+    says about it, and the utterance head that makes final decisions (None: the GRU's p).
+    The calibration's temperature is the GRU's; the threshold is on the final p."""
 
     nets: list[FusionNet]
     calibration: Calibration
     meta: dict
+    head: UtteranceHead | None = None
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL) -> FusionModel:
@@ -97,7 +101,21 @@ class FusionModel:
                              f"(retrain it with `ntt train`): {str(exc).splitlines()[0]}"
                              ) from None
         nets.eval()
-        return cls(list(nets), Calibration(temperature, threshold), meta)
+        head = None
+        head_name = meta.get("utterance_head")
+        if head_name is not None:
+            if not isinstance(head_name, str) or Path(head_name).name != head_name:
+                raise InputError(meta_path, "field 'utterance_head' must name a file next "
+                                            "to the model")
+            head_path = path.with_name(head_name)
+            try:
+                head = UtteranceHead.load(head_path)
+            except FileNotFoundError:
+                raise InputError(head_path, "utterance head not found (the model's sidecar "
+                                            "names it)") from None
+            except (ValueError, KeyError, OSError) as exc:
+                raise InputError(head_path, str(exc)) from None
+        return cls(list(nets), Calibration(temperature, threshold), meta, head)
 
     def save(self, path: str | Path) -> None:
         """Weights and sidecar, each written atomically (a full disk leaves the old ones)."""
@@ -112,6 +130,11 @@ class FusionModel:
                     hidden=self.nets[0].hidden, modalities=list(self.nets[0].modalities),
                     calibration={"temperature": self.calibration.temperature,
                                  "threshold": self.calibration.threshold})
+        meta.pop("utterance_head", None)
+        if self.head is not None:
+            head_path = path.with_name(path.stem + "_head.npz")
+            atomic_save(head_path, lambda f: self.head.save(f), "write the utterance head")
+            meta["utterance_head"] = head_path.name
         with atomic_write(path.with_suffix(".json"), "w", "write the model") as f:
             f.write(json.dumps(meta, indent=2) + "\n")
 
@@ -180,7 +203,9 @@ class ModelScorer:
         self._h = self.step_model.initial_state()
         self._mod: dict[str, float] = {}
         self.last_features: TickFeatures | None = None
+        self.last_mask = np.zeros(len(MODALITIES), np.float32)
         self.last_p = 0.0
+        self.last_head_inputs: np.ndarray | None = None  # of the last final decision
 
     def observe(self, item: FusionInput) -> None:
         self.tracker.observe(item)
@@ -195,6 +220,7 @@ class ModelScorer:
                      for i, m in enumerate(self.step_model.modalities)
                      if mask[MODALITIES.index(m)] > 0}
         self.last_features = feats
+        self.last_mask = mask
 
     def verdict(self, kind: Literal["early", "final"], start_s: float, end_s: float
                 ) -> Verdict:
@@ -204,7 +230,12 @@ class ModelScorer:
         if feats is not None and feats.mask[MODALITIES.index("vision")] > 0:
             n_faces = round(float(feats.values[SLICES["vision"].start
                                                + VISION.index("n_faces")]) * 4)
-        return Verdict(self.last_p, speaker, n_faces, dict(self._mod))
+        p = self.last_p
+        if kind == "final" and feats is not None:
+            self.last_head_inputs = head_inputs(feats.values, self.last_mask)
+            if self.model.head is not None:
+                p = self.model.head.p(self.last_head_inputs)
+        return Verdict(p, speaker, n_faces, dict(self._mod))
 
     def end_utterance(self, p_directed: float, directed: bool) -> None:
         self.tracker.end_utterance(p_directed, directed)

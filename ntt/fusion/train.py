@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ntt.cues import SpeechEvent, Tick
+from ntt.cues import Decision, SpeechEvent, Tick
 from ntt.fusion.features import (
     N_FEATURES,
     N_MODALITIES,
@@ -61,6 +61,7 @@ class FusionTrainSettings:
     # the calibration sessions' non-directed speech instead of a false-accept rate.
     target_fa_per_hour: float | None = None
     members: int = 3  # ensemble members, seeds seed .. seed + members - 1
+    utterance_head: bool = True  # final decisions from boosted trees (ntt.fusion.utterance_head)
 
 
 @dataclass
@@ -216,22 +217,62 @@ def _camera(pair: tuple) -> CameraGeometry | None:
     return pair[2] if len(pair) > 2 else None
 
 
-def final_scores(nets: list[FusionNet], cues_and_labels: list[tuple]
+def _replay_finals(model, pair) -> list[tuple[Decision, np.ndarray | None]]:
+    """The runtime's final decisions on one session, each with the utterance head's inputs
+    at its tick."""
+    from ntt.fusion.runtime import model_fusion
+
+    stage = model_fusion(model, camera=_camera(pair))
+    scorer = stage.scorer
+    out = []
+    for cue in list(pair[0]) + [None]:
+        decisions = stage.push(cue) if cue is not None else stage.flush()
+        for d in decisions:
+            if d.kind == "final":
+                out.append((d, scorer.last_head_inputs))
+    return out
+
+
+def head_rows(nets: list[FusionNet], cues_and_labels: list[tuple], seed: int = 0
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The utterance head's training rows: the inputs at every final decision of a runtime
+    replay (the GRU's own earlier decisions as context), labelled by the utterance it
+    matches (a false trigger, the device's voice included, is not directed); each row also
+    ``HEAD_DROPOUT_COPIES`` times with modalities dropped as in the GRU's training, so the
+    head decides with the camera off or the recognizer late."""
+    from ntt.fusion.runtime import Calibration, FusionModel
+    from ntt.fusion.utterance_head import head_inputs
+
+    probe = FusionModel(nets, Calibration(1.0, 0.5), {})
+    rng = np.random.default_rng(seed)
+    rows, ys = [], []
+    for pair in cues_and_labels:
+        finals = _replay_finals(probe, pair)
+        labels = {id(m.decision): bool(m.utterance.directed) if m.utterance is not None
+                  else False for m in match_decisions([d for d, _ in finals],
+                                                      pair[1].utterances)
+                  if m.decision is not None}
+        for d, inputs in finals:
+            values, mask = inputs[:N_FEATURES], inputs[N_FEATURES:]
+            rows.append(inputs)
+            ys.append(labels.get(id(d), False))
+            for _ in range(HEAD_DROPOUT_COPIES):
+                rows.append(head_inputs(values, _dropout(mask[None], rng)[0]))
+                ys.append(ys[-1])
+    return np.array(rows).reshape(-1, N_FEATURES + N_MODALITIES), np.array(ys, bool)
+
+
+HEAD_DROPOUT_COPIES = 3
+
+
+def final_scores(model, cues_and_labels: list[tuple]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Uncalibrated p of each labelled utterance's final decision (``ntt.matching``; 0 for
     a missed one), replaying the runtime; its label; its duration (s)."""
-    from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
-
-    model = FusionModel(nets, Calibration(1.0, 0.5), {})
     ps, ys, durations = [], [], []
     for pair in cues_and_labels:
-        cues, labels = pair[0], pair[1]
-        stage = model_fusion(model, camera=_camera(pair))
-        finals = []
-        for cue in cues:
-            finals += [d for d in stage.push(cue) if d.kind == "final"]
-        finals += [d for d in stage.flush() if d.kind == "final"]
-        for m in labelled_matches(match_decisions(finals, labels.utterances)):
+        finals = [d for d, _ in _replay_finals(model, pair)]
+        for m in labelled_matches(match_decisions(finals, pair[1].utterances)):
             ps.append(m.decision.p_directed if m.decision is not None else 0.0)
             ys.append(m.utterance.directed)
             durations.append(m.utterance.end_s - m.utterance.start_s)
@@ -244,16 +285,36 @@ def fit_fusion(train: list[tuple], calibrate: list[tuple],
     returns a ``FusionModel`` and a dict of what happened (for the model card)."""
     from ntt.eval.metrics import equal_error_rate, threshold_for_far
     from ntt.fusion.runtime import Calibration, FusionModel
+    from ntt.fusion.utterance_head import fit_utterance_head
 
     rng = np.random.default_rng(config.seed)
     seqs = [features_from_cues(pair[0], pair[1], rng, _camera(pair)) for pair in train]
     nets = [train_net(seqs, dataclasses.replace(config, seed=config.seed + k))
             for k in range(config.members)]
-    ps, ys, durations = final_scores(nets, calibrate)
-    temperature = fit_temperature(ps, ys.astype(float)) if len(set(ys)) == 2 else 1.0
-    eps = 1e-6
-    logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
-    cal = 1 / (1 + np.exp(-logits / temperature))
+    head, head_info = None, {}
+    if config.utterance_head:
+        rows, directed = head_rows(nets, train, config.seed)
+        head = fit_utterance_head(rows, directed, config.seed)
+        head_info = {"head_rows": int(len(rows)), "head_directed": int(directed.sum()),
+                     "head_dropout_copies": HEAD_DROPOUT_COPIES}
+    # The GRU's temperature (early decisions, the per-tick p) from its own final p.
+    gru_ps, ys, durations = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}),
+                                         calibrate)
+    two = len(set(ys)) == 2
+    gru_temperature = fit_temperature(gru_ps, ys.astype(float)) if two else 1.0
+    ps = gru_ps
+    if head is not None:
+        ps, _, _ = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}, head),
+                                calibrate)
+        head = head.calibrated(fit_temperature(ps, ys.astype(float)) if two else 1.0)
+        ps, _, _ = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}, head),
+                                calibrate)
+        cal = ps
+    else:
+        eps = 1e-6
+        logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
+        cal = 1 / (1 + np.exp(-logits / gru_temperature))
+    temperature = gru_temperature
     threshold = threshold_for_far(cal, ys, config.target_far) if len(set(ys)) == 2 else 0.5
     fa_per_hour = None
     if config.target_fa_per_hour is not None and len(set(ys)) == 2:
@@ -269,6 +330,8 @@ def fit_fusion(train: list[tuple], calibrate: list[tuple],
         "calibration_utterances": int(len(ys)),
         "calibration_eer": float(equal_error_rate(cal, ys)) if len(set(ys)) == 2 else None,
         "temperature": temperature, "threshold": threshold, "target_far": config.target_far,
+        "utterance_head": head is not None,
+        "head_temperature": head.temperature if head is not None else None, **head_info,
         "target_fa_per_hour": config.target_fa_per_hour,
         "calibration_fa_per_hour": fa_per_hour,
         "calibration_nondirected_hours": float(durations[~ys].sum() / 3600) if len(ys) else 0,
@@ -280,5 +343,5 @@ def fit_fusion(train: list[tuple], calibrate: list[tuple],
                    "aux_weight": config.aux_weight,
                    "keep_p": KEEP_P, "single_modality_p": SINGLE_MODALITY_P},
     }
-    model = FusionModel(nets, Calibration(temperature, threshold), {"training": info})
+    model = FusionModel(nets, Calibration(temperature, threshold), {"training": info}, head)
     return model, info

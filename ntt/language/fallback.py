@@ -130,8 +130,9 @@ class IntentClassifier:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "features": asdict(self.cfg),
                   "classes": list(self.classes), "min_p": self.min_p}
-        return save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
-                                             "bias": self.bias})
+        save_npz_model(path, header, {"weights": self.weights.astype(np.float16),
+                                      "bias": self.bias})
+        return path
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentClassifier:

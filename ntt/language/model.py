@@ -155,10 +155,11 @@ class LexicalModel:
         path = Path(path)
         header = {"format": FORMAT, "version": VERSION, "features": asdict(self.cfg),
                   "meta": self.meta}
-        return save_npz_model(path, header, {
-            "wide": self.wide.astype(np.float16), "embedding": self.embedding.astype(np.float16),
-            "w1": self.w1.astype(np.float16), "b1": self.b1, "w2": self.w2.astype(np.float16),
-            "b2": np.array([self.b2])})
+        save_npz_model(path, header, {
+     "wide": self.wide.astype(np.float16), "embedding": self.embedding.astype(np.float16),
+     "w1": self.w1.astype(np.float16), "b1": self.b1, "w2": self.w2.astype(np.float16),
+     "b2": np.array([self.b2])})
+        return path
 
     @classmethod
     def load(cls, path: str | Path) -> LexicalModel:
