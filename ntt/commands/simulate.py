@@ -37,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audio-only", action="store_true",
                    help="no video.mp4 (truth.json still has every frame's faces and looks): "
                         "for training sets whose pictures are not needed")
+    p.add_argument("--real-requests", choices=["tune", "report"],
+                   help="every request a person says to the device is a real recording of "
+                        "this split (ntt.sim.real_requests), played from where they stand")
 
 
 def session_name(scenario: str, seed: int) -> str:
@@ -45,15 +48,20 @@ def session_name(scenario: str, seed: int) -> str:
 
 def render_one(job: tuple) -> tuple[str, float]:
     """One session in a worker process; returns its path and render seconds. ``job``:
-    (scenario, seed, duration_s, split, out[, video])."""
+    (scenario, seed, duration_s, split, out[, video[, real-requests split or None]])."""
     from ntt.sim.render import render_session
     from ntt.sim.scenarios import make_script
 
     scenario, seed, duration_s, split, out, *rest = job
+    video = rest[0] if rest else True
+    real = rest[1] if len(rest) > 1 else None
     t0 = time.perf_counter()
     script = make_script(scenario, seed, duration_s, split)
-    path = render_session(script, Path(out) / session_name(scenario, seed),
-                          video=rest[0] if rest else True)
+    if real:
+        from ntt.sim.real_requests import with_real_requests
+
+        script = with_real_requests(script, real)
+    path = render_session(script, Path(out) / session_name(scenario, seed), video=video)
     return str(path), time.perf_counter() - t0
 
 
@@ -72,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     output_dir(args.out, "OUT")  # a file, a read-only place: one line before rendering
     jobs = [(args.scenario, args.seed + i, args.duration, args.text_split, str(args.out),
-             not args.audio_only) for i in range(args.sessions)]
+             not args.audio_only, args.real_requests) for i in range(args.sessions)]
     if args.resume:
         jobs = [j for j in jobs if not _written(args.out / session_name(j[0], j[1]))]
         log.info("resuming: %d of %d sessions left to render", len(jobs), args.sessions)

@@ -59,12 +59,32 @@ def quiet_cut(x: np.ndarray, lo: float = 0.35, hi: float = 0.7) -> int:
     return (a + int(np.argmin(db[a:b]))) * int(FRAME_S * SAMPLE_RATE_HZ)
 
 
+def command_labels(speech_dir: Path = SPEECH_DIR) -> dict[str, dict]:
+    """File name -> labels entry (intent and slot values) of every recording."""
+    return json.loads((speech_dir / "commands" / "labels.json").read_text())
+
+
+def split_names(labels: dict[str, dict], split: str) -> list[str]:
+    """The split's file names: even sorted index for ``tune``, odd for ``report``."""
+    names = sorted(labels)
+    return names[0::2] if split == "tune" else names[1::2]
+
+
+def command_audio(name: str, speech_dir: Path = SPEECH_DIR) -> np.ndarray:
+    """One recording, trimmed to its speech."""
+    return trim(read_audio(speech_dir / "commands" / name))
+
+
+def request_words(entry: dict) -> str:
+    """What a recording says as far as its labels tell: the slot values in order (the
+    benchmark gives no transcript, so the carrier words, "can I get a", are missing)."""
+    return " ".join(v.strip() for v in entry["slots"].values())
+
+
 def commands(split: str, speech_dir: Path = SPEECH_DIR) -> list[tuple[str, np.ndarray, dict]]:
     """(name, trimmed audio, labels entry) of the split's files."""
-    labels = json.loads((speech_dir / "commands" / "labels.json").read_text())
-    names = sorted(labels)
-    keep = names[0::2] if split == "tune" else names[1::2]
-    return [(n, trim(read_audio(speech_dir / "commands" / n)), labels[n]) for n in keep]
+    labels = command_labels(speech_dir)
+    return [(n, command_audio(n, speech_dir), labels[n]) for n in split_names(labels, split)]
 
 
 def with_pause(x: np.ndarray, pause_s: float) -> tuple[np.ndarray, float]:

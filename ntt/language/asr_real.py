@@ -165,6 +165,7 @@ def _kokoro_rows(recognizers: dict, per_family: int, seed: int, rng: random.Rand
 
 
 def _speech_rows(recognizers: dict, rng: random.Random):
+    from ntt.endpoint.mix import request_words
     from ntt.io.audio_file import read_audio
 
     speech = default_speech_dir()
@@ -177,7 +178,7 @@ def _speech_rows(recognizers: dict, rng: random.Random):
             yield {"kind": kind, "family": "picovoice",
                    "source": f"picovoice:{labels[name]['intent']}", "directed": 1,
                    "voice": name, "rate_wpm": 0,
-                   "clean": " ".join(v.strip() for v in labels[name]["slots"].values()),
+                   "clean": request_words(labels[name]),
                    **decode_row(recognizers, audio)}
 
 

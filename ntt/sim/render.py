@@ -26,6 +26,7 @@ import numpy as np
 
 from ntt.calibration.profile import load_profile
 from ntt.cues import SAMPLE_RATE_HZ, DeviceTurn
+from ntt.endpoint.mix import command_audio
 from ntt.io.session import Labels, Utterance, write_session
 from ntt.io.video_file import write_video
 from ntt.sim.acoustics import draw_acoustic_room, image_position_cam
@@ -80,14 +81,19 @@ def trim_silence(audio: np.ndarray, threshold_db: float = TRIM_DB) -> np.ndarray
 
 def _speak(line: Line, person: Person | None, script: Script, voices: VoiceBank
            ) -> np.ndarray:
-    """The line's dry speech at ``DRY_RMS`` (before the line's gain)."""
-    if person is None:  # the device
-        voice, pitch, rate = script.device_voice, 50, 170
+    """The line's dry speech at ``DRY_RMS`` (before the line's gain): synthesised with its
+    prosody, or a real recording as it was spoken."""
+    if line.recording:
+        audio = command_audio(line.recording)
     else:
-        voice, pitch, rate = person.voice, person.pitch, person.rate_wpm
-    audio = trim_silence(voices.speak(line.text, voice, rate_scale=rate / 165 * line.rate_scale,
-                                      espeak_pitch=pitch, espeak_rate_wpm=165))
-    audio = apply_prosody(audio, line.pitch_st, line.f0_range)
+        if person is None:  # the device
+            voice, pitch, rate = script.device_voice, 50, 170
+        else:
+            voice, pitch, rate = person.voice, person.pitch, person.rate_wpm
+        audio = trim_silence(voices.speak(line.text, voice,
+                                          rate_scale=rate / 165 * line.rate_scale,
+                                          espeak_pitch=pitch, espeak_rate_wpm=165))
+        audio = apply_prosody(audio, line.pitch_st, line.f0_range)
     rms = float(np.sqrt(np.mean(audio ** 2))) if len(audio) else 0.0
     return (audio * (DRY_RMS / rms)).astype(np.float32) if rms > 0 else audio
 
@@ -248,7 +254,10 @@ def render_session(script: Script, out_dir: str | Path, voices: VoiceBank | None
                          "rate_scale": round(line.rate_scale, 3),
                          "pitch_st": round(line.pitch_st, 3),
                          "f0_range": round(line.f0_range, 3), "voice": person.voice,
-                         "voice_engine": voices.engine_for(voices.voice(person.voice))}
+                         "voice_engine": "recording" if line.recording
+                         else voices.engine_for(voices.voice(person.voice))}
+        if line.recording:
+            utt_info[uid]["recording"] = line.recording
         source = loudspeaker(dry) if person.is_media else dry
         facing = _faces_device(looks, person, line, end_s)
         utt_info[uid]["faces_device"] = facing

@@ -43,6 +43,7 @@ class Line:
     pitch_st: float = 0.0  # mean F0 shift, semitones (device-directed speech is higher)
     f0_range: float = 1.0  # F0 excursion about the speaker's mean, times (directed: wider)
     category: str = ""  # where the text came from (corpus source), for --stats
+    recording: str = ""  # a real recording (``ntt.endpoint.mix``) played instead of the text
 
 
 @dataclass(frozen=True)
