@@ -21,7 +21,8 @@ from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
 
-RECORD_VERSION = "4"  # bump when a front-end changes what it emits (3: EndOfTurn cues; 4: VAD state resets)
+# Bump when a front-end changes what it emits (3: EndOfTurn cues; 4: VAD state resets).
+RECORD_VERSION = "4"
 
 
 @dataclass
