@@ -85,15 +85,17 @@ def _rows(grouped: dict[str, list[ScoredUtterance]], threshold: float) -> dict:
     return rows
 
 
-def measure(sessions: str, asr: str, model_path: str | None, cache: str, workers: int) -> dict:
+def measure(sessions: str, asr: str, model_path: str | None, cache: str, workers: int,
+            threshold: float | None = None) -> dict:
     model = FusionModel.load(model_path or DEFAULT_MODEL)
-    threshold = model.calibration.threshold
+    threshold = model.calibration.threshold if threshold is None else threshold
     t0 = time.perf_counter()
     recorded = record_all(find_sessions(sessions), asr=asr, cache=Path(cache),
                           workers=workers, progress=sys.stderr.isatty())
     masked = tuple(m for m in MODALITIES if m not in VARIANTS["fused"])
     labelled = [(r, s.labels, session_camera(s)) for r, s in recorded.records if s.labels]
     result = evaluate_variant(labelled, lambda camera=None: model_fusion(model, masked=masked,
+                                                                         threshold=threshold,
                                                                          camera=camera),
                               threshold)
     by_name = {s.name: s for _, s in recorded.records}
@@ -148,9 +150,12 @@ def main() -> None:
     ap.add_argument("--model", help="fusion model (default: the shipped one)")
     ap.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="decide at this p instead of the model's operating point")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    result = measure(args.sessions, args.asr, args.model, args.cache, args.workers)
+    result = measure(args.sessions, args.asr, args.model, args.cache, args.workers,
+                     args.threshold)
     if args.json:
         print_json(result)
     else:
