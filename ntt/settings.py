@@ -35,9 +35,10 @@ class VadSettings:
     """A single utterance never runs longer: it is cut and a new one starts (a television
     talking for minutes must not become one utterance)."""
     state_reset_s: float = 5.0
-    """Silero's recurrent state starts afresh this often, at a window it scored as silence
-    (0: never): on a stream that never ends the state drifts until clear speech scores near
-    0 (``ntt.audio.vad``)."""
+    """A second silero scorer starts afresh this often, at a window it scored as silence,
+    and each window scores the higher of it and the running one (0: the running scorer
+    alone): on a stream that never ends silero's state can drift until clear speech scores
+    near 0, while a state just reset hears an onset late (``ntt.audio.vad``)."""
 
 
 @dataclass(frozen=True)

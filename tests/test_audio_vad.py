@@ -208,8 +208,8 @@ def test_rejects_other_sample_rates(model):
 
 def test_a_drifting_silero_state_is_started_afresh(model):
     """On a far-field stream after echo cancellation, silero's state left alone hears
-    nothing for 27 s (snakers4/silero-vad#725); reset in silence, the VAD hears the two
-    people talking at 20-25 s as the labels have them."""
+    nothing for 27 s (snakers4/silero-vad#725); with the second scorer that starts afresh
+    in silence, the VAD hears the two people talking at 20-25 s as the labels have them."""
     from ntt.io.audio_file import read_audio
 
     audio = read_audio(REPO_DATA / "vad" / "far-field-after-echo-cancel.opus")

@@ -70,6 +70,9 @@ class SileroVad:
     def __init__(self, model, config: VadSettings | None = None, emit_probabilities: bool = False):
         self.model = model
         self.config = config or VadSettings()
+        # The second scorer that starts afresh (``_maybe_reset_state``): its own instance.
+        self.fresh_model = load_silero_model() if model is not None and \
+            self.config.state_reset_s > 0 else None
         self.emit_probabilities = emit_probabilities
         self._min_speech_windows = _windows(self.config.min_speech_ms)
         self._hangover_windows = _windows(self.config.hangover_ms)
@@ -120,34 +123,38 @@ class SileroVad:
             self._buffer_t_s += WINDOW_S
             with torch.no_grad():
                 p = float(self.model(torch.from_numpy(window.copy()), SAMPLE_RATE_HZ).item())
+                if self.fresh_model is not None:
+                    p_fresh = float(self.fresh_model(torch.from_numpy(window.copy()),
+                                                     SAMPLE_RATE_HZ).item())
+                    self._maybe_reset_state(t_s + WINDOW_S, p_fresh)
+                    p = max(p, p_fresh)
             if self._is_echo(t_s):
                 p = 0.0
             if self.emit_probabilities:
                 out.append(SpeechProbability(t_s, p))
             out.extend(self.push_probability(t_s, p))
-            self._maybe_reset_state(t_s + WINDOW_S, p)
         return out
 
     def _maybe_reset_state(self, t_s: float, p: float) -> None:
         """Silero's recurrent state drifts on a never-ending stream: after a stretch of
         noise or processed audio it can settle where clear speech scores near 0 for tens of
         seconds (snakers4/silero-vad#725; on simulated sessions here a fresh state scored
-        0.94 on speech the drifted one scored 0.06). So the state starts afresh once a
-        stretch of speech has been followed by ``RESET_AFTER_S`` of silence, and every
-        ``state_reset_s`` of silence (pipecat resets every 5 s), never inside speech. Read
-        from silero's scores alone, with fixed thresholds, not from the hysteresis: recorded
-        scores replay to the same events under any ``VadSettings``."""
-        every = self.config.state_reset_s
-        if every <= 0:
-            return
+        0.94 on speech the drifted one scored 0.06). Yet the running state is what hears an
+        onset at once: reset to zeros just before one, it heard the first half second of an
+        utterance of the bundled living-room sample late. So two scorers run, and a window
+        scores the higher of the two: the running one, never reset, and a fresh one that
+        starts afresh once a stretch of its speech has been followed by ``RESET_AFTER_S``
+        of silence, and every ``state_reset_s`` of silence (pipecat resets every 5 s).
+        Read from the fresh scorer's scores alone, with fixed thresholds, not from the
+        hysteresis: recorded scores replay to the same events under any ``VadSettings``."""
         if p >= RAW_SPEECH_P:
             self._raw_speech, self._raw_quiet = True, 0
             return
         self._raw_quiet = self._raw_quiet + 1 if p < RAW_SILENCE_P else 0
         ended = self._raw_speech and self._raw_quiet * WINDOW_S >= RESET_AFTER_S
         if ended or (not self._raw_speech and p < RAW_SILENCE_P
-                     and t_s - self._state_since_s >= every):
-            self._reset_model()
+                     and t_s - self._state_since_s >= self.config.state_reset_s):
+            self.fresh_model.reset_states()
             self._state_since_s, self._raw_speech = t_s, False
 
     def _is_echo(self, t_s: float) -> bool:
@@ -177,8 +184,9 @@ class SileroVad:
         return []
 
     def _reset_model(self) -> None:
-        if self.model is not None:
-            self.model.reset_states()
+        for model in (self.model, self.fresh_model):
+            if model is not None:
+                model.reset_states()
 
     def push_probability(self, t_s: float, p: float) -> list[SpeechEvent]:
         """The hysteresis alone: one window's speech probability (window start ``t_s``) in,

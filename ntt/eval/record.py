@@ -21,8 +21,8 @@ from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
 
-# Bump when a front-end changes what it emits (3: EndOfTurn cues; 4: VAD state resets).
-RECORD_VERSION = "4"
+# Bump when a front-end changes what it emits (3: EndOfTurn cues; 4, 5: VAD state resets).
+RECORD_VERSION = "5"
 
 
 @dataclass
