@@ -23,12 +23,6 @@ os.environ.pop("NTT_USER_CALIBRATION_DIR", None)
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "datasets" / "samples" / "living-room"
 SPEECH_CLIPS = REPO / "tests" / "data" / "audio"  # real read speech (CC-BY-SA-3.0, README)
-# Why tests of the shipped fusion model's verdicts on the bundled samples are strict xfails
-# until fusion is retrained on version-2 sessions (issue 21).
-FUSION_MISSES = ("the shipped fusion model, trained on version-1 one-microphone espeak-ng "
-                 "sessions, takes one or two of the five side-talk lines of the v2 camera-off "
-                 "sample for requests (p 0.55-0.59 against the 0.56 threshold, the audio cue "
-                 "leading; which lines depends on the recognizer)")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FUSION_MISSES
 
 import ntt
 from ntt.cues import Decision
@@ -50,7 +49,6 @@ def test_the_readme_example_runs(readme_output):
     assert re.fullmatch(rf"{len(rows)} utterances, \d+ directed", readme_output[-1])
 
 
-@pytest.mark.xfail(strict=True, reason=FUSION_MISSES)
 def test_the_readme_example_finds_no_request_in_side_talk(readme_output):
     assert readme_output[-1] == f"{len(_rows(readme_output))} utterances, 0 directed"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -130,15 +131,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def operating_text(info: dict) -> str:
+    if info.get("target_fa_per_hour") is None:
+        return f"for a target false-accept rate of {info['target_far']:.0%}"
+    return (f"for at most {info['target_fa_per_hour']:g} false accepts per hour of the "
+            f"calibration sessions' non-directed speech ("
+            f"{info['calibration_nondirected_hours'] * 60:.1f} min of it, so any false "
+            f"accept there is {1 / max(info['calibration_nondirected_hours'], 1e-9):.0f} "
+            f"per hour: the threshold lies above every one of them)")
+
+
 def head_text(info: dict, model) -> str:
     if model.head is None:
         return ""
-    return (f"\nFinal decisions come from the utterance head (``ntt/fusion/utterance_head.py``): "
+    return (f"Final decisions come from the utterance head (``ntt/fusion/utterance_head.py``): "
             f"{len(model.head.roots)} boosted trees over the tick's features and mask, "
             f"trained on {info.get('head_rows')} final decisions of a runtime replay of the "
             f"training sessions ({info.get('head_directed')} directed; each row also "
             f"{info.get('head_dropout_copies')} times with modalities dropped), temperature "
-            f"{model.head.temperature:.3f}; the GRU's p gives the early decisions.\n")
+            f"{model.head.temperature:.3f}; the GRU's p gives the early decisions.")
 
 
 def write_model_card(path: Path, info: dict, model) -> None:
@@ -155,15 +166,18 @@ takes the latest cue of each modality with an availability mask and gives p(dire
 per-modality heads give each modality's own score (the contributions shown in the
 visualizer). An ensemble of {len(model.nets)} such nets trained from consecutive seeds,
 logits averaged: {sum(count_parameters(n) for n in model.nets)} parameters, {size_kb:.0f} KB.
-{head_text(info, model)}
+{textwrap.fill(head_text(info, model), 92)}
+
 ## Inputs (``ntt/fusion/features.py``)
 {features}
 
 ## Data
-Simulated household sessions (``ntt simulate``: rendered faces of real photos, espeak-ng
-voices in reverberant, noisy rooms, the device's replies played into the room), recorded
-once through the real front-ends (vision, silero VAD, prosody, {info.get('asr')} ASR, lexical
-model) — ``{info.get('data')}``: {info['train_sessions']} sessions for training,
+Simulated household sessions (``ntt simulate``: rendered faces of real photos, Kokoro
+voices in image-source rooms through the device's microphone array, the device's replies
+played into the room and cancelled, people behaving after the cited behaviour table;
+sessions made with ``--real-requests`` speak real recorded requests), recorded once through
+the real front-ends (device audio, vision, silero VAD, prosody, end-of-turn, {info.get('asr')}
+ASR, lexical model) — ``{info.get('data')}``: {info['train_sessions']} sessions for training,
 {info['calibration_sessions']} held out for calibration ({info['calibration_utterances']}
 utterances). Training ticks: {info['train_ticks']} ({info['train_utterance_ticks']} inside
 utterances).
@@ -177,17 +191,18 @@ epochs, seeds {info['config']['seed']} to
 {info['config']['seed'] + info['config']['members'] - 1}. CPU, or CUDA when present.
 
 ## Calibration and operating point
-Temperature {info['temperature']:.3f} (fitted on the held-out sessions' final decisions);
-threshold {info['threshold']:.3f} for a target false-accept rate of
-{info['target_far']:.0%}. Held-out calibration EER: {info['calibration_eer']}.
+Temperature {info['temperature']:.3f} (the GRU's, fitted on the calibration sessions' final
+decisions{'; the head has its own' if model.head is not None else ''}); threshold
+{info['threshold']:.3f} {textwrap.fill(operating_text(info), 92)}. Calibration EER:
+{info['calibration_eer']}.
 
 ## Rebuild
 ```
-ntt simulate runs/train --sessions 48 --seed 1000 --scenario mixed --duration 40
+ntt simulate runs/train --sessions 110 --seed 0 --scenario mixed --duration 40 --resume
 ntt train runs/train --out {path.with_suffix('.pt')}
 ```
-Evaluation on sessions simulated with seeds never used here: ``ntt eval`` (see the
-README for the figures).
+Evaluation on sessions simulated with seeds never used here: ``ntt eval`` (the figures
+and the exact recipe of the shipped model are below).
 """
     with atomic_write(path, "w", "write the model card") as f:
         f.write(text)
