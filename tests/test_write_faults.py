@@ -144,7 +144,7 @@ def test_model_save_on_a_full_disk_keeps_the_old_model(tmp_path):
 
     model = FusionModel.load(DEFAULT_MODEL)
     model.save(tmp_path / "m.pt")
-    before = (tmp_path / "m.pt").read_bytes()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     code = f"""
 import resource
 from ntt.fusion.runtime import FusionModel
@@ -155,8 +155,9 @@ m.save({str(tmp_path / 'm.pt')!r})
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert "InputError" in run.stderr and "cannot write the model" in run.stderr
-    assert (tmp_path / "m.pt").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.pt"]
+    # The weights, the utterance head and the sidecar, each as it was, and nothing else.
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert sorted(before) == ["m.json", "m.pt", "m_head.npz"]
     with pytest.raises(InputError):
         FusionModel.load(tmp_path / "missing.pt")
 

@@ -81,8 +81,10 @@ async def read_until_quiet(client, quiet_s: float) -> list:
 
 def test_home_assistant_gets_directed_utterances_and_its_reply_is_played():
     """As live: microphone blocks with the playback reference beside them, through the
-    device-audio front-end (echo canceller) that the reply is fed into."""
-    settings = Settings(use_video=False)
+    device-audio front-end (echo canceller) that the reply is fed into. Whisper hears the
+    words: audio-only behind pocketsphinx the shipped fusion model answers neither request
+    of the sample (p 0.20 and 0.50 against 0.523; ntt/models/fusion.md)."""
+    settings = Settings(use_video=False, asr="whisper")
     session = load_session(LIVING_ROOM)
     device = profile_for_session(session)  # its microphone array
     speaker, reference = CapturedSpeaker(), PlaybackReference()
