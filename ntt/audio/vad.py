@@ -121,11 +121,11 @@ class SileroVad:
             self._buffer = self._buffer[WINDOW_SAMPLES:]
             t_s = self._buffer_t_s
             self._buffer_t_s += WINDOW_S
+            x = torch.from_numpy(window.copy())
             with torch.no_grad():
-                p = float(self.model(torch.from_numpy(window.copy()), SAMPLE_RATE_HZ).item())
+                p = float(self.model(x, SAMPLE_RATE_HZ).item())
                 if self.fresh_model is not None:
-                    p_fresh = float(self.fresh_model(torch.from_numpy(window.copy()),
-                                                     SAMPLE_RATE_HZ).item())
+                    p_fresh = float(self.fresh_model(x, SAMPLE_RATE_HZ).item())
                     self._maybe_reset_state(t_s + WINDOW_S, p_fresh)
                     p = max(p, p_fresh)
             if self._is_echo(t_s):

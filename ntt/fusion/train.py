@@ -223,13 +223,14 @@ def _replay_finals(model, pair) -> list[tuple[Decision, np.ndarray | None]]:
     from ntt.fusion.runtime import model_fusion
 
     stage = model_fusion(model, camera=_camera(pair))
-    scorer = stage.scorer
     out = []
-    for cue in list(pair[0]) + [None]:
-        decisions = stage.push(cue) if cue is not None else stage.flush()
-        for d in decisions:
-            if d.kind == "final":
-                out.append((d, scorer.last_head_inputs))
+
+    def keep(decisions) -> None:
+        out.extend((d, stage.scorer.last_head_inputs) for d in decisions if d.kind == "final")
+
+    for cue in pair[0]:
+        keep(stage.push(cue))
+    keep(stage.flush())
     return out
 
 
@@ -301,20 +302,18 @@ def fit_fusion(train: list[tuple], calibrate: list[tuple],
     gru_ps, ys, durations = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}),
                                          calibrate)
     two = len(set(ys)) == 2
-    gru_temperature = fit_temperature(gru_ps, ys.astype(float)) if two else 1.0
-    ps = gru_ps
+    temperature = fit_temperature(gru_ps, ys.astype(float)) if two else 1.0
+    # The final p: the head's where there is one, with its own temperature. A temperature
+    # moves no decision across 0.5, so the replay's context is the same either way.
+    ps, final_temperature = gru_ps, temperature
     if head is not None:
         ps, _, _ = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}, head),
                                 calibrate)
-        head = head.calibrated(fit_temperature(ps, ys.astype(float)) if two else 1.0)
-        ps, _, _ = final_scores(FusionModel(nets, Calibration(1.0, 0.5), {}, head),
-                                calibrate)
-        cal = ps
-    else:
-        eps = 1e-6
-        logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
-        cal = 1 / (1 + np.exp(-logits / gru_temperature))
-    temperature = gru_temperature
+        final_temperature = fit_temperature(ps, ys.astype(float)) if two else 1.0
+        head = head.calibrated(final_temperature)
+    eps = 1e-6
+    logits = np.log(np.clip(ps, eps, 1 - eps) / np.clip(1 - ps, eps, 1))
+    cal = 1 / (1 + np.exp(-logits / final_temperature))
     threshold = threshold_for_far(cal, ys, config.target_far) if len(set(ys)) == 2 else 0.5
     fa_per_hour = None
     if config.target_fa_per_hour is not None and len(set(ys)) == 2:
