@@ -9,6 +9,7 @@ import torch
 from ntt.errors import InputError
 from ntt.language.corpus import Example
 from ntt.language.model import (
+    FUNCTION_WORDS,
     FeatureConfig,
     LexicalModel,
     bucket_ids,
@@ -18,7 +19,7 @@ from ntt.language.model import (
 )
 from ntt.language.noise import Confuser
 from ntt.language.protocol import auc
-from ntt.language.train import LexicalTrainSettings, fit
+from ntt.language.train import LexicalTrainSettings, content_words, fit, swap_topic
 
 SMALL = FeatureConfig(buckets=1 << 12)
 
@@ -128,3 +129,19 @@ def test_fit_learns_to_separate_requests_from_talk():
     labels = np.array([y for _, y in held_out])
     scores = np.array([model.predict(t) for t, _ in held_out])
     assert auc(labels, scores) == 1.0
+
+
+def test_a_topic_swap_keeps_the_form_and_changes_only_content_words():
+    rng = random.Random(1)
+    pool = ["latte", "weather", "cake", "meeting"]
+    words = "can you make me a large latte with oat milk".split()
+    swapped = swap_topic(words, pool, rng, p=1.0)
+    assert len(swapped) == len(words)
+    for before, after in zip(words, swapped, strict=True):
+        if before in FUNCTION_WORDS:
+            assert after == before
+        else:
+            assert after in pool
+    assert swap_topic(words, pool, rng, p=0.0) == words
+    assert content_words([Example("make me a large latte", True, "x", "train")]) == \
+        ["large", "latte"]

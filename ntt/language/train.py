@@ -27,7 +27,14 @@ import numpy as np
 from ntt.language.asr_corpus import read_asr_file
 from ntt.language.asr_real import read_asr_real
 from ntt.language.corpus import DATA_DIR, Example, build_corpus
-from ntt.language.model import MODELS_DIR, FeatureConfig, LexicalModel, bucket_ids, make_net
+from ntt.language.model import (
+    FUNCTION_WORDS,
+    MODELS_DIR,
+    FeatureConfig,
+    LexicalModel,
+    bucket_ids,
+    make_net,
+)
 from ntt.language.noise import Confuser
 from ntt.language.protocol import (
     REAL_FAMILIES,
@@ -66,6 +73,8 @@ class LexicalTrainSettings:
     target_far: float = 0.03        # operating point: talk accepted on held-out groups
     buckets: int = 1 << 17
     skeleton_ngrams: int = 4        # function-word skeleton n-grams (model.FUNCTION_WORDS)
+    topic_swap_share: float = 0.0   # of each epoch's lines whose content words are swapped
+    topic_swap_p: float = 0.5       # chance each content word of such a line is swapped
 
 
 DEFAULT_TRAIN = LexicalTrainSettings()
@@ -133,13 +142,31 @@ def line_weights(sources: list[str], labels: list[int], cap: float,
     return w.astype(np.float32)
 
 
+def content_words(lines: list[Example]) -> list[str]:
+    """Every content-word token of ``lines`` (both labels), the pool a topic swap draws
+    from in proportion to use."""
+    return [w for e in lines for w in e.text.split() if w not in FUNCTION_WORDS]
+
+
+def swap_topic(words: list[str], pool: list[str], rng: random.Random, p: float) -> list[str]:
+    """``words`` with each content word replaced, with chance ``p``, by one drawn from
+    ``pool``: the line keeps its form and its label, and loses its topic. A request about
+    coffee and a chat about coffee share their topic words, so the words that carry a
+    label across domains are the form's, not the topic's."""
+    return [pool[rng.randrange(len(pool))] if w not in FUNCTION_WORDS and rng.random() < p
+            else w for w in words]
+
+
 def _epoch_lines(train: list[Example], clean_ids: list[np.ndarray], confuser: Confuser,
-                 rng: random.Random, tc: LexicalTrainSettings, cfg: FeatureConfig
-                 ) -> list[np.ndarray]:
+                 rng: random.Random, tc: LexicalTrainSettings, cfg: FeatureConfig,
+                 pool: list[str] = ()) -> list[np.ndarray]:
     out = []
     for e, ids in zip(train, clean_ids, strict=True):
         r = rng.random()
         words = e.text.split()
+        if pool and rng.random() < tc.topic_swap_share:
+            words = swap_topic(words, pool, rng, tc.topic_swap_p)
+            e, ids = Example(" ".join(words), e.directed, e.source, e.split), None
         if r < tc.partial_share and len(words) >= 2:
             prefix = " ".join(words[:rng.randint(1, len(words) - 1)])
             if rng.random() < 0.5:
@@ -149,7 +176,7 @@ def _epoch_lines(train: list[Example], clean_ids: list[np.ndarray], confuser: Co
             out.append(bucket_ids(confuser.corrupt(e.text, rng, rng.uniform(0.05, tc.wer_max)),
                                   cfg))
         else:
-            out.append(ids)
+            out.append(ids if ids is not None else bucket_ids(e.text, cfg))
     return out
 
 
@@ -179,10 +206,12 @@ def fit(train: list[Example], asr_train: list[LabelledText], confuser: Confuser,
     opts = [torch.optim.SparseAdam(bags, lr=tc.lr), torch.optim.Adam(dense, lr=tc.lr)]
     lines = train + [Example(a.text, a.directed, a.source, "train") for a in asr_train]
     clean_ids = [bucket_ids(e.text, cfg) for e in lines]
+    pool = content_words(lines) if tc.topic_swap_share > 0 else []
     for epoch in range(tc.epochs):
         order = _draw(lines, tc.family_lines, rng)
         drawn = [lines[i] for i in order]
-        ids_all = _epoch_lines(drawn, [clean_ids[i] for i in order], confuser, rng, tc, cfg)
+        ids_all = _epoch_lines(drawn, [clean_ids[i] for i in order], confuser, rng, tc, cfg,
+                               pool)
         y_all = torch.tensor([float(e.directed) for e in drawn])
         w_all = torch.from_numpy(line_weights([e.source for e in drawn],
                                               [int(e.directed) for e in drawn],
