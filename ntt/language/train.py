@@ -19,6 +19,7 @@ import logging
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -148,7 +149,7 @@ def content_words(lines: list[Example]) -> list[str]:
     return [w for e in lines for w in e.text.split() if w not in FUNCTION_WORDS]
 
 
-def swap_topic(words: list[str], pool: list[str], rng: random.Random, p: float) -> list[str]:
+def swap_topic(words: list[str], pool: Sequence[str], rng: random.Random, p: float) -> list[str]:
     """``words`` with each content word replaced, with chance ``p``, by one drawn from
     ``pool``: the line keeps its form and its label, and loses its topic. A request about
     coffee and a chat about coffee share their topic words, so the words that carry a
@@ -159,7 +160,7 @@ def swap_topic(words: list[str], pool: list[str], rng: random.Random, p: float) 
 
 def _epoch_lines(train: list[Example], clean_ids: list[np.ndarray], confuser: Confuser,
                  rng: random.Random, tc: LexicalTrainSettings, cfg: FeatureConfig,
-                 pool: list[str] = ()) -> list[np.ndarray]:
+                 pool: Sequence[str] = ()) -> list[np.ndarray]:
     out = []
     for e, ids in zip(train, clean_ids, strict=True):
         r = rng.random()
