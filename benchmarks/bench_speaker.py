@@ -41,6 +41,7 @@ from ntt.eval.sessions import find_sessions, record_all
 from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel, model_fusion
 from ntt.io.session import TRUTH_FILE
 from ntt.jsonout import print_json
+from ntt.matching import best_overlap
 
 CONFIDENCE_BINS = (0.0, 0.1, 0.15, 0.2, 0.3, 0.4, 1.01)
 
@@ -103,19 +104,15 @@ def measure(sessions: str, asr: str, cache: str) -> dict:
         frame_times = [f["t"] for f in frames]
         for u in session.labels.utterances:
             source = sources.get(u.speaker, {})
-            overlap = [d for d in finals if min(d.end_s, u.end_s) > max(d.start_s, u.start_s)]
-            if overlap and source.get("kind") == "talker":
-                cover = [d for d in directions if min(d.end_s, u.end_s) > max(d.start_s,
-                                                                               u.start_s)]
-                if cover:
-                    d = max(cover, key=lambda d: min(d.end_s, u.end_s) - max(d.start_s,
-                                                                              u.start_s))
-                    errors.append((d.confidence, abs((d.azimuth_deg - source["azimuth_deg"]
-                                                      + 180) % 360 - 180)))
-            if not overlap or not frames:
+            decision = best_overlap(u, finals)
+            if decision is not None and source.get("kind") == "talker":
+                d = best_overlap(u, directions)
+                if d is not None:
+                    errors.append((d.confidence,
+                                   speaker.azimuth_offset_deg(d.azimuth_deg,
+                                                              source["azimuth_deg"])))
+            if decision is None or not frames:
                 continue
-            decision = max(overlap, key=lambda d: min(d.end_s, u.end_s) - max(d.start_s,
-                                                                                u.start_s))
             mid = _frame_at(frames, frame_times, (u.start_s + u.end_s) / 2)
             seen = mid["persons"].get(u.speaker, {})
             on_camera = (source.get("kind") == "talker" and seen.get("in_frame")

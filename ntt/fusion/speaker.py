@@ -59,6 +59,11 @@ MAX_FACE_OFFSET_DEG = 15.0
 SAME_UTTERANCE_S = 0.05  # a direction belongs to the utterance that starts where it starts
 
 
+def azimuth_offset_deg(a_deg: float, b_deg: float) -> float:
+    """How far apart two azimuths are, degrees, 0..180."""
+    return abs((a_deg - b_deg + 180.0) % 360.0 - 180.0)
+
+
 @dataclass(frozen=True)
 class SpeakerChoice:
     """The face taken for the speaker and the evidence for it. ``sync`` is the Pearson
@@ -197,7 +202,7 @@ class SpeakerAssociation:
             azimuth = self.face_azimuth_deg(face, image_wh)
             if azimuth is None:
                 return None
-            offsets[face.track_id] = abs((azimuth - d.azimuth_deg + 180.0) % 360.0 - 180.0)
+            offsets[face.track_id] = azimuth_offset_deg(azimuth, d.azimuth_deg)
         return offsets
 
     def _activity(self, face: Face, t_s: float) -> float:
