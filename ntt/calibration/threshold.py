@@ -17,8 +17,10 @@ rejects (the user repeats a request the device ignored) and likely false accepts
 cancels or says "I wasn't talking to you"). Each call moves the household's threshold by at
 most ``step`` (default ``NUDGE_STEP`` = 0.02), down for net false rejects and up for net
 false accepts, with false accepts weighted ``FALSE_ACCEPT_WEIGHT`` (= 2: a device that
-barges in costs more trust than one that needs a repeat); nothing moves before
-``min_events`` (3) records; and the result never leaves ``NudgeBounds`` — by default the
+barges in costs more trust than one that needs a repeat); it moves only on ``min_events``
+(3) records of the kind it moves for — so a false reject can never be the record that lets
+the false accepts raise it, nor a false accept the one that lets false rejects lower it;
+and the result never leaves ``NudgeBounds`` — by default the
 calibrated operating point ± the profile's ``max_household_offset`` (0.10), within
 ``THRESHOLD_RANGE`` (0.05..0.95). A household can therefore tune, but never turn the
 detector off or make it accept everything.
@@ -211,10 +213,12 @@ def nudge_threshold(current: float, false_rejects: int, false_accepts: int,
     if false_rejects < 0 or false_accepts < 0:
         raise ValueError("feedback counts cannot be negative")
     current = min(max(current, bounds.low), bounds.high)
-    if false_rejects + false_accepts < bounds.min_events:
-        return current
     weighted_fa = bounds.false_accept_weight * false_accepts
+    if false_rejects + weighted_fa == 0:
+        return current
     balance = (false_rejects - weighted_fa) / (false_rejects + weighted_fa)
+    if (false_rejects if balance > 0 else false_accepts) < bounds.min_events:
+        return current
     return float(min(max(current - bounds.step * balance, bounds.low), bounds.high))
 
 
