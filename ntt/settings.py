@@ -85,7 +85,8 @@ class VisionSettings:
     same_face_overlap: float = 0.5
     """Two tracks whose boxes overlap this much (of the smaller) are one face."""
     exhaustive: bool = False
-    """Every detection window every frame (still images)."""
+    """Still images: every detection window every frame, and each face's landmarks averaged
+    with its mirror image's (``ntt.vision.landmarks.mirror_averaged``)."""
     eye_radius_mm: float = 10.0
     """Radius at which the iris centre turns about the eyeball's centre of rotation (~13.5 mm
     behind the cornea; the iris plane is ~3.5 mm behind it)."""

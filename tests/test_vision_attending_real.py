@@ -116,9 +116,9 @@ def test_people_looking_aside_or_up_are_not_attending(scores):
     aside = [n for n, d in labelled().items() if not d and n not in _down_names()]
     assert len(aside) == 8
     assert max(scores[n] for n in aside if n.startswith("whitehouse")) < 0.2
-    # Frames 264 and 336 (eyes up and to the side, ~15° off the lens) come out near 0.5,
-    # original or mirrored: the gaze error on this face is about that size.
-    assert len(wrong(scores, aside)) <= 1
+    # Frames 264 and 336 (eyes up and to the side, ~15° off the lens) come out near 0.5
+    # (0.49-0.55), original or mirrored: the gaze error on this face is about that size.
+    assert len(wrong(scores, aside)) <= 2
     assert len(wrong(scores, [n + " (mirrored)" for n in aside])) <= 2
     assert max(scores[n] for n in aside + [n + " (mirrored)" for n in aside]) < 0.6
 
@@ -129,11 +129,20 @@ def test_people_looking_at_the_camera_are_attending(scores):
     assert wrong(scores, photos + [n + " (mirrored)" for n in photos]) == []
     # The woman smiles into the lens with her head tilted back and turned ~14° away, eyes
     # turned back to the lens: Face Mesh under-reads that eye turn (its iris barely moves
-    # sideways), so these come out near 0.5, and her mirror image lower (0.35-0.49).
+    # sideways), so these come out near 0.5 (0.44-0.60), original or mirrored. (Before the
+    # mirror average her mirror image came out lower, 0.35-0.51.)
     video_frames = [n for n in at_camera if n.startswith("pexels")]
-    assert len(wrong(scores, video_frames)) <= 1
-    assert min(scores[n] for n in video_frames) > 0.45
-    assert min(scores[n + " (mirrored)"] for n in video_frames) > 0.3
+    assert len(wrong(scores, video_frames)) <= 2
+    assert min(scores[n] for n in video_frames) > 0.4
+    assert min(scores[n + " (mirrored)"] for n in video_frames) > 0.4
+
+
+def test_a_picture_and_its_mirror_image_score_alike(scores):
+    """Whether a person looks at the lens does not change when the picture is mirrored.
+    Face Mesh alone is not mirror-equivariant (up to 0.22 apart on this set); still images
+    average each pass with the mirror image's (``ntt.vision.landmarks.mirror_averaged``)."""
+    gaps = {n: abs(scores[n] - scores[n + " (mirrored)"]) for n in labelled()}
+    assert max(gaps.values()) <= 0.05, gaps
 
 
 def test_the_whole_set(scores):

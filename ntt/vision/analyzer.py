@@ -15,8 +15,10 @@ Per frame:
    shortest and longest focal lengths allowed, and half the spread is
    ``attending_uncertainty``.
 
-``exhaustive=True`` (still images) runs every detection window on every frame and refines
-each new face's landmarks an extra time.
+``exhaustive=True`` (still images) runs every detection window on every frame, refines
+each new face's landmarks an extra time, and averages every landmark pass with the mirror
+image's (``ntt.vision.landmarks.mirror_averaged``), so a picture and its mirror image score
+alike.
 
 Control items: ``camera_lost`` and ``privacy_on`` drop every track (a person seen again
 after them is a new track, with an id never used before in this stream).
@@ -40,7 +42,13 @@ from ntt.vision.detector import FaceDetector, Window
 from ntt.vision.face_model import ReferenceFace
 from ntt.vision.gaze import face_signals
 from ntt.vision.image import to_bgr8
-from ntt.vision.landmarks import FaceMesh, roi_from_detection, roi_from_landmarks
+from ntt.vision.landmarks import (
+    FaceMesh,
+    Roi,
+    mirror_averaged,
+    roi_from_detection,
+    roi_from_landmarks,
+)
 from ntt.vision.mouth import MouthActivity
 from ntt.vision.pose import direction_angles, head_pose
 from ntt.vision.tracker import Track, TrackSet, landmark_box
@@ -117,7 +125,7 @@ class FaceAnalyzer:
         for tr in sorted(self.tracks.tracks, key=lambda tr: (tr.missed > 0, tr.id)):
             if tr.missed and self.tracks.covers(tr.box, seen):
                 continue
-            landmarks = self.mesh.landmarks(rgb, tr.roi)
+            landmarks = self._landmarks(rgb, tr.roi)
             if landmarks is not None:
                 tr.observe(t_s, landmarks)
                 seen.append(tr)
@@ -150,10 +158,10 @@ class FaceAnalyzer:
         for det in self.detector.detect(rgb, self._windows(w, h)):
             if self.tracks.covers(det.box_xywh, seen):
                 continue
-            landmarks = self.mesh.landmarks(rgb, roi_from_detection(det))
+            landmarks = self._landmarks(rgb, roi_from_detection(det))
             for _ in range(refine if landmarks is not None else 0):
                 # The landmarks' own region is centred and levelled as the model expects.
-                refined = self.mesh.landmarks(rgb, roi_from_landmarks(landmarks))
+                refined = self._landmarks(rgb, roi_from_landmarks(landmarks))
                 if refined is None:
                     break
                 landmarks = refined
@@ -161,6 +169,11 @@ class FaceAnalyzer:
                 continue
             seen.append(self.tracks.add(t_s, landmarks, seen))
         return seen
+
+    def _landmarks(self, rgb: np.ndarray, roi: Roi) -> np.ndarray | None:
+        if self.settings.exhaustive:
+            return mirror_averaged(self.mesh, rgb, roi, self.model.mirror)
+        return self.mesh.landmarks(rgb, roi)
 
     def _describe(self, tr: Track, t_s: float, cameras: list[np.ndarray]) -> Face | None:
         """``cameras``: the nominal intrinsics, then any others the geometry allows; the

@@ -80,6 +80,27 @@ def roi_from_landmarks(landmarks: np.ndarray, scale: float = ROI_SCALE) -> Roi:
     return Roi(uc * c - vc * s, uc * s + vc * c, side, rotation)
 
 
+def mirror_averaged(mesh: FaceMesh, image_rgb: np.ndarray, roi: Roi,
+                    mirror: np.ndarray) -> np.ndarray | None:
+    """Landmarks averaged with those of the mirror image (flipped back, each point swapped
+    with its mirror twin, ``ReferenceFace.mirror``), or whichever of the two was found.
+
+    Face Mesh is not mirror-equivariant: on real photos a face and its mirror image differ
+    by up to 0.22 in ``attending`` (an eye turn under-read on one side only); averaging
+    makes the landmarks, and everything measured on them, symmetric by construction, at the
+    cost of a second pass (used on still images, ``VisionSettings.exhaustive``).
+    """
+    direct = mesh.landmarks(image_rgb, roi)
+    width = image_rgb.shape[1]
+    flipped = mesh.landmarks(np.ascontiguousarray(image_rgb[:, ::-1]),
+                             Roi(width - roi.cx, roi.cy, roi.size, -roi.rotation_rad))
+    if flipped is None:
+        return direct
+    flipped[:, 0] = width - flipped[:, 0]
+    flipped = flipped[mirror]
+    return flipped if direct is None else (direct + flipped) / 2
+
+
 class FaceMesh:
     """``landmarks(image_rgb, roi)`` → (478, 3) float32 array in pixels (x, y) and relative
     depth (z, same scale as x, larger = further from the camera), or None when the model
