@@ -92,7 +92,8 @@ def mirror_averaged(mesh: FaceMesh, image_rgb: np.ndarray, roi: Roi,
     """
     direct = mesh.landmarks(image_rgb, roi)
     width = image_rgb.shape[1]
-    flipped = mesh.landmarks(np.ascontiguousarray(image_rgb[:, ::-1]),
+    # A flipped view, not a copy: ``FaceMesh.landmarks`` copies only the region it needs.
+    flipped = mesh.landmarks(image_rgb[:, ::-1],
                              Roi(width - roi.cx, roi.cy, roi.size, -roi.rotation_rad))
     if flipped is None:
         return direct
