@@ -16,6 +16,9 @@ lag after the true end (of the decision covering the utterance's end; one made b
 counts 0), whether it was cut in two (a final decision ending inside it, more than 150 ms
 from either edge), or missed; and the detector's cost per 32 ms chunk.
 
+Detectors: the words model at weight 0 or 1, Smart Turn (``EndpointSettings.smart_turn``)
+at weight 0 (not asked), 1 or 2.
+
 Run: ``.venv/bin/python benchmarks/bench_endpoint.py SESSIONS [--json] [--end-of-turn
 [--asr pocketsphinx] [--cache DIR]]`` (a session, a directory of sessions or a manifest;
 labelled sessions only).
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ntt.audio.vad import SileroVad, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechProbability
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, ProsodyFrame, SpeechProbability
 from ntt.errors import InputError
 from ntt.eval.sessions import find_sessions
 from ntt.io.audio_file import read_audio
@@ -43,8 +46,10 @@ from ntt.settings import VadSettings
 SPLIT_MARGIN_S = 0.15
 GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
         "hangover_ms": (64.0, 96.0, 128.0, 160.0)}
-EOT_GRID = {"words_weight": (0.0, 0.5, 1.0), "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95, 0.97),
-            "eot_hold_p": (0.0, 0.02, 0.05)}
+# Detectors: (words weight, Smart Turn weight; 0 = not asked), then the gate's thresholds.
+EOT_GRID = {"detector": ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 2.0)),
+            "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95, 0.97),
+            "eot_hold_p": (0.0, 0.05, 0.1, 0.2, 0.3)}
 
 
 def score_session(model, session) -> list[tuple[float, float]]:
@@ -118,28 +123,32 @@ def end_of_turn_rows(refs: list, asr: str, cache: Path) -> tuple[list[dict], dic
     from ntt.settings import EndpointSettings, TimingSettings
 
     recorded = [(record_inputs(s, asr, cache), s.labels.utterances) for s in refs]
-    rows, seconds, frames = [], 0.0, 0
-    for weight in EOT_GRID["words_weight"]:
-        detector = load_detector(EndpointSettings(words_weight=weight))
+    rows, cost = [], {}
+    for weight, sound in EOT_GRID["detector"]:
+        settings = EndpointSettings(words_weight=weight, smart_turn=sound > 0,
+                                    smart_turn_weight=sound if sound > 0 else 1.0)
+        detector = load_detector(settings)
+        seconds, frames = 0.0, 0
         sessions = []
         for cues, utterances in recorded:
             t0 = time.perf_counter()
             stream = list(with_end_of_turn(cues, detector))
             seconds += time.perf_counter() - t0
-            frames += sum(type(c).__name__ == "ProsodyFrame" for c in cues)
+            frames += sum(isinstance(c, ProsodyFrame) for c in cues)
             sessions.append((stream, utterances))
         if not rows:
             rows.append({"end_of_turn": False, **decision_figures(sessions, TimingSettings(
                 end_of_turn=False))})
         for final_p, hold_p in itertools.product(*list(EOT_GRID.values())[1:]):
             timing = TimingSettings(eot_final_p=final_p, eot_hold_p=hold_p)
-            shipped = (timing == TimingSettings()
-                       and weight == EndpointSettings().words_weight)
-            rows.append({"end_of_turn": True, "words_weight": weight, "eot_final_p": final_p,
+            shipped = timing == TimingSettings() and settings == EndpointSettings()
+            rows.append({"end_of_turn": True, "words_weight": weight,
+                         "smart_turn_weight": sound, "eot_final_p": final_p,
                          "eot_hold_p": hold_p, "shipped": shipped,
                          **decision_figures(sessions, timing)})
-    # The replay splices cues too, so this bounds the detector's own cost from above.
-    cost = {"ms_per_chunk": round(1000 * seconds / max(frames, 1), 4), "chunks": frames}
+        # The replay splices cues too, so this bounds the detector's own cost from above.
+        cost[f"words {weight:g}, smart turn {sound:g}"] = {
+            "ms_per_chunk": round(1000 * seconds / max(frames, 1), 4), "chunks": frames}
     return rows, cost
 
 
@@ -199,13 +208,15 @@ def _end_of_turn_main(args) -> int:
         print(json.dumps({"rows": rows, "cost": cost}, indent=2))
         return 0
     for r in rows:
-        what = (f"words {r['words_weight']:.1f} final >= {r['eot_final_p']:.2f} hold < "
-                f"{r['eot_hold_p']:.2f}" if r["end_of_turn"] else "without end-of-turn (VAD)")
+        what = (f"words {r['words_weight']:.0f} smart turn {r['smart_turn_weight']:.0f} "
+                f"final >= {r['eot_final_p']:.2f} hold < {r['eot_hold_p']:.2f}"
+                if r["end_of_turn"] else "without end-of-turn (VAD)")
         print(f"{what:42s}: split {r['split']:.1%} missed {r['missed']:.1%} final lag p50 "
               f"{r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
               + ("  (shipped)" if r.get("shipped") else ""))
-    print(f"end-of-turn detector: {cost['ms_per_chunk']:.3f} ms per 32 ms chunk "
-          f"({cost['chunks']} chunks)")
+    for name, c in cost.items():
+        print(f"end-of-turn detector ({name}): {c['ms_per_chunk']:.3f} ms per 32 ms chunk "
+              f"({c['chunks']} chunks)")
     return 0
 
 

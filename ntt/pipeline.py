@@ -238,8 +238,8 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         from ntt.endpoint import load_detector
 
         routes.append(Route("endpoint", load_detector(settings.endpoint),
-                            (SpeechEvent, SpeechProbability, ProsodyFrame, PartialHypothesis,
-                             LexicalCue, SourceStatus)))
+                            (AudioChunk, SpeechEvent, SpeechProbability, ProsodyFrame,
+                             PartialHypothesis, LexicalCue, SourceStatus)))
     routes.append(Route("clock", Clock(settings.timing.tick_s), (AudioChunk,)))
     # The context comes from the recorded device turns (offline) or from what the engine
     # says (live); the same rule either way.

@@ -218,6 +218,17 @@ class EndpointSettings:
     words_weight: float = 1.0
     """How much the words model's logit counts in p(finished) (0: acoustics alone); chosen
     on the endpoint benchmark's trade-off (``ntt/models/endpoint.md``)."""
+    smart_turn: bool = False
+    """Ask Smart Turn (``ntt.endpoint.smart_turn``) once per silence whether the turn so far
+    sounds finished. Off by default: on the held-out sets it moved the latency/split
+    trade-off no further than a lower ``eot_final_p`` does (``ntt/models/endpoint.md``);
+    on close-talk speech it separates pauses from ends better than the head."""
+    smart_turn_after_s: float = 0.1
+    """... after the speaker has been quiet this long, on the speech up to where it
+    stopped (Smart Turn hears a long trailing silence as "finished" whatever came before:
+    at 0.2-0.3 s of silence it called 92-97% of the real requests' pauses finished)."""
+    smart_turn_weight: float = 1.0
+    """How much Smart Turn's logit counts in p(finished)."""
     max_silence_s: float = 2.0
     """After the VAD's end the detector reports this long, then the turn is over."""
     carry_below_p: float = 0.5
@@ -307,6 +318,12 @@ class WyomingSettings:
     buffer_s: float = 25.0
     """Microphone audio the satellite keeps, so a decision made late in an utterance can still
     stream it from its start (longer than ``VadSettings.max_speech_s`` plus the pre-roll)."""
+    reply_within_s: float = 4.0
+    """The wake service: after a satellite re-arms it (``detect`` after a detection, which
+    wyoming-satellite sends when Home Assistant has the transcript), the first utterance that
+    starts within this long is Home Assistant's reply heard through the satellite's own
+    microphone (``ntt.wyoming.rearm``); Home Assistant starts speaking once its intent and TTS
+    stages are done, well within it on a local pipeline. 0 turns the rule off."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from ntt.asr.evaluation import speech_extent_s
 from ntt.audio.prosody import ProsodyAnalyzer
 from ntt.audio.vad import SileroVad, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, EndOfTurn, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, EndOfTurn, SpeechEvent, Tick
 from ntt.endpoint import load_detector
 from ntt.endpoint.stage import TAKES
 from ntt.settings import TimingSettings
@@ -103,7 +103,7 @@ def test_nothing_before_speech_and_a_turn_ends(detector, vad_model):
     assert detector.push(SpeechEvent(1.0, "speech_start", 0.9)) == []
 
 
-@pytest.mark.parametrize("item", [AudioChunk(0.0, np.zeros(512, np.float32)), "text"])
+@pytest.mark.parametrize("item", [Tick(0.0), "text"])
 def test_what_it_does_not_take_is_refused(detector, item):
-    with pytest.raises(TypeError, match="EndOfTurnDetector takes SpeechEvent"):
+    with pytest.raises(TypeError, match="EndOfTurnDetector takes AudioChunk, SpeechEvent"):
         detector.push(item)

@@ -86,12 +86,14 @@ class EndOfTurn:
     window's end); ``silence_s`` how long the speaker has been quiet (0 while speaking), so
     the speech ended at ``t_s - silence_s``; ``p_finished`` the probability that they are
     done (0 while speaking); ``p_words`` what the words so far say alone (NaN: no words
-    yet)."""
+    yet); ``p_sound`` what Smart Turn hears in the speech so far (NaN: not asked yet in
+    this silence)."""
 
     t_s: float
     p_finished: float
     silence_s: float
     p_words: float = float("nan")
+    p_sound: float = float("nan")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ voice ended, and the silence since (``EndOfTurn`` cues for the utterance gate).
 * ``EndOfTurnDetector`` — the stage (``stage``);
 * ``CompletenessModel`` — p(the words are a whole request) (``words``);
 * ``EndpointHead`` — the logistic head over the named cues (``head``);
+* ``SmartTurn`` — pipecat's Smart Turn v3: p(finished) from the sound (``smart_turn``);
 * ``load_detector(settings)`` — the stage with the shipped models (``ntt/models/endpoint*``,
   card ``ntt/models/endpoint.md``).
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ntt import paths
 from ntt.endpoint.head import EndpointHead
+from ntt.endpoint.smart_turn import MODEL_PATH, SmartTurn
 from ntt.endpoint.stage import EndOfTurnDetector
 from ntt.endpoint.words import CompletenessModel
 from ntt.errors import InputError
@@ -39,7 +41,15 @@ def load_detector(settings: EndpointSettings | None = None) -> EndOfTurnDetector
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(words_path, f"cannot read the end-of-turn words model ({exc}); "
                          "rebuild it: python -m ntt.endpoint.train_words") from None
-    return EndOfTurnDetector(head, words, settings)
+    smart_turn = None
+    if settings.smart_turn:
+        try:
+            smart_turn = SmartTurn()
+        except Exception as exc:  # onnxruntime says only "failed to load" in its own words
+            raise InputError(MODEL_PATH, f"cannot load Smart Turn ({exc}); it ships with "
+                             "NTT: reinstall it") from None
+    return EndOfTurnDetector(head, words, settings, smart_turn)
 
 
-__all__ = ["CompletenessModel", "EndOfTurnDetector", "EndpointHead", "load_detector"]
+__all__ = ["CompletenessModel", "EndOfTurnDetector", "EndpointHead", "SmartTurn",
+           "load_detector"]

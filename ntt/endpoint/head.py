@@ -77,10 +77,14 @@ class EndpointHead:
             raise ValueError(f"the head has {len(FEATURES)} weights, not {len(self.weights)}")
 
     def p_finished(self, x: np.ndarray, words_logit: float | None = None,
-                   words_weight: float = 0.0) -> float:
+                   words_weight: float = 0.0, p_sound: float | None = None,
+                   sound_weight: float = 0.0) -> float:
         z = float(np.dot(self.weights, x) + self.bias)
         if words_logit is not None:
             z += words_weight * _clip(words_logit, -WORDS_CLIP, 0.0)
+        if p_sound is not None:
+            q = _clip(p_sound, 1e-4, 1 - 1e-4)
+            z += sound_weight * math.log(q / (1 - q))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def save(self, path: str | Path) -> Path:

@@ -7,9 +7,12 @@ detector switched off and keeps what fusion received, cached by session content,
 silero's per-window ``SpeechProbability`` put back where the VAD emits it (before the
 ``ProsodyFrame`` of the same window; fusion does not take them, so they are scored again
 from the audio, which gives the VAD's own numbers: the same model over the same windows).
-``with_end_of_turn`` puts a detector's ``EndOfTurn`` cues into such a stream where the
-pipeline would have put them: after the front-end cues of their 32 ms chunk, before the
-chunk's ``Tick``.
+The audio the VAD heard (the session's, or the device-audio front-end's beam) is recorded
+as ``AudioChunk``s in the stream, where the pipeline's own chunks arrive (before the cues
+made from them): Smart Turn listens to it. ``with_end_of_turn`` puts a detector's
+``EndOfTurn`` cues into such a stream where the pipeline would have put them: after the
+front-end cues of their 32 ms chunk, before the chunk's ``Tick``; the audio goes to the
+detector only.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from ntt.cues import (
 )
 from ntt.endpoint.stage import TAKES
 
-RECORD_VERSION = "1"
+RECORD_VERSION = "2"
 
 
 def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = None) -> list:
@@ -50,8 +53,12 @@ def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = N
     turns = session.labels.device_turns if session.labels else ()
     settings = Settings(use_video=False, asr=asr, endpoint=EndpointSettings(enabled=False))
     pipeline = build_pipeline(settings, device_turns=turns, fusion_stage=recorder)
-    for _ in pipeline.run(SessionSource(session, use_video=False)):
-        pass
+    for item in [*SessionSource(session, use_video=False), None]:
+        at = len(recorder.items)
+        produced = pipeline.push(item) if item is not None else pipeline.flush()
+        # What the VAD heard, before the cues made of it: a mono source's chunk or the beam.
+        heard = [item] if isinstance(item, AudioChunk) else []
+        recorder.items[at:at] = heard + [c for c in produced if isinstance(c, AudioChunk)]
     cues = [c for c in recorder.items if not isinstance(c, EndOfTurn)]
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -82,18 +89,20 @@ def with_speech_probabilities(cues: list, session) -> list:
 
 def with_end_of_turn(cues: list, detector) -> Iterator:
     """``cues`` as fusion receives them, with the detector's ``EndOfTurn`` cues spliced in
-    (any old ones dropped; ``SpeechProbability`` goes to the detector only)."""
+    (any old ones dropped; ``SpeechProbability`` and ``AudioChunk`` go to the detector
+    only)."""
     detector.reset()
     pending: list = []
     for cue in cues:
         if isinstance(cue, EndOfTurn):
             continue
-        if pending and isinstance(cue, Tick | ProsodyFrame | SpeechEvent | SpeechProbability):
+        if pending and isinstance(cue, Tick | ProsodyFrame | SpeechEvent | SpeechProbability
+                                  | AudioChunk):
             yield from pending
             pending = []
         if isinstance(cue, TAKES):
             pending += detector.push(cue)
-        if not isinstance(cue, SpeechProbability):  # the VAD's, for the detector only
+        if not isinstance(cue, SpeechProbability | AudioChunk):  # for the detector only
             yield cue
     yield from pending
     yield from detector.flush()

@@ -7,9 +7,12 @@ It takes the VAD's ``SpeechEvent``s (a turn opens at ``speech_start``) and
 ``ntt.endpoint.acoustics``) and the recognizer's ``PartialHypothesis`` (the words so far,
 ``ntt.endpoint.words``; once the VAD's end is in, the final ``LexicalCue``'s text, which the
 recognizer's full search gets right more often: "the timer for" where the running partial
-had "the time of four"), and combines them in a small logistic head
-(``ntt.endpoint.head``, the words at ``EndpointSettings.words_weight``). It is causal: a
-frame's cue uses that frame and what came before.
+had "the time of four"), and the audio itself: once the speaker has been quiet for
+``EndpointSettings.smart_turn_after_s`` (when ``smart_turn`` is on), Smart Turn
+(``ntt.endpoint.smart_turn``) hears the turn up to where the voice stopped, once per
+silence, and says whether it sounds finished. A small logistic head
+(``ntt.endpoint.head``) combines them, the words at ``words_weight`` and Smart Turn at
+``smart_turn_weight``. It is causal: a frame's cue uses that frame and what came before.
 
 A turn outlives the VAD's end: the stage keeps reporting through the silence after it
 (up to ``max_silence_s``), so the utterance gate can hold a final decision while the words
@@ -24,6 +27,7 @@ from __future__ import annotations
 import math
 
 from ntt.cues import (
+    AudioChunk,
     EndOfTurn,
     LexicalCue,
     PartialHypothesis,
@@ -34,24 +38,28 @@ from ntt.cues import (
 )
 from ntt.endpoint.acoustics import WINDOW_S, TurnAcoustics
 from ntt.endpoint.head import EndpointHead, feature_vector
+from ntt.endpoint.smart_turn import RecentAudio, SmartTurn
 from ntt.endpoint.words import CompletenessModel
 from ntt.settings import EndpointSettings
 from ntt.stage import refuse
 
-TAKES = (SpeechEvent, SpeechProbability, ProsodyFrame, PartialHypothesis, LexicalCue,
-         SourceStatus)
+TAKES = (AudioChunk, SpeechEvent, SpeechProbability, ProsodyFrame, PartialHypothesis,
+         LexicalCue, SourceStatus)
 _STOP_LISTENING = ("mic_lost", "privacy_on")
 
 
 class EndOfTurnDetector:
-    """Stage: ``SpeechEvent`` / ``SpeechProbability`` / ``ProsodyFrame`` /
+    """Stage: ``AudioChunk`` / ``SpeechEvent`` / ``SpeechProbability`` / ``ProsodyFrame`` /
     ``PartialHypothesis`` / ``LexicalCue`` / ``SourceStatus`` in, ``EndOfTurn`` out.
-    ``words`` may be None (acoustics alone); ``head`` is required."""
+    ``words`` and ``smart_turn`` may be None (not used); ``head`` is required."""
 
     def __init__(self, head: EndpointHead, words: CompletenessModel | None = None,
-                 settings: EndpointSettings | None = None):
+                 settings: EndpointSettings | None = None,
+                 smart_turn: SmartTurn | None = None):
         self.head = head
         self.words = words
+        self.smart_turn = smart_turn
+        self.audio = RecentAudio()
         self.settings = settings or EndpointSettings()
         cfg = self.settings
         self.acoustics = TurnAcoustics(cfg.active_drop_db, cfg.min_snr_db, cfg.speech_p,
@@ -69,11 +77,18 @@ class EndOfTurnDetector:
         self._words_logit: float | None = None
         self._last_p = 0.0
         self._p_speech: SpeechProbability | None = None
+        self._turn_start_s = 0.0
+        self._p_sound: float | None = None  # Smart Turn's verdict on the current silence
+        self.audio.reset()
         self.last_features = None
 
     def push(self, item) -> list[EndOfTurn]:
         if isinstance(item, ProsodyFrame):
             return self._frame(item)
+        if isinstance(item, AudioChunk):
+            if self.smart_turn is not None:
+                self.audio.push(item.t_s, item.samples)
+            return []
         if isinstance(item, SpeechProbability):
             self._p_speech = item
             return []
@@ -108,6 +123,7 @@ class EndOfTurnDetector:
         if goes_on:
             self._carried_text = self._text()
         else:
+            self._turn_start_s = boundary_s
             self.acoustics.reset()
             self._carried_text = ""
             self._words_logit = None
@@ -134,9 +150,18 @@ class EndOfTurnDetector:
             return []
         x = feature_vector(ac.silence_s, ac.ending, ac.drop_db, ac.p_speech, ac.speech_s)
         self.last_features = x
-        p = (self.head.p_finished(x, self._words_logit, self.settings.words_weight)
+        if ac.silence_s == 0:
+            self._p_sound = None
+        elif (self._p_sound is None and self.smart_turn is not None
+              and ac.silence_s >= self.settings.smart_turn_after_s):
+            self._p_sound = self.smart_turn.p_complete(self.audio.between(
+                self._turn_start_s, t_s - ac.silence_s))
+        cfg = self.settings
+        p = (self.head.p_finished(x, self._words_logit, cfg.words_weight, self._p_sound,
+                                  cfg.smart_turn_weight)
              if ac.silence_s > 0 else 0.0)
         self._last_p = p
         p_words = (1.0 / (1.0 + math.exp(-self._words_logit))
                    if self._words_logit is not None else float("nan"))
-        return [EndOfTurn(t_s, p, ac.silence_s, p_words)]
+        p_sound = self._p_sound if self._p_sound is not None else float("nan")
+        return [EndOfTurn(t_s, p, ac.silence_s, p_words, p_sound)]
