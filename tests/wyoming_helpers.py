@@ -59,7 +59,7 @@ def label_at(session_dir: Path, t_s: float, slack_s: float = 0.3):
     return None
 
 
-def offline_onsets(session_dir: Path) -> list[float]:
+def offline_onsets(session_dir: Path, asr: str = "pocketsphinx") -> list[float]:
     """Where the same audio-only pipeline, run offline on the session, first decides each
     utterance directed (start_s): what a protocol peer must be told."""
     from ntt.calibration.profile import load_profile
@@ -70,7 +70,8 @@ def offline_onsets(session_dir: Path) -> list[float]:
     from ntt.settings import Settings
     from ntt.wyoming.directed import DirectedOnsets
 
-    pipeline = build_pipeline(Settings(use_video=False), device=load_profile("laptop-webcam"))
+    pipeline = build_pipeline(Settings(use_video=False, asr=asr),
+                              device=load_profile("laptop-webcam"))
     onsets = DirectedOnsets()
     source = SessionSource(load_session(session_dir), use_video=False)
     return [d.start_s for item in pipeline.run(source) if isinstance(item, Decision)

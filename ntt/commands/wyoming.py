@@ -91,8 +91,8 @@ def _wake(args, device):
     settings = Settings(use_video=False, asr=args.asr)
     device = device or load_profile("laptop-webcam")
     build_pipeline(settings, device=device)  # load every model now: fail before listening
-    service = WakeService(settings.wyoming.wake_word,
-                          lambda: build_pipeline(settings, device=device))
+    service = WakeService(settings,
+                          lambda turns: build_pipeline(settings, device=device, engine=turns))
     return partial(WakeHandler, service), lambda: None
 
 

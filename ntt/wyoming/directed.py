@@ -5,11 +5,17 @@ endpoint). A wake word fires once, so the wake service and the satellite act on 
 utterance's *first* directed decision: the early one when it is directed, else the final
 one. A final decision that overturns an early "directed" cannot take it back (a detection
 already went out); the satellite has the audio from the utterance's start either way.
+
+Neither role acts on an utterance that starts while the device speaks (``during_device_turn``):
+what the microphone hears then is taken for the device's own voice, whatever echo
+cancellation left of it (no barge-in over Wyoming).
 """
 
 from __future__ import annotations
 
-from ntt.cues import Decision
+from collections.abc import Sequence
+
+from ntt.cues import Decision, DeviceTurn
 
 _KEY_DECIMALS = 3  # early and final decisions of one utterance share its onset boundary
 
@@ -33,3 +39,11 @@ class DirectedOnsets:
             self._fired.add(key)
             return decision
         return None
+
+
+def during_device_turn(start_s: float, turns: Sequence[DeviceTurn], echo_tail_s: float) -> bool:
+    """An utterance starting at ``start_s`` is the device's own voice: it starts within a
+    device turn, or within ``echo_tail_s`` of one (the room's reverberation and the VAD's
+    onset slack on either side)."""
+    return any(turn.start_s - echo_tail_s <= start_s <= turn.end_s + echo_tail_s
+               for turn in turns)

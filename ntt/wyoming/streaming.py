@@ -10,8 +10,7 @@ Assistant's ``transcript``, ``error`` or ``pause-satellite`` ends the stream ear
 
 Not sent: talk between people (not directed), anything while Home Assistant is not ready
 (before ``run-satellite``, after ``pause-satellite``, disconnected), and utterances that start
-while a reply plays: taken for the device's own voice whatever echo cancellation leaves of it
-(no barge-in).
+while a reply plays (``ntt.wyoming.directed.during_device_turn``).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from wyoming.wake import Detection
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, DeviceTurn, SpeechEvent
 from ntt.settings import WyomingSettings
 from ntt.wyoming.audio import PCM16_WIDTH, ms, to_pcm16
-from ntt.wyoming.directed import DirectedOnsets
+from ntt.wyoming.directed import DirectedOnsets, during_device_turn
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ class UtteranceStreamer:
             return []
         if self.streaming:
             return []
-        if self._own_voice(decision.start_s):
+        if during_device_turn(decision.start_s, self.device_turns, self.echo_tail_s):
             log.info("speech at %.2f s started while the reply played: ignored",
                      decision.start_s)
             return []
@@ -109,10 +108,6 @@ class UtteranceStreamer:
         if decision.kind == "final":  # the utterance is already over
             events.append(self._stop())
         return events
-
-    def _own_voice(self, start_s: float) -> bool:
-        return any(turn.start_s - self.echo_tail_s <= start_s <= turn.end_s + self.echo_tail_s
-                   for turn in self.device_turns)
 
     def server_event(self, event: Event) -> None:
         """Home Assistant's control events: ready or not, and the end of a stream."""
