@@ -19,7 +19,7 @@ from pathlib import Path
 PACKAGE = Path(str(files("ntt")))
 MODELS = PACKAGE / "models"
 """Trained models and their cards (package data)."""
-FUSION_MODEL = MODELS / "fusion.pt"
+FUSION_MODEL = MODELS / "fusion.npz"
 LEXICAL_MODEL = MODELS / "lexical.npz"
 SHIPPED_PROFILES = PACKAGE / "profiles"
 """The device profiles that ship with NTT (package data, read-only)."""

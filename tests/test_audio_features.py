@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torchaudio.compliance import kaldi
 
 from ntt.asr.evaluation import spoken_stream
 from ntt.audio.features import FbankExtractor, FbankFrames, KaldiFbank, UtteranceFbank
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SpeechEvent
+
+# The reference: torchaudio (the `train` extra; NTT itself runs without it).
+torch = pytest.importorskip("torch")
+kaldi = pytest.importorskip("torchaudio.compliance.kaldi")
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +66,14 @@ def test_running_normalisation_and_utterance_summary(stream):
     assert summary[0].mean.shape == (40,)
     # Speech is louder than the session average in the speech bands.
     assert summary[0].mean[5:30].mean() > 0
+
+
+def test_the_mel_weights_are_torchaudios():
+    """The numpy mel matrix is ``kaldi.get_mel_banks``'s (no VTLN), the Nyquist bin zero."""
+    from ntt.audio.features import LOW_FREQ_HZ, kaldi_mel_banks
+
+    banks, _ = kaldi.get_mel_banks(40, 512, float(SAMPLE_RATE_HZ), LOW_FREQ_HZ, 0.0, 100.0,
+                                   -500.0, 1.0)
+    ours = kaldi_mel_banks()
+    assert ours.shape == (40, 257) and not ours[:, -1].any()
+    assert np.abs(ours[:, :-1] - banks.numpy()).max() < 1e-5

@@ -221,3 +221,23 @@ def test_a_drifting_silero_state_is_started_afresh(model):
     # Nothing is heard where the labels have no one speaking (before the reply, 5.9-6.6 s,
     # and 15.4-20.0 s).
     assert not any(s < 19.9 and e > 15.6 for s, e in heard), heard
+
+
+def test_silero_without_torch_scores_as_silero_vads_own_wrapper():
+    """``SileroModel`` (onnxruntime on the shipped ONNX file) gives silero-vad's
+    ``OnnxWrapper`` scores window by window, where that package is installed."""
+    silero_vad = pytest.importorskip("silero_vad")
+    torch = pytest.importorskip("torch")
+    from ntt.audio.vad import SileroModel
+    from ntt.io.session import load_session
+
+    audio = load_session(REPO_DATA.parents[1] / "datasets" / "samples" / "living-room").audio()
+    audio = (audio[:, 0] if audio.ndim > 1 else audio)[: 8 * SAMPLE_RATE_HZ]
+    theirs, ours = silero_vad.load_silero_vad(onnx=True), SileroModel()
+    scores = []
+    for i in range(0, len(audio) - 512, 512):
+        window = audio[i:i + 512].astype(np.float32)
+        scores.append((float(theirs(torch.from_numpy(window.copy()), 16_000).item()),
+                       ours(window)))
+    assert max(abs(a - b) for a, b in scores) < 1e-6
+    assert max(b for _, b in scores) > 0.9  # it hears the speech in it

@@ -29,9 +29,9 @@ def _cli(argv, capsys) -> tuple[int, str]:
 @pytest.fixture()
 def model(tmp_path):
     """A copy of the shipped model (weights and sidecar) to damage."""
-    shutil.copy(DEFAULT_MODEL, tmp_path / "m.pt")
+    shutil.copy(DEFAULT_MODEL, tmp_path / "m.npz")
     shutil.copy(DEFAULT_MODEL.with_suffix(".json"), tmp_path / "m.json")
-    return tmp_path / "m.pt"
+    return tmp_path / "m.npz"
 
 
 def _sidecar(model, change):

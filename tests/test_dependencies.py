@@ -81,3 +81,45 @@ def test_every_import_is_declared_and_pinned_to_what_is_installed():
         if version != pins[hit[0]]:
             problems.append(f"{hit[0]} is pinned to {pins[hit[0]]} but {version} is installed")
     assert not problems, "\n".join(problems)
+
+
+# Imports of these fail in the child process: what a device without the `train` extra has.
+NO_TORCH = r"""
+import sys
+from importlib.abc import MetaPathFinder
+
+
+class Missing(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "torchaudio", "silero_vad"):
+            raise ImportError(f"No module named {name!r}")
+
+
+sys.meta_path.insert(0, Missing())
+from ntt.cli import main
+
+code = main(sys.argv[1:])
+assert "torch" not in sys.modules
+sys.exit(code)
+"""
+
+
+def test_the_runtime_needs_no_torch(tmp_path):
+    """``ntt run`` (faces, VAD, recognizer, fusion, engine) and ``ntt text`` with torch
+    unimportable, as on a device installed without the `train` extra: no CUDA libraries;
+    ``ntt train`` says what it needs."""
+    import subprocess
+
+    sample = REPO / "datasets" / "samples" / "camera-off"
+    env = {"GLOG_minloglevel": "2", "PATH": "/usr/bin:/bin"}
+
+    def ntt(*args):
+        return subprocess.run([sys.executable, "-c", NO_TORCH, *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    done = ntt("run", str(sample), "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "decisions" in done.stdout
+    assert ntt("text", "turn on the kitchen lights").returncode == 0
+    refused = ntt("train", str(sample), "--out", str(tmp_path / "m.npz"))
+    assert refused.returncode == 2 and "ntt[train]" in refused.stderr

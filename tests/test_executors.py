@@ -148,7 +148,7 @@ def _metrics(recorded) -> dict:
     from ntt.fusion.runtime import Calibration, FusionModel, model_fusion
 
     torch.manual_seed(0)
-    model = FusionModel([FusionNet()], Calibration(), {})
+    model = FusionModel([FusionNet().weights()], Calibration(), {})
     labelled = [(r, s.labels) for r, s in recorded.records]
     out = {}
     for name, make, threshold in (("model", lambda: model_fusion(model), 0.5),

@@ -32,7 +32,7 @@ def test_model_is_causal_and_streams_like_the_batch():
 
 
 def test_numpy_ensemble_step_equals_the_mean_of_the_torch_members():
-    from ntt.fusion.model import EnsembleStep
+    from ntt.fusion.step import EnsembleStep
 
     torch.manual_seed(1)
     nets = [FusionNet(hidden=16).eval() for _ in range(3)]
@@ -42,7 +42,7 @@ def test_numpy_ensemble_step_equals_the_mean_of_the_torch_members():
         outs = [net(x, m) for net in nets]
     full = torch.stack([o[0] for o in outs]).mean(0)
     mods = torch.stack([o[1] for o in outs]).mean(0)
-    step = EnsembleStep(nets)
+    step = EnsembleStep([net.weights() for net in nets])
     h = step.initial_state()
     for t in range(40):
         logit, scores, h = step(x[0, t].numpy().astype(np.float64),
@@ -57,7 +57,8 @@ def test_shipped_ensemble_is_small_and_fast_enough():
     model = FusionModel.load(DEFAULT_MODEL)
     assert len(model.nets) >= 2
     assert DEFAULT_MODEL.stat().st_size < 1_000_000
-    assert sum(count_parameters(n) for n in model.nets) < 50_000
+    assert sum(n.n_parameters for n in model.nets) < 50_000
+    assert model.nets[0].n_parameters == count_parameters(FusionNet.from_weights(model.nets[0]))
 
 
 def test_model_round_trip_and_a_stale_model_is_a_clear_error(tmp_path):
@@ -65,21 +66,29 @@ def test_model_round_trip_and_a_stale_model_is_a_clear_error(tmp_path):
     from ntt.fusion.runtime import Calibration, FusionModel
 
     torch.manual_seed(0)
-    model = FusionModel([FusionNet(hidden=16).eval() for _ in range(2)],
-                        Calibration(2.0, 0.4), {"note": "test"})
-    model.save(tmp_path / "f.pt")
-    back = FusionModel.load(tmp_path / "f.pt")
+    nets = [FusionNet(hidden=16).eval() for _ in range(2)]
+    model = FusionModel([net.weights() for net in nets], Calibration(2.0, 0.4),
+                        {"note": "test"})
+    model.save(tmp_path / "f.npz")
+    back = FusionModel.load(tmp_path / "f.npz")
     assert len(back.nets) == 2 and back.calibration == Calibration(2.0, 0.4)
-    for a, b in zip(model.nets, back.nets, strict=True):
-        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(),
+    for net, b in zip(nets, back.nets, strict=True):
+        again = FusionNet.from_weights(b)
+        assert all(torch.equal(p, q) for p, q in zip(net.parameters(), again.parameters(),
                                                      strict=True))
     # A model saved before the features changed (one input fewer) cannot be loaded.
     old = FusionNet(hidden=16)
     old.encoders[0] = torch.nn.Linear(len(VISION), old.embed)  # one vision input short
-    torch.save(torch.nn.ModuleList([old]).state_dict(), tmp_path / "old.pt")
+    np.savez(tmp_path / "old.npz", **{f"0/{k}": v.detach().numpy()
+                                      for k, v in old.state_dict().items()})
     (tmp_path / "old.json").write_text('{"members": 1, "embed": 8, "hidden": 16}')
     with pytest.raises(InputError, match="retrain"):
-        FusionModel.load(tmp_path / "old.pt")
+        FusionModel.load(tmp_path / "old.npz")
+    # A torch checkpoint (the format before 2026-12) is named as such.
+    torch.save(torch.nn.ModuleList([nets[0]]).state_dict(), tmp_path / "torch.pt")
+    (tmp_path / "torch.json").write_text('{"members": 1, "embed": 8, "hidden": 16}')
+    with pytest.raises(InputError, match="not a fusion model file"):
+        FusionModel.load(tmp_path / "torch.pt")
 
 
 def test_a_model_from_before_the_direction_input_loads_and_ignores_it(tmp_path):
@@ -88,18 +97,18 @@ def test_a_model_from_before_the_direction_input_loads_and_ignores_it(tmp_path):
     change nothing it computes."""
     import json
 
-    from ntt.fusion.model import EnsembleStep
     from ntt.fusion.runtime import LEGACY_MODALITIES, Calibration, FusionModel
+    from ntt.fusion.step import EnsembleStep
 
     torch.manual_seed(2)
-    model = FusionModel([FusionNet(hidden=16, modalities=LEGACY_MODALITIES).eval()],
+    model = FusionModel([FusionNet(hidden=16, modalities=LEGACY_MODALITIES).eval().weights()],
                         Calibration(), {})
-    model.save(tmp_path / "f.pt")
+    model.save(tmp_path / "f.npz")
     meta = json.loads((tmp_path / "f.json").read_text())
     assert meta["modalities"] == list(LEGACY_MODALITIES)
     del meta["modalities"]
     (tmp_path / "f.json").write_text(json.dumps(meta))
-    back = FusionModel.load(tmp_path / "f.pt")
+    back = FusionModel.load(tmp_path / "f.npz")
     assert back.nets[0].modalities == LEGACY_MODALITIES
     step = EnsembleStep(back.nets)
     rng = np.random.default_rng(0)
@@ -114,8 +123,9 @@ def test_a_model_from_before_the_direction_input_loads_and_ignores_it(tmp_path):
     b = step(x_other, m_other, step.initial_state())
     assert a[0] == b[0] and len(a[1]) == len(LEGACY_MODALITIES)
     with torch.no_grad():
-        full, mods, _ = back.nets[0](torch.tensor(x[None, None], dtype=torch.float32),
-                                     torch.tensor(m[None, None], dtype=torch.float32))
+        full, mods, _ = FusionNet.from_weights(back.nets[0])(
+            torch.tensor(x[None, None], dtype=torch.float32),
+            torch.tensor(m[None, None], dtype=torch.float32))
     assert float(full[0, 0]) == pytest.approx(a[0], abs=1e-5)
     with pytest.raises(ValueError, match="modalities"):
         FusionNet(modalities=("vision", "smell"))

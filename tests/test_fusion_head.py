@@ -81,9 +81,9 @@ def test_a_model_with_a_head_decides_with_it(pairs, rows, tmp_path):
     shipped = FusionModel.load()
     model = FusionModel(shipped.nets, shipped.calibration, dict(shipped.meta),
                         uh.fit_utterance_head(x, y))
-    model.save(tmp_path / "fusion.pt")
+    model.save(tmp_path / "fusion.npz")
     assert (tmp_path / "fusion_head.npz").is_file()
-    loaded = FusionModel.load(tmp_path / "fusion.pt")
+    loaded = FusionModel.load(tmp_path / "fusion.npz")
     assert loaded.head is not None
 
     cues, labels, camera = pairs[0]
@@ -98,4 +98,4 @@ def test_a_model_with_a_head_decides_with_it(pairs, rows, tmp_path):
 
     (tmp_path / "fusion_head.npz").unlink()
     with pytest.raises(InputError, match="utterance head not found"):
-        FusionModel.load(tmp_path / "fusion.pt")
+        FusionModel.load(tmp_path / "fusion.npz")

@@ -131,7 +131,7 @@ def test_a_fresh_venv_resolves_every_dependency(wheel, tmp_path):
 
 def test_the_wheel_carries_models_and_profiles(installed):
     pkg = installed / "ntt"
-    for name in ("fusion.pt", "fusion.json", "fusion_head.npz", "fusion.md", "lexical.npz",
+    for name in ("fusion.npz", "fusion.json", "fusion_head.npz", "fusion.md", "lexical.npz",
                  "lexical.json", "lexical_minilm.json", "LEXICAL_MODEL_CARD.md"):
         assert (pkg / "models" / name).is_file(), name
     for name in ("laptop-webcam", "smart-display-10", "smart-display-8"):
@@ -189,7 +189,7 @@ def test_the_installed_package_finds_its_data_and_writes_elsewhere(venv, install
     assert Path(out["package"]) == pkg and out["checkout"] is None
     assert Path(out["profile"]) == pkg / "profiles" / "smart-display-10.toml"
     assert {"laptop-webcam", "smart-display-10", "smart-display-8"} <= set(out["known"])
-    assert Path(out["fusion"]).resolve() == pkg / "models" / "fusion.pt"
+    assert Path(out["fusion"]).resolve() == pkg / "models" / "fusion.npz"
     assert 0 < out["threshold"] < 1 and out["lexical"] > 0.5
     # Calibration results go to the writable directory and override the shipped profile.
     mine = tmp_path / "profiles" / "smart-display-10.toml"

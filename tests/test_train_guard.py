@@ -25,7 +25,7 @@ def test_a_sound_training_record_passes_and_each_trap_is_named():
 
 
 def test_ntt_train_on_the_three_samples_writes_nothing(tmp_path):
-    out = tmp_path / "fusion.pt"
+    out = tmp_path / "fusion.npz"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-m", "ntt.cli", "train",
                            str(REPO / "datasets" / "samples"), "--out", str(out),

@@ -115,7 +115,7 @@ def test_eval_outputs_are_checked_before_any_work(tmp_path, capsys, flag):
 
 
 def test_train_out_is_checked_before_recording(tmp_path, capsys):
-    for bad in (str(tmp_path), UNWRITABLE + ".pt"):
+    for bad in (str(tmp_path), UNWRITABLE + ".npz"):
         code, _, err = _cli(["train", str(SAMPLE), "--out", bad,
                              "--cache", str(tmp_path / "cache")], capsys)
         assert code == 2 and "--out" in _one_line(err)
@@ -143,23 +143,23 @@ def test_model_save_on_a_full_disk_keeps_the_old_model(tmp_path):
     from ntt.fusion.runtime import DEFAULT_MODEL, FusionModel
 
     model = FusionModel.load(DEFAULT_MODEL)
-    model.save(tmp_path / "m.pt")
+    model.save(tmp_path / "m.npz")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     code = f"""
 import resource
 from ntt.fusion.runtime import FusionModel
-m = FusionModel.load({str(tmp_path / 'm.pt')!r})
+m = FusionModel.load({str(tmp_path / 'm.npz')!r})
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-m.save({str(tmp_path / 'm.pt')!r})
+m.save({str(tmp_path / 'm.npz')!r})
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert "InputError" in run.stderr and "cannot write the model" in run.stderr
     # The weights, the utterance head and the sidecar, each as it was, and nothing else.
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
-    assert sorted(before) == ["m.json", "m.pt", "m_head.npz"]
+    assert sorted(before) == ["m.json", "m.npz", "m_head.npz"]
     with pytest.raises(InputError):
-        FusionModel.load(tmp_path / "missing.pt")
+        FusionModel.load(tmp_path / "missing.npz")
 
 
 def test_export_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):

@@ -1,9 +1,10 @@
 """Streaming Kaldi log-mel filterbank features, normalised per session.
 
 The filterbank is torchaudio's Kaldi-compatible one (``torchaudio.compliance.kaldi``): the
-mel matrix comes from ``kaldi.get_mel_banks`` and the per-frame steps (DC removal,
-pre-emphasis 0.97, Povey window, power spectrum, log) follow ``kaldi.fbank`` exactly, in
-numpy, so that a 32 ms chunk costs tens of microseconds instead of a torch call. Frames are
+mel matrix is ``kaldi.get_mel_banks``'s (rebuilt here in numpy, no VTLN warping; a test
+checks it against torchaudio's) and the per-frame steps (DC removal, pre-emphasis 0.97,
+Povey window, power spectrum, log) follow ``kaldi.fbank`` exactly, in numpy, so that a
+32 ms chunk costs tens of microseconds instead of a torch call. Frames are
 cut as if the whole stream were one signal (``snip_edges``), so chunked output equals
 ``kaldi.fbank`` over the concatenated audio (with ``dither=0``). Samples are used as they
 come, in [-1, 1] (Kaldi's int16 scale adds a constant ``log(32768**2)`` to every value).
@@ -35,14 +36,25 @@ CMVN_VAR_FLOOR = 1e-2
 MAX_UTTERANCE_FRAMES = 3000  # 30 s of frames kept for the utterance summary
 
 
+def _kaldi_mel(freq_hz: np.ndarray | float) -> np.ndarray:
+    return 1127.0 * np.log(1.0 + np.asarray(freq_hz, dtype=np.float64) / 700.0)
+
+
 def kaldi_mel_banks(num_bins: int = NUM_MEL_BINS, sample_rate_hz: int = SAMPLE_RATE_HZ,
                     n_fft: int = 512) -> np.ndarray:
-    """(num_bins, n_fft // 2 + 1) Kaldi mel weights, as ``kaldi.fbank`` builds them."""
-    from torchaudio.compliance import kaldi
-
-    banks, _ = kaldi.get_mel_banks(num_bins, n_fft, float(sample_rate_hz), LOW_FREQ_HZ, 0.0,
-                                   100.0, -500.0, 1.0)
-    return np.pad(banks.numpy().astype(np.float64), ((0, 0), (0, 1)))
+    """(num_bins, n_fft // 2 + 1) Kaldi mel weights, as ``kaldi.fbank`` builds them:
+    triangles equally spaced on Kaldi's mel scale from ``LOW_FREQ_HZ`` to Nyquist, over
+    the FFT bins below Nyquist (the Nyquist bin gets no weight). In float64; torchaudio's
+    float32 weights differ by under 1e-5."""
+    mel_low, mel_high = _kaldi_mel(LOW_FREQ_HZ), _kaldi_mel(sample_rate_hz / 2)
+    delta = (mel_high - mel_low) / (num_bins + 1)
+    edges = mel_low + delta * np.arange(num_bins + 2, dtype=np.float64)
+    left, center, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    mel = _kaldi_mel(sample_rate_hz / n_fft * np.arange(n_fft // 2))[None, :]
+    up = (mel - left) / (center - left)
+    down = (right - mel) / (right - center)
+    banks = np.maximum(0.0, np.minimum(up, down))
+    return np.pad(banks, ((0, 0), (0, 1)))
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
-import torch
 
+from ntt import paths
 from ntt.cues import (
     SAMPLE_RATE_HZ,
     AudioChunk,
@@ -40,16 +40,47 @@ _STOP_LISTENING = ("mic_lost", "privacy_on")
 _RESUME_LISTENING = ("mic_back", "privacy_off")
 
 
-def load_silero_model():
-    """The ONNX model that ships inside the silero-vad wheel (no download).
+SILERO_MODEL = paths.MODELS / "silero_vad.onnx"
+_CONTEXT_SAMPLES = 64  # the end of the previous window, prepended to each (silero v5+)
 
-    Its onnxruntime session runs on one thread of its own: 0.5 ms a window here against
-    1.2 ms for the TorchScript model, which also shares torch's thread pool with the rest of
-    the process (on two cores next to CTranslate2's threads that pool slowed the VAD
-    several times). Both give the same events on the bundled speech."""
-    from silero_vad import load_silero_vad
 
-    return load_silero_vad(onnx=True)
+class SileroModel:
+    """Silero VAD v5 (MIT, Silero Team; ``silero_vad.onnx`` taken unchanged from the
+    silero-vad 6.2.3 wheel, licence beside it in ``ntt/models``) on onnxruntime, without
+    torch: ``model(window)`` → p(speech) of one 512-sample 16 kHz window, the recurrent
+    state carried from call to call as silero-vad's own ``OnnxWrapper`` carries it (the
+    last 64 samples of the previous window prepended; same scores). Its session runs on
+    one thread of its own: 0.5 ms a window here against 1.2 ms for the TorchScript model,
+    which also shares torch's thread pool with the rest of the process (on two cores next
+    to CTranslate2's threads that pool slowed the VAD several times)."""
+
+    def __init__(self, path=SILERO_MODEL):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), sess_options=options,
+                                             providers=["CPUExecutionProvider"])
+        self._sr = np.array(SAMPLE_RATE_HZ, dtype=np.int64)
+        self.reset_states()
+
+    def reset_states(self) -> None:
+        self._state = np.zeros((2, 1, 128), dtype=np.float32)
+        self._context = np.zeros((1, _CONTEXT_SAMPLES), dtype=np.float32)
+
+    def __call__(self, window: np.ndarray) -> float:
+        x = np.concatenate([self._context, np.asarray(window, np.float32).reshape(1, -1)],
+                           axis=1)
+        out, self._state = self._session.run(None, {"input": x, "state": self._state,
+                                                    "sr": self._sr})
+        self._context = x[:, -_CONTEXT_SAMPLES:]
+        return float(out.ravel()[0])
+
+
+def load_silero_model() -> SileroModel:
+    """The VAD model that ships in ``ntt/models`` (no download, no torch)."""
+    return SileroModel()
 
 
 def _windows(n_ms: float) -> int:
@@ -121,13 +152,11 @@ class SileroVad:
             self._buffer = self._buffer[WINDOW_SAMPLES:]
             t_s = self._buffer_t_s
             self._buffer_t_s += WINDOW_S
-            x = torch.from_numpy(window.copy())
-            with torch.no_grad():
-                p = float(self.model(x, SAMPLE_RATE_HZ).item())
-                if self.fresh_model is not None:
-                    p_fresh = float(self.fresh_model(x, SAMPLE_RATE_HZ).item())
-                    self._maybe_reset_state(t_s + WINDOW_S, p_fresh)
-                    p = max(p, p_fresh)
+            p = self.model(window)
+            if self.fresh_model is not None:
+                p_fresh = self.fresh_model(window)
+                self._maybe_reset_state(t_s + WINDOW_S, p_fresh)
+                p = max(p, p_fresh)
             if self._is_echo(t_s):
                 p = 0.0
             if self.emit_probabilities:

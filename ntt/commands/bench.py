@@ -80,9 +80,9 @@ def fusion_tick_ms(ticks: int = 2000) -> float:
     if DEFAULT_MODEL.is_file():
         model = FusionModel.load(DEFAULT_MODEL)
     else:
-        from ntt.fusion.model import FusionNet
+        from ntt.fusion.step import untrained
 
-        model = FusionModel([FusionNet().eval()], Calibration(), {})
+        model = FusionModel([untrained()], Calibration(), {})
     stage = model_fusion(model)
     t0 = time.perf_counter()
     for i in range(ticks):

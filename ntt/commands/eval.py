@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="DIR", help="write an HTML report with plots")
     p.add_argument("--ablate", action="store_true",
                    help="also each single modality, all-but-one, no context, the rule")
-    p.add_argument("--model", help="fusion model (default ntt/models/fusion.pt)")
+    p.add_argument("--model", help="fusion model (default ntt/models/fusion.npz)")
     p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"])
     p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="recorded cue streams")
     add_executor_arguments(p, "skip sessions an earlier run already recorded (its journal "

@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-video", action="store_true", help="ignore the video (audio-only)")
     p.add_argument("--events", metavar="JSONL", help="write every cue to a JSON-lines log")
     p.add_argument("--rule", action="store_true", help="the hand-set rule instead of the model")
-    p.add_argument("--model", help="fusion model file (default models/fusion.pt)")
+    p.add_argument("--model", help="fusion model file (default models/fusion.npz)")
 
 
 def matched_rows(finals: list[Decision], matches: list[Match]

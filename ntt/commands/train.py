@@ -1,5 +1,5 @@
 """``ntt train DATA [--out FILE]``: train the fusion model on simulated sessions (default
-output: the shipped ``ntt/models/fusion.pt``); ``--lexical --out DIR``: rebuild the lexical
+output: the shipped ``ntt/models/fusion.npz``); ``--lexical --out DIR``: rebuild the lexical
 model's files (``lexical.*``) in DIR. The lexical files are never written over the shipped
 ones (package data in ``ntt/models``) unless ``--out`` names that directory."""
 
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="directory of labelled sessions (or a .jsonl "
                    "manifest)")
     p.add_argument("--out", default=None,
-                   help="where to write the model (default: the shipped ntt/models/fusion.pt); "
+                   help="where to write the model (default: the shipped ntt/models/fusion.npz); "
                         "with --lexical a directory, required")
     p.add_argument("--lexical", action="store_true",
                    help="rebuild the lexical model (lexical.*) into --out DIR instead (from "
@@ -61,6 +61,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401 - training runs in torch; the runtime does not
+    except ImportError:
+        raise InputError("ntt train", "training needs PyTorch, which running NTT does not: "
+                                      "pip install 'ntt[train]'") from None
     if args.lexical:
         from ntt.language.train import train_lexical
 
@@ -155,17 +160,16 @@ def head_text(info: dict, model) -> str:
 def write_model_card(path: Path, info: dict, model) -> None:
     """A model card next to the weights: data, training, calibration, how to rebuild."""
     from ntt.fusion.features import FEATURES
-    from ntt.fusion.model import count_parameters
 
-    size_kb = Path(path).with_suffix(".pt").stat().st_size / 1024
+    size_kb = Path(path).with_suffix(".npz").stat().st_size / 1024
     features = "\n".join(f"* **{m}**: {', '.join(names)}" for m, names in FEATURES.items())
-    text = f"""# Fusion model card (`{Path(path).with_suffix('.pt').name}`)
+    text = f"""# Fusion model card (`{Path(path).with_suffix('.npz').name}`)
 
 A causal GRU over per-modality encoders (``ntt/fusion/model.py``): on every 50 ms tick it
 takes the latest cue of each modality with an availability mask and gives p(directed);
 per-modality heads give each modality's own score (the contributions shown in the
 visualizer). An ensemble of {len(model.nets)} such nets trained from consecutive seeds,
-logits averaged: {sum(count_parameters(n) for n in model.nets)} parameters, {size_kb:.0f} KB.
+logits averaged: {sum(n.n_parameters for n in model.nets)} parameters, {size_kb:.0f} KB.
 {textwrap.fill(head_text(info, model), 92)}
 
 ## Inputs (``ntt/fusion/features.py``)
@@ -199,7 +203,7 @@ decisions{'; the head has its own' if model.head is not None else ''}); threshol
 ## Rebuild
 ```
 ntt simulate runs/train --sessions 110 --seed 0 --scenario mixed --duration 40 --resume
-ntt train runs/train --out {path.with_suffix('.pt')}
+ntt train runs/train --out {path.with_suffix('.npz')}
 ```
 Evaluation on sessions simulated with seeds never used here: ``ntt eval`` (the figures
 and the exact recipe of the shipped model are below).

@@ -1,5 +1,6 @@
 """The fusion model: small per-modality encoders with their own score heads, and a causal
-GRU over their embeddings and the availability mask.
+GRU over their embeddings and the availability mask. This is the torch net, for training
+(the `train` extra); the runtime steps its weights in numpy (``ntt.fusion.step``).
 
 Causal by construction (a unidirectional GRU stepping once per tick), so the streaming
 runtime and training see exactly the same function. The per-modality heads give the
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 
 from ntt.fusion.features import FEATURES, MODALITIES, SLICES
+from ntt.fusion.step import NetWeights
 
 EMBED = 8
 HIDDEN = 32
@@ -59,68 +61,20 @@ class FusionNet(nn.Module):
         out, h = self.gru(z, h0)
         return self.head(out).squeeze(-1), torch.cat(scores, dim=-1), h
 
+    def weights(self) -> NetWeights:
+        """The trained weights as the runtime reads them (``ntt.fusion.step``)."""
+        return NetWeights(self.embed, self.hidden, self.modalities,
+                          {k: v.detach().cpu().numpy().astype(np.float32)
+                           for k, v in self.state_dict().items()})
 
-class NumpyStep:
-    """One member as one numpy step per tick: for batch 1 and a single time step, torch's
-    per-call overhead costs more than the arithmetic, so the runtime uses this
-    (``test_fusion`` checks it equals the torch forward pass)."""
-
-    def __init__(self, net: FusionNet):
-        def w(t: torch.Tensor) -> np.ndarray:
-            return t.detach().cpu().numpy().astype(np.float64)
-
-        self.encoders = [(w(e.weight), w(e.bias)) for e in net.encoders]
-        self.heads = [(w(h.weight)[0], float(w(h.bias)[0])) for h in net.modality_heads]
-        self.w_ih, self.w_hh = w(net.gru.weight_ih_l0), w(net.gru.weight_hh_l0)
-        self.b_ih, self.b_hh = w(net.gru.bias_ih_l0), w(net.gru.bias_hh_l0)
-        self.head_w, self.head_b = w(net.head.weight)[0], float(w(net.head.bias)[0])
-        self.hidden = net.hidden
-        self.slices = [SLICES[m] for m in net.modalities]
-        self.at = np.array(net.at)
-
-    def initial_state(self) -> np.ndarray:
-        return np.zeros(self.hidden)
-
-    def __call__(self, x: np.ndarray, mask: np.ndarray, h: np.ndarray
-                 ) -> tuple[float, np.ndarray, np.ndarray]:
-        """(fused logit, logits of the net's modalities, new hidden state) for one tick;
-        ``mask`` over all ``MODALITIES``."""
-        mask = mask[self.at]
-        embeddings, scores = [], np.empty(len(self.slices))
-        for i, sl in enumerate(self.slices):
-            weight, bias = self.encoders[i]
-            xi = np.append(x[sl] * mask[i], mask[i])
-            e = np.tanh(weight @ xi + bias) * mask[i]
-            embeddings.append(e)
-            hw, hb = self.heads[i]
-            scores[i] = hw @ e + hb
-        z = np.concatenate(embeddings + [mask])
-        gi = self.w_ih @ z + self.b_ih
-        gh = self.w_hh @ h + self.b_hh
-        n = self.hidden
-        r = 1 / (1 + np.exp(-(gi[:n] + gh[:n])))
-        u = 1 / (1 + np.exp(-(gi[n:2 * n] + gh[n:2 * n])))
-        c = np.tanh(gi[2 * n:] + r * gh[2 * n:])
-        h = (1 - u) * c + u * h
-        return float(self.head_w @ h + self.head_b), scores, h
-
-
-class EnsembleStep:
-    """All members stepped together: the mean of their logits and of their modality scores.
-    The state is one hidden vector per member, stacked."""
-
-    def __init__(self, nets: list[FusionNet]):
-        self.members = [NumpyStep(net) for net in nets]
-        self.modalities = nets[0].modalities
-
-    def initial_state(self) -> np.ndarray:
-        return np.stack([m.initial_state() for m in self.members])
-
-    def __call__(self, x: np.ndarray, mask: np.ndarray, h: np.ndarray
-                 ) -> tuple[float, np.ndarray, np.ndarray]:
-        outs = [m(x, mask, hm) for m, hm in zip(self.members, h, strict=True)]
-        return (float(np.mean([o[0] for o in outs])), np.mean([o[1] for o in outs], axis=0),
-                np.stack([o[2] for o in outs]))
+    @classmethod
+    def from_weights(cls, weights: NetWeights) -> FusionNet:
+        """A torch net holding ``weights`` (to train on from them, or to check the numpy
+        step against), in eval mode."""
+        net = cls(weights.embed, weights.hidden, weights.modalities)
+        net.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float32))
+                             for k, v in weights.arrays.items()})
+        return net.eval()
 
 
 def count_parameters(model: nn.Module) -> int:

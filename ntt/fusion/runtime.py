@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from torch import nn
 
 from ntt import paths
 from ntt.cues import Tick
@@ -28,7 +27,7 @@ from ntt.fusion.features import (
     hide_faces,
 )
 from ntt.fusion.gate import UtteranceGate, Verdict
-from ntt.fusion.model import EnsembleStep, FusionNet
+from ntt.fusion.step import EnsembleStep, NetWeights
 from ntt.fusion.utterance_head import UtteranceHead, head_inputs
 from ntt.settings import TimingSettings
 
@@ -48,19 +47,21 @@ class Calibration:
 
 @dataclass
 class FusionModel:
-    """The ensemble's members (``ntt.fusion.model``), its calibration, what the model card
-    says about it, and the utterance head that makes final decisions (None: the GRU's p).
-    The calibration's temperature is the GRU's; the threshold is on the final p."""
+    """The ensemble's members (``ntt.fusion.step``; ``FusionNet.weights()`` of the trained
+    torch nets), its calibration, what the model card says about it, and the utterance head
+    that makes final decisions (None: the GRU's p). The calibration's temperature is the
+    GRU's; the threshold is on the final p."""
 
-    nets: list[FusionNet]
+    nets: list[NetWeights]
     calibration: Calibration
     meta: dict
     head: UtteranceHead | None = None
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL) -> FusionModel:
-        """The weights (``.pt``) and their sidecar (``.json``: sizes and calibration), each
-        checked: anything else than a model NTT wrote is one ``InputError``."""
+        """The weights (``.npz``: member ``k``'s arrays as ``k/<state-dict name>``) and their
+        sidecar (``.json``: sizes and calibration), each checked: anything else than a model
+        NTT wrote is one ``InputError``. Plain numpy: no torch at run time."""
         path = Path(path)
         meta_path = path.with_suffix(".json")
         if not path.is_file() or not meta_path.is_file():
@@ -84,23 +85,13 @@ class FusionModel:
         if not isinstance(modalities, list | tuple) or not modalities or \
                 set(modalities) - set(MODALITIES):
             raise InputError(meta_path, f"field 'modalities' must list some of {MODALITIES}")
-        nets = nn.ModuleList(FusionNet(sizes["embed"], sizes["hidden"], tuple(modalities))
-                             for _ in range(sizes["members"]))
+        modalities = tuple(m for m in MODALITIES if m in modalities)
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - torch raises many kinds on a bad file
-            raise InputError(path, f"not a fusion model file ({type(exc).__name__}: "
-                                   f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
-                                   ")") from None
-        if not isinstance(state, dict):
-            raise InputError(path, "not a fusion model file (no weights in it)")
-        try:
-            nets.load_state_dict(state)
-        except (RuntimeError, TypeError, ValueError, KeyError) as exc:
+            nets = [NetWeights(sizes["embed"], sizes["hidden"], modalities, arrays)
+                    for arrays in _read_members(path, sizes["members"])]
+        except ValueError as exc:
             raise InputError(path, "this fusion model does not fit this version's features "
-                             f"(retrain it with `ntt train`): {str(exc).splitlines()[0]}"
-                             ) from None
-        nets.eval()
+                             f"(retrain it with `ntt train`): {exc}") from None
         head = None
         head_name = meta.get("utterance_head")
         if head_name is not None:
@@ -115,7 +106,7 @@ class FusionModel:
                                             "names it)") from None
             except (ValueError, KeyError, OSError) as exc:
                 raise InputError(head_path, str(exc)) from None
-        return cls(list(nets), Calibration(temperature, threshold), meta, head)
+        return cls(nets, Calibration(temperature, threshold), meta, head)
 
     def save(self, path: str | Path) -> None:
         """Weights and sidecar, each written atomically (a full disk leaves the old ones)."""
@@ -123,8 +114,9 @@ class FusionModel:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()  # torch turns a failed write into a RuntimeError: write here
-        torch.save(nn.ModuleList(self.nets).state_dict(), buffer)
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f"{k}/{name}": array for k, net in enumerate(self.nets)
+                            for name, array in net.arrays.items()})
         atomic_save(path, lambda f: f.write(buffer.getvalue()), "write the model")
         meta = dict(self.meta, members=len(self.nets), embed=self.nets[0].embed,
                     hidden=self.nets[0].hidden, modalities=list(self.nets[0].modalities),
@@ -143,6 +135,27 @@ class FusionModel:
 LEGACY_MODALITIES = ("vision", "audio", "asr", "language", "context")
 MAX_WIDTH = 4096  # embed/hidden sizes beyond this are no model NTT trained
 MAX_MEMBERS = 64
+
+
+def _read_members(path: Path, members: int) -> list[dict[str, np.ndarray]]:
+    """The members' arrays from the ``.npz``; each member's names and shapes are checked by
+    ``NetWeights`` against the sidecar's sizes."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(path, f"not a fusion model file ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}; "
+                               "models are .npz since 2026-12, retrain older ones with "
+                               "`ntt train`)") from None
+    out: list[dict[str, np.ndarray]] = [{} for _ in range(members)]
+    for name, array in arrays.items():
+        k, _, key = name.partition("/")
+        if not k.isdigit() or int(k) >= members:
+            raise InputError(path, f"not a fusion model file (array {name!r} is no member's "
+                                   f"of {members})")
+        out[int(k)][key] = array
+    return out
 
 
 def _read_meta(meta_path: Path) -> dict:

@@ -30,6 +30,7 @@ from ntt.fusion.features import (
     hide_faces,
 )
 from ntt.fusion.model import FusionNet
+from ntt.fusion.step import NetWeights
 from ntt.matching import labelled_matches, match_decisions
 
 if TYPE_CHECKING:
@@ -234,7 +235,7 @@ def _replay_finals(model, pair) -> list[tuple[Decision, np.ndarray | None]]:
     return out
 
 
-def head_rows(nets: list[FusionNet], cues_and_labels: list[tuple], seed: int = 0
+def head_rows(nets: list[NetWeights], cues_and_labels: list[tuple], seed: int = 0
               ) -> tuple[np.ndarray, np.ndarray]:
     """The utterance head's training rows: the inputs at every final decision of a runtime
     replay (the GRU's own earlier decisions as context), labelled by the utterance it
@@ -290,7 +291,7 @@ def fit_fusion(train: list[tuple], calibrate: list[tuple],
 
     rng = np.random.default_rng(config.seed)
     seqs = [features_from_cues(pair[0], pair[1], rng, _camera(pair)) for pair in train]
-    nets = [train_net(seqs, dataclasses.replace(config, seed=config.seed + k))
+    nets = [train_net(seqs, dataclasses.replace(config, seed=config.seed + k)).weights()
             for k in range(config.members)]
     head, head_info = None, {}
     if config.utterance_head:
