@@ -78,3 +78,20 @@ def test_bad_input_is_an_input_error(tmp_path):
         ntt.open_session(SAMPLE, no_such_setting=1)
     with pytest.raises(ValueError, match="kind"):
         next(ntt.api.Stream(None, ()).decisions(kind="late"))
+
+
+def test_open_live_opens_nothing_until_iterated_and_names_a_missing_microphone():
+    """The live source as ``ntt live`` builds it: on a machine with no microphone, building
+    the stream succeeds (nothing opens yet) and iterating it is one ``InputError`` naming
+    the microphone."""
+    sd = pytest.importorskip("sounddevice")
+    try:
+        sd.query_devices(kind="input")
+    except Exception:  # noqa: BLE001 - PortAudio's "no such device" comes in several kinds
+        pass
+    else:
+        pytest.skip("this machine has a microphone")
+    stream = ntt.open_live(camera=None)
+    assert isinstance(stream.pipeline, Pipeline)
+    with pytest.raises(InputError, match="microphone"), stream:
+        next(iter(stream.decisions()))
