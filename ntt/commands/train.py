@@ -201,6 +201,9 @@ decisions{'; the head has its own' if model.head is not None else ''}); threshol
 {info['calibration_eer']}.
 
 ## Rebuild
+Training runs in PyTorch (`pip install '.[train]'`); `ntt train` writes the members'
+weights as numpy arrays (`fusion.npz`, member `k`'s as `k/<state-dict name>`), which the
+runtime steps without torch (`ntt/fusion/step.py`).
 ```
 ntt simulate runs/train --sessions 110 --seed 0 --scenario mixed --duration 40 --resume
 ntt train runs/train --out {path.with_suffix('.npz')}
