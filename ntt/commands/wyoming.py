@@ -46,10 +46,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _decision_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--asr", default="pocketsphinx", choices=["pocketsphinx", "whisper"],
-                   help="speech recognizer behind the lexical cue")
+    p.add_argument("--asr", default=None, choices=["pocketsphinx", "whisper"],
+                   help="speech recognizer behind the lexical cue (default: whisper where the "
+                        "whisper extra is installed, else pocketsphinx)")
     p.add_argument("--device", help="device profile (name or .toml): geometry, calibrated "
                    "threshold (default laptop-webcam; with --replay, the session's own)")
+
+
+def _recognizer(args: argparse.Namespace) -> str:
+    """Whisper where it is installed: audio-only, on the bundled living-room sample, the
+    wake decision with pocketsphinx's words misses the second request and takes the
+    device's second reply for one; with Whisper's it hears both requests and neither reply
+    (README, "NTT as a wake service")."""
+    if args.asr is not None:
+        return args.asr
+    import importlib.util
+
+    asr = "whisper" if importlib.util.find_spec("faster_whisper") else "pocketsphinx"
+    log.info("recognizer: %s (--asr to choose)", asr)
+    return asr
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +103,7 @@ def _wake(args, device):
     from ntt.settings import Settings
     from ntt.wyoming.wake import WakeHandler, WakeService
 
-    settings = Settings(use_video=False, asr=args.asr)
+    settings = Settings(use_video=False, asr=_recognizer(args))
     device = device or load_profile("laptop-webcam")
     build_pipeline(settings, device=device)  # load every model now: fail before listening
     service = WakeService(settings,
@@ -103,7 +118,7 @@ def _satellite(args, device):
     session = _check_inputs(args)  # a bad session or microphone: say so before anything
     speaker = _speaker(args)
     use_video = not args.no_camera and (session is None or session.video_path is not None)
-    settings = Settings(use_video=use_video, asr=args.asr)
+    settings = Settings(use_video=use_video, asr=_recognizer(args))
     wiring = _replay_wiring if session is not None else _live_wiring
     make_pipeline, make_source, reference = wiring(args, settings, device, session, speaker)
     service = SatelliteService(
