@@ -302,3 +302,26 @@ def test_asr_lane_and_inspector_show_real_recognition():
     for h in result.hypotheses[:3]:
         assert h.text in text
     assert "pocketsphinx" in text
+
+
+def test_the_window_says_audio_only_when_the_live_camera_fails_and_stopped_without_a_mic():
+    """The status bar's mode label, not only the store behind it: a live camera that does
+    not exist (index 99) leaves the stream running on the microphone (a WAV paced like one)
+    and the label says so; a microphone that cannot open stops it, and the label names it."""
+    application()
+    window = MainWindow(settings=PIPELINE)
+    window.chat.speak.setChecked(False)
+    window.show()
+    session = load_session(SAMPLE)
+    try:
+        window.start_live(99, str(session.audio_path))
+        assert _spin(60, lambda: "AUDIO-ONLY (camera lost)" in window.mode_label.text())
+        heard = window.store.processed_s
+        assert _spin(30, lambda: window.store.processed_s > heard + 1.0)  # still listening
+        window.stop_live()
+        window.start_live(99, 99)  # no such microphone either
+        assert _spin(60, lambda: "LIVE STOPPED" in window.mode_label.text())
+        assert "microphone" in window.mode_label.text()
+    finally:
+        window.stop_live()
+        window.close()
