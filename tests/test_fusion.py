@@ -79,8 +79,11 @@ def test_model_round_trip_and_a_stale_model_is_a_clear_error(tmp_path):
     # A model saved before the features changed (one input fewer) cannot be loaded.
     old = FusionNet(hidden=16)
     old.encoders[0] = torch.nn.Linear(len(VISION), old.embed)  # one vision input short
-    np.savez(tmp_path / "old.npz", **{f"0/{k}": v.detach().numpy()
-                                      for k, v in old.state_dict().items()})
+    from ntt.fusion.runtime import WEIGHTS_FORMAT, WEIGHTS_VERSION
+    from ntt.npz_model import save_npz_model
+
+    save_npz_model(tmp_path / "old.npz", {"format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION},
+                   {f"0/{k}": v.detach().numpy() for k, v in old.state_dict().items()})
     (tmp_path / "old.json").write_text('{"members": 1, "embed": 8, "hidden": 16}')
     with pytest.raises(InputError, match="retrain"):
         FusionModel.load(tmp_path / "old.npz")

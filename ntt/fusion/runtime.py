@@ -4,7 +4,6 @@ utterance head (``ntt.fusion.utterance_head``), the final decision is the head's
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import zipfile
@@ -29,6 +28,7 @@ from ntt.fusion.features import (
 from ntt.fusion.gate import UtteranceGate, Verdict
 from ntt.fusion.step import EnsembleStep, NetWeights
 from ntt.fusion.utterance_head import UtteranceHead, head_inputs
+from ntt.npz_model import load_npz_model, save_npz_model
 from ntt.settings import TimingSettings
 
 if TYPE_CHECKING:
@@ -114,10 +114,11 @@ class FusionModel:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, **{f"{k}/{name}": array for k, net in enumerate(self.nets)
-                            for name, array in net.arrays.items()})
-        atomic_save(path, lambda f: f.write(buffer.getvalue()), "write the model")
+        arrays = {f"{k}/{name}": array for k, net in enumerate(self.nets)
+                  for name, array in net.arrays.items()}
+        atomic_save(path, lambda f: save_npz_model(f, {"format": WEIGHTS_FORMAT,
+                                                       "version": WEIGHTS_VERSION}, arrays),
+                    "write the model")
         meta = dict(self.meta, members=len(self.nets), embed=self.nets[0].embed,
                     hidden=self.nets[0].hidden, modalities=list(self.nets[0].modalities),
                     calibration={"temperature": self.calibration.temperature,
@@ -131,6 +132,7 @@ class FusionModel:
             f.write(json.dumps(meta, indent=2) + "\n")
 
 
+WEIGHTS_FORMAT, WEIGHTS_VERSION = "ntt-fusion-weights", 1  # the .npz's header
 # What a model written before its sidecar named its modalities reads (no direction).
 LEGACY_MODALITIES = ("vision", "audio", "asr", "language", "context")
 MAX_WIDTH = 4096  # embed/hidden sizes beyond this are no model NTT trained
@@ -141,8 +143,7 @@ def _read_members(path: Path, members: int) -> list[dict[str, np.ndarray]]:
     """The members' arrays from the ``.npz``; each member's names and shapes are checked by
     ``NetWeights`` against the sidecar's sizes."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        _, arrays = load_npz_model(path, WEIGHTS_FORMAT, WEIGHTS_VERSION, "fusion model")
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(path, f"not a fusion model file ({type(exc).__name__}: "
                                f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}; "
