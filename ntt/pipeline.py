@@ -34,6 +34,7 @@ from ntt.cues import (
     ProsodyFrame,
     SourceStatus,
     SpeechEvent,
+    SpeechPause,
     SpeechProbability,
     Tick,
     VideoFrame,
@@ -216,8 +217,10 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
                                         audio_channels)
         routes.append(Route("device_audio", front, (MicArrayChunk,)))
     # The end-of-turn detector reads silero's score of every window.
+    # It says when the voice pauses to a recognizer that decodes whole utterances.
     routes.append(Route("vad", SileroVad(load_silero_model(), settings.vad,
-                                         emit_probabilities=settings.endpoint.enabled),
+                                         emit_probabilities=settings.endpoint.enabled,
+                                         emit_pauses=settings.asr != "none"),
                         (AudioChunk, EchoActivity, SourceStatus)))
     if direction is not None:
         routes.append(Route("direction", direction, (SpeechEvent, AudioChunk, SourceStatus)))
@@ -230,7 +233,7 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         from ntt.language.scorer import LexicalScorer
 
         routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)),
-                            (AudioChunk, SpeechEvent, SourceStatus)))
+                            (AudioChunk, SpeechEvent, SpeechPause, SourceStatus)))
         routes.append(Route("language", LexicalScorer(load_model(), default_recognizer()),
                             (AsrResult, PartialHypothesis)))
     if settings.endpoint.enabled:

@@ -28,6 +28,11 @@ class VadSettings:
     hangover_ms: float = 160.0
     """Silence needed to end an utterance. Pauses inside a sentence run up to ~170 ms in read
     speech; 160 ms (5 windows) keeps them and the endpoint within 300 ms of the real end."""
+    pause_ms: float = 64.0
+    """Silence this long inside an utterance is a pause (``SpeechPause``, when the VAD is
+    asked for them): under the hangover, so a whole-utterance recognizer has the words of
+    the pause before the VAD's end (Whisper tiny.en decodes a short request in 0.1-0.2 s on
+    one core)."""
     pad_ms: float = 0.0
     """Added before the start and after the end boundary (silero's own boundaries are already
     within a few tens of ms of word alignments)."""

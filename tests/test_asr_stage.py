@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ntt.asr.evaluation import spoken_stream, wer
+from ntt.asr.evaluation import speech_extent_s, spoken_stream, wer
 from ntt.asr.pocketsphinx_backend import PocketsphinxRecognizer, load_pocketsphinx_decoder
 from ntt.asr.stage import START_PAD_S, AsrStage
 from ntt.asr.types import Recognition
@@ -20,7 +20,9 @@ from ntt.cues import (
     PartialHypothesis,
     SourceStatus,
     SpeechEvent,
+    SpeechPause,
 )
+from ntt.settings import VadSettings
 
 
 class RecordingRecognizer:
@@ -44,6 +46,9 @@ class RecordingRecognizer:
     def finish(self) -> Recognition:
         self.utterances.append(np.concatenate(self._audio))
         return Recognition(hypotheses=())
+
+    def decode_so_far(self) -> None:
+        return None
 
     def cancel(self) -> None:
         self.cancelled += 1
@@ -182,3 +187,55 @@ def test_whisper_stage_on_real_speech(vad_model, stream):
     cues = [c for c in out if isinstance(c, AsrDecoderCue)]
     assert all(c.avg_logprob < 0 and 0 <= c.no_speech_prob < 0.5 for c in cues)
     assert all(math.isnan(c.partial_stability) for c in cues)
+
+
+@pytest.fixture(scope="module")
+def whisper_recognizer():
+    pytest.importorskip("faster_whisper")
+    from ntt.asr.whisper_backend import WhisperRecognizer, load_whisper_model
+
+    return WhisperRecognizer(load_whisper_model(cpu_threads=2), nbest=2)
+
+
+def test_whisper_says_at_a_pause_what_it_heard_and_a_pause_that_ends_is_the_final(
+        vad_model, stream, whisper_recognizer):
+    """The VAD says when the voice pauses (``pause_ms`` into a silence, before its hangover
+    ends the utterance); Whisper decodes the audio so far then. Where the pause is the end,
+    that decode is the final one: the words are there when the VAD's end is."""
+    vad = SileroVad(vad_model, emit_pauses=True)
+    out = run(AsrStage(whisper_recognizer), vad, stream.audio)
+    ends = [c for c in out if isinstance(c, SpeechEvent) and c.kind == "speech_end"]
+    pauses = {c.boundary_s: c for c in out if isinstance(c, SpeechPause)}
+    assert len(ends) == 3 and all(e.boundary_s in pauses for e in ends)
+    for end in ends:
+        pause = pauses[end.boundary_s]
+        assert pause.t_s == pytest.approx(end.t_s - (160 - 64) / 1000, abs=1e-6)
+    partials = {round(c.t_s, 6): c.text for c in out if isinstance(c, PartialHypothesis)}
+    results = [c for c in out if isinstance(c, AsrResult)]
+    for end, result in zip(ends, results, strict=True):
+        assert partials[round(pauses[end.boundary_s].t_s, 6)] == result.text
+        assert result.decode_s == 0.0  # decoded at the pause already
+    assert wer(list(stream.texts), [r.text for r in results]) <= 0.2
+
+
+def test_speech_that_comes_back_after_a_pause_is_decoded_again(vad_model, speech_clips,
+                                                               whisper_recognizer):
+    """Two real sentences 0.3 s apart, with a VAD whose hangover holds them as one
+    utterance: the first pause's partial has the first sentence; the final is the decode of
+    the last pause, the utterance's end, and has both."""
+    first, second = speech_clips[4], speech_clips[5]
+    (a0, a1), (b0, b1) = speech_extent_s(first.audio), speech_extent_s(second.audio)
+    rate = SAMPLE_RATE_HZ
+    quiet = np.zeros(int(0.5 * rate), np.float32)
+    audio = np.concatenate([quiet, first.audio[int(a0 * rate):int(a1 * rate)],
+                            np.zeros(int(0.3 * rate), np.float32),
+                            second.audio[int(b0 * rate):int(b1 * rate)], quiet])
+    audio += np.random.default_rng(1).normal(0, 1e-3, len(audio)).astype(np.float32)
+    vad = SileroVad(vad_model, VadSettings(hangover_ms=640), emit_pauses=True)
+    out = run(AsrStage(whisper_recognizer), vad, audio)
+    (result,) = [c for c in out if isinstance(c, AsrResult)]
+    partials = [c for c in out if isinstance(c, PartialHypothesis)]
+    assert len(partials) == 2 and partials[0].t_s < 0.5 + (a1 - a0) + 0.3
+    assert wer([first.text], [partials[0].text]) <= 0.25
+    assert partials[1].text == result.text and result.decode_s == 0.0
+    assert wer([f"{first.text} {second.text}"], [result.text]) <= 0.2

@@ -2,7 +2,10 @@
 
 A recognizer decodes one utterance at a time: ``start()``, any number of ``push(samples)``
 (16 kHz mono float32; may return a new partial text), then ``finish()`` for the final n-best
-(or ``cancel()`` to drop it). Recognizers hold their model, which is passed in; they know
+(or ``cancel()`` to drop it). ``decode_so_far()`` is asked at a pause in the speech: a
+recognizer that decodes whole utterances (Whisper) gives its n-best of the audio so far and
+goes on collecting; a streaming one (pocketsphinx) returns None, its partials having come
+with the audio. Recognizers hold their model, which is passed in; they know
 nothing about VAD or the session clock — the ASR stage does that.
 """
 
@@ -30,6 +33,8 @@ class Recognizer(Protocol):
     def push(self, samples: np.ndarray) -> str | None: ...
 
     def finish(self) -> Recognition: ...
+
+    def decode_so_far(self) -> Recognition | None: ...
 
     def cancel(self) -> None: ...
 

@@ -99,6 +99,10 @@ class PocketsphinxRecognizer:
             return text
         return None
 
+    def decode_so_far(self) -> None:
+        """Nothing: the partials came with the audio (``push``)."""
+        return None
+
     def cancel(self) -> None:
         if self._active:
             self.decoder.end_utt()

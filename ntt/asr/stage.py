@@ -4,8 +4,12 @@ It takes ``AudioChunk`` items and the VAD's ``SpeechEvent`` items (the pipeline 
 VAD's cues to it right after the chunk that caused them). A ``speech_start`` arrives about
 100 ms after speech really began, so the stage keeps a short history of audio and starts
 the recognizer ``START_PAD_S`` before the boundary; from then on every chunk goes straight
-to the recognizer, which may answer with a partial text. At ``speech_end`` the recognizer
-gives its final n-best: an ``AsrResult`` and an ``AsrDecoderCue`` come out.
+to the recognizer, which may answer with a partial text. At a ``SpeechPause`` a recognizer
+that decodes whole utterances gives its n-best of the audio so far (``decode_so_far``): its
+best text comes out as a partial, and if the pause turns out to be the end (the VAD's end
+has the pause's boundary: no speech came back) that n-best is the final one, so Whisper's
+words are there when the VAD's end is. At ``speech_end`` the recognizer gives its final
+n-best: an ``AsrResult`` and an ``AsrDecoderCue`` come out.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ntt.cues import (
     PartialHypothesis,
     SourceStatus,
     SpeechEvent,
+    SpeechPause,
 )
 from ntt.stage import refuse
 
@@ -85,16 +90,19 @@ class AsrStage:
         self._fed_until_s = 0.0
         self._partials: list[str] = []
         self._stabilities: list[float] = []
+        self._at_pause: tuple[float, Recognition] | None = None  # (its boundary, n-best)
 
-    def push(self, item: AudioChunk | SpeechEvent | SourceStatus) -> list:
+    def push(self, item: AudioChunk | SpeechEvent | SpeechPause | SourceStatus) -> list:
         if isinstance(item, AudioChunk):
             return self._audio(item)
+        if isinstance(item, SpeechPause):
+            return self._pause(item)
         if isinstance(item, SpeechEvent):
             if item.kind == "speech_start":
                 return self._start(item)
             return self._end(item.t_s, item.boundary_s)
         if not isinstance(item, SourceStatus):
-            refuse(self, item, (AudioChunk, SpeechEvent, SourceStatus))
+            refuse(self, item, (AudioChunk, SpeechEvent, SpeechPause, SourceStatus))
         if item.kind in ("mic_lost", "privacy_on"):
             # Privacy: what was said before the switch is not transcribed.
             if self._active:
@@ -104,7 +112,9 @@ class AsrStage:
 
     def _feed(self, t_s: float, samples: np.ndarray, end_s: float) -> list[PartialHypothesis]:
         self._fed_until_s = end_s
-        text = self.recognizer.push(samples)
+        return self._partial(t_s, self.recognizer.push(samples))
+
+    def _partial(self, t_s: float, text: str | None) -> list[PartialHypothesis]:
         if not text:
             return []
         previous = self._partials[-1] if self._partials else ""
@@ -124,6 +134,16 @@ class AsrStage:
             return []
         return self._feed(chunk.end_s, samples, chunk.end_s)
 
+    def _pause(self, pause: SpeechPause) -> list[PartialHypothesis]:
+        if not self._active:
+            return []
+        rec = self.recognizer.decode_so_far()
+        if rec is None:  # a streaming recognizer: its partials came with the audio
+            return []
+        rec = rec.shifted(self._start_s)
+        self._at_pause = (pause.boundary_s, rec)
+        return self._partial(pause.t_s, rec.hypotheses[0].text if rec.hypotheses else "")
+
     def _start(self, event: SpeechEvent) -> list:
         out = []
         if self._active:  # a start without an end: close the open utterance first
@@ -133,6 +153,7 @@ class AsrStage:
                                             self.history.end_s)
         self._start_s = start_s
         self._partials, self._stabilities = [], []
+        self._at_pause = None
         self.recognizer.start()
         self._active = True
         self._fed_until_s = start_s
@@ -145,9 +166,15 @@ class AsrStage:
         if not self._active:
             return []
         self._active = False
-        t0 = time.perf_counter()
-        rec = self.recognizer.finish().shifted(self._start_s)
-        decode_s = time.perf_counter() - t0
+        at_pause, self._at_pause = self._at_pause, None
+        if at_pause is not None and at_pause[0] == boundary_s:
+            # The pause was the end: its n-best is of the same speech, decoded already.
+            self.recognizer.cancel()
+            rec, decode_s = at_pause[1], 0.0
+        else:
+            t0 = time.perf_counter()
+            rec = self.recognizer.finish().shifted(self._start_s)
+            decode_s = time.perf_counter() - t0
         start_s, end_s = self._boundary_s, max(boundary_s, self._boundary_s)
         result = AsrResult(t_s=t_s, start_s=start_s, end_s=end_s, backend=self.backend,
                            hypotheses=rec.hypotheses, decode_s=decode_s)

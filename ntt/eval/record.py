@@ -21,8 +21,9 @@ from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
 
-# Bump when a front-end changes what it emits (3: EndOfTurn cues; 4, 5: VAD state resets).
-RECORD_VERSION = "5"
+# Bump when a front-end changes what it emits (3: EndOfTurn cues; 4, 5: VAD state resets;
+# 6: Whisper decodes at pauses).
+RECORD_VERSION = "6"
 
 
 @dataclass
