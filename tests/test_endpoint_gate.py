@@ -78,6 +78,20 @@ def test_a_sure_unfinished_pause_holds_and_the_request_goes_on():
     assert len(_run(_stream(first + second + hold, 5.0))) == 2  # holds off: the VAD's
 
 
+def test_a_hold_lasts_while_the_voice_comes_back_before_the_vads_start():
+    """The detector hears speech again (silence 0, p 0) about 100 ms before the VAD's start;
+    the hold the pause began goes on through those frames."""
+    first, second = _utterance(1.0, 2.0), _utterance(2.6, 3.4)
+    pause = _eot(2.03, 2.6, 0.03, 2.0)
+    voice_back = [EndOfTurn(round(t, 3), 0.0, 0.0) for t in np.arange(2.6, 3.4, 0.032)]
+    finals = _run(_stream(first + second + pause + voice_back, 5.0), HOLDING)
+    assert len(finals) == 1
+    assert finals[0].start_s == 1.0 and finals[0].end_s > 3.4
+    # A pause that sounded finished is not held because the voice comes back.
+    finished = _eot(2.03, 2.6, 0.5, 2.0)
+    assert len(_run(_stream(first + second + finished + voice_back, 5.0), HOLDING)) == 2
+
+
 def test_a_hold_ends_after_the_longest_pause():
     timing = HOLDING
     cues = _utterance(1.0, 2.0) + _eot(2.03, 4.0, 0.03, 2.0)

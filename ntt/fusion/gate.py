@@ -14,8 +14,9 @@ ends (``RESUME_FRAMES`` of speech in the detector's cues), that is a new utteran
 where the speech came back, as a VAD end and start there would have opened it.
 Less than ``eot_hold_p`` sure after the VAD's end (the words so far are "set a timer
 for"), the decision waits, up to ``eot_max_hold_s``; speech that comes back meanwhile
-continues the same utterance, which the scorer then sees as one. In between, and without
-the cues, the timing is the VAD's, exactly as it was.
+continues the same utterance, which the scorer then sees as one. The detector hears the
+voice come back about 100 ms before the VAD's start does; the hold lasts through that.
+In between, and without the cues, the timing is the VAD's, exactly as it was.
 
 The scorer (the trained model, ``ntt.fusion.runtime``, or the hand-set rule,
 ``ntt.fusion.rule``) sees every cue and every tick and returns a probability when asked; it
@@ -84,6 +85,7 @@ class UtteranceGate:
         self._early_sent = False
         self._final_text_in = False
         self._eot: EndOfTurn | None = None
+        self._held = False  # the pause after the VAD's end sounded unfinished
         self._fired = False  # an end-of-turn final while the VAD still hears speech
         self._resumed = 0
 
@@ -100,6 +102,7 @@ class UtteranceGate:
             if self._holding(item.t_s):
                 # A pause inside the turn: the same utterance goes on, for the scorer too.
                 self._end, self._final_text_in, self._eot = None, False, None
+                self._held = False
                 return out
             # The next utterance began before the last one's recognition came in.
             out.append(self._decide("final", item.t_s))
@@ -110,7 +113,8 @@ class UtteranceGate:
                 self._start_s, self._end, self._eot = item.boundary_s, None, None
                 self._early_sent = self._final_text_in = False
             elif self._start_s is not None:
-                self._end = item
+                self._end, self._held = item, False
+                self._note_pause()
         elif isinstance(item, LexicalCue) and item.final:
             self._final_text_in = True
         return out
@@ -128,6 +132,7 @@ class UtteranceGate:
                 self._resume(eot)
             return []
         self._eot = eot
+        self._note_pause()
         if self._end is None and eot.p_finished >= self.timing.eot_final_p:
             decision = self._decide("final", eot.t_s, end_s=eot.t_s - eot.silence_s)
             self._fired, self._resumed = True, 0
@@ -145,12 +150,18 @@ class UtteranceGate:
         self._start_s, self._end, self._eot = start_s, None, None
         self._early_sent = self._final_text_in = self._fired = False
 
+    def _note_pause(self) -> None:
+        """After the VAD's end, whether the pause sounds unfinished. Only a silence says: the
+        voice coming back (silence 0) keeps what the pause said."""
+        eot, end = self._eot, self._end
+        if end is not None and eot is not None and eot.t_s >= end.boundary_s \
+                and eot.silence_s > 0:
+            self._held = eot.p_finished < self.timing.eot_hold_p
+
     def _holding(self, t_s: float) -> bool:
         """After the VAD's end: is the end-of-turn detector sure the speaker goes on?"""
-        eot, end, timing = self._eot, self._end, self.timing
-        return (timing.end_of_turn and eot is not None and end is not None
-                and eot.t_s >= end.boundary_s and eot.silence_s > 0
-                and eot.p_finished < timing.eot_hold_p
+        end, timing = self._end, self.timing
+        return (timing.end_of_turn and self._held and end is not None
                 and t_s - end.boundary_s < timing.eot_max_hold_s)
 
     def _on_tick(self, t_s: float) -> list[Decision]:
@@ -181,5 +192,5 @@ class UtteranceGate:
                             directed, addressee, dict(v.contributions))
         if kind == "final":
             self.scorer.end_utterance(v.p_directed, directed)
-            self._start_s, self._end, self._eot = None, None, None
+            self._start_s, self._end, self._eot, self._held = None, None, None, False
         return decision
