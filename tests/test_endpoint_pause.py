@@ -3,8 +3,9 @@ pauses of 0.3–0.8 s (a natural voice, Piper's, the two halves put together wit
 and real recorded requests opened at a quiet point, through the whole pipeline (VAD,
 prosody, pocketsphinx, lexical, end-of-turn, fusion). The end-of-turn detector never
 decides inside the pause: the request comes out in no more pieces than the VAD alone
-makes. (Keeping it whole across the VAD's end needs the hold, ``eot_hold_p``, which is off
-by default; see ``ntt/models/endpoint.md`` for why.)"""
+makes. Keeping it whole across the VAD's end needs the hold (``eot_hold_p``, off by
+default; see ``ntt/models/endpoint.md`` for why) and words that hear the pause: Whisper's,
+decoded at the pause.)"""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import soundfile as sf
 import soxr
 
 from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision
-from ntt.settings import EndpointSettings, Settings
+from ntt.settings import EndpointSettings, Settings, TimingSettings
 
 REPO = Path(__file__).resolve().parents[1]
 PIPER = Path(sys.executable).parent / "piper"
@@ -44,11 +45,13 @@ def speak(text: str, tmp_path: Path) -> np.ndarray:
     return soxr.resample(audio, rate, SAMPLE_RATE_HZ).astype(np.float32)
 
 
-def finals(audio: np.ndarray, end_of_turn: bool = True) -> list[Decision]:
+def finals(audio: np.ndarray, end_of_turn: bool = True, asr: str = "pocketsphinx",
+           hold_p: float = 0.0) -> list[Decision]:
     """The final decisions of the audio-only pipeline over ``audio``."""
     from ntt.pipeline import build_pipeline
 
-    settings = Settings(use_video=False, endpoint=EndpointSettings(enabled=end_of_turn))
+    settings = Settings(use_video=False, asr=asr, endpoint=EndpointSettings(enabled=end_of_turn),
+                        timing=TimingSettings(eot_hold_p=hold_p))
     pipeline = build_pipeline(settings)
     out = []
     for i in range(0, len(audio) - CHUNK + 1, CHUNK):
@@ -96,3 +99,19 @@ def test_real_requests_with_a_pause_inside_are_not_ended_by_end_of_turn():
         audio, span = with_pause(clip[:cut], clip[cut:], pause_s)
         assert 1 <= pieces(finals(audio), span) <= pieces(finals(audio, end_of_turn=False),
                                                           span), _name
+
+
+def test_with_whispers_words_at_the_pause_a_hold_keeps_the_request_whole():
+    """"set a timer for" … "ten minutes": Whisper decodes at the pause ("Set a timer for
+    it."), the words say unfinished, and with a hold the gate waits across the VAD's end
+    for the rest (espeak-ng speaks both halves); without end-of-turn it is two pieces."""
+    pytest.importorskip("faster_whisper")
+    from ntt.tts import synthesize
+
+    first, second = synthesize("set a timer for"), synthesize("ten minutes")
+    for pause_s in (0.3, 0.5):
+        audio, span = with_pause(first, second, pause_s)
+        assert pieces(finals(audio, end_of_turn=False, asr="whisper"), span) == 2, pause_s
+        held = finals(audio, asr="whisper", hold_p=0.5)
+        assert pieces(held, span) == 1, pause_s
+        assert held[0].start_s < span[0] + 0.1 and held[0].end_s > span[1] - 0.3
