@@ -49,7 +49,7 @@ GRID = {"threshold": (0.5, 0.6), "neg_threshold": (0.35, 0.45, 0.5, 0.55),
 # Detectors: (words weight, Smart Turn weight; 0 = not asked), then the gate's thresholds.
 EOT_GRID = {"detector": ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 2.0)),
             "eot_final_p": (0.7, 0.8, 0.85, 0.9, 0.95, 0.97),
-            "eot_hold_p": (0.0, 0.05, 0.1, 0.2, 0.3)}
+            "eot_hold_p": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)}
 
 
 def score_session(model, session) -> list[tuple[float, float]]:

@@ -192,9 +192,9 @@ class TimingSettings:
     """After the VAD's end, while the latest ``EndOfTurn`` says finished with less than
     this, the final decision waits; speech that comes back meanwhile continues the same
     utterance (a pause inside "set a timer for … ten minutes"). Off (0) by default: with
-    pocketsphinx's words on far-field speech a hold delayed finished requests (p95 508 →
-    546–775 ms on the held-out simulated set) and kept no pause whole
-    (``ntt/models/endpoint.md``)."""
+    Whisper's words at 0.6 it kept a few real pauses whole (close-talk requests split 73 →
+    57%) but delayed finished lines on the held-out simulated set (p95 570 → 1687 ms),
+    whose misheard fragments read unfinished (``ntt/models/endpoint.md``)."""
     eot_max_hold_s: float = 1.2
     """The longest the final decision waits past the VAD's end boundary on an unfinished
     turn: a pause of up to about a second inside a request."""
