@@ -10,7 +10,14 @@ import pytest
 from ntt.asr.evaluation import spoken_stream
 from ntt.asr.pocketsphinx_backend import align_words, load_pocketsphinx_decoder
 from ntt.audio.vad import SileroVad, load_silero_model
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, SourceStatus, SpeechEvent, SpeechProbability
+from ntt.cues import (
+    SAMPLE_RATE_HZ,
+    AudioChunk,
+    SourceStatus,
+    SpeechEvent,
+    SpeechPause,
+    SpeechProbability,
+)
 from ntt.settings import VadSettings
 
 REPO_DATA = Path(__file__).resolve().parent / "data"
@@ -241,3 +248,20 @@ def test_silero_without_torch_scores_as_silero_vads_own_wrapper():
                        ours(window)))
     assert max(abs(a - b) for a, b in scores) < 1e-6
     assert max(b for _, b in scores) > 0.9  # it hears the speech in it
+
+
+def test_a_pause_is_said_once_per_silence_before_the_hangover_ends_it():
+    """Asked for pauses, the hysteresis says one ``pause_ms`` into every silence inside an
+    utterance, with the boundary its end would carry; a silence the voice breaks sooner
+    says nothing, and without ``emit_pauses`` nothing changes."""
+    window = 0.032
+    scores = [0.9] * 10 + [0.1] + [0.9] * 5 + [0.1] * 3 + [0.9] * 5 + [0.1] * 8
+    vad, plain = SileroVad(None, emit_pauses=True), SileroVad(None)
+    out = [e for i, p in enumerate(scores) for e in vad.push_probability(i * window, p)]
+    events = [e for i, p in enumerate(scores) for e in plain.push_probability(i * window, p)]
+    pauses = [e for e in out if isinstance(e, SpeechPause)]
+    assert [e for e in out if not isinstance(e, SpeechPause)] == events
+    (end,) = [e for e in events if e.kind == "speech_end"]
+    assert [p.boundary_s for p in pauses] == pytest.approx([16 * window, 24 * window])
+    assert pauses[1].boundary_s == end.boundary_s and pauses[1].t_s < end.t_s
+    assert pauses[0].t_s == pytest.approx(18 * window)  # two windows (64 ms) of silence
