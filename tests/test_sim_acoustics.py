@@ -183,6 +183,29 @@ def test_kokoro_speaks_the_same_samples_twice_and_voices_differ():
     assert len(a) != len(b) or not np.allclose(a, b)
 
 
+def _assemble_kokoro_model(_: int) -> int:
+    import importlib
+
+    from ntt.sim.voices import KOKORO_VOICES_PACKAGE, _kokoro_model
+
+    return _kokoro_model(importlib.import_module(KOKORO_VOICES_PACKAGE)).stat().st_size
+
+
+@pytest.mark.skipif(not engine_available("kokoro"), reason="kokoro voice packages absent")
+def test_simulate_workers_on_a_fresh_machine_assemble_the_voice_model_in_turn(tmp_path,
+                                                                             monkeypatch):
+    """``ntt simulate``'s first workers on a new machine all find the voice model's cache
+    empty; the package writes it through one fixed temporary name, so without the lock one
+    worker renamed the file from under another (FileNotFoundError: a lost session)."""
+    import multiprocessing
+
+    monkeypatch.setenv("KOKORO_JA_CACHE", str(tmp_path))
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        sizes = pool.map(_assemble_kokoro_model, range(3))
+    assert len(set(sizes)) == 1 and sizes[0] > 50_000_000
+    assert [p.name for p in tmp_path.iterdir()] == ["kokoro-v1.0.int8.onnx"]
+
+
 def test_without_the_neural_voices_espeak_speaks(tmp_path):
     bank = VoiceBank(use_neural=False)
     assert bank.engine_for(bank.voice("f-alpha-us")) == "espeak"

@@ -114,6 +114,21 @@ def engine_available(engine: str) -> bool:
     return shutil.which("espeak-ng") is not None
 
 
+def _kokoro_model(pkg) -> Path:
+    """The packaged model comes in four parts; the package joins them (checked by SHA-256)
+    into its cache once, through one fixed temporary name: so ``ntt simulate``'s workers
+    on a fresh machine take turns, or one renames the file from under another."""
+    import fcntl
+
+    lock = Path(tempfile.gettempdir()) / "ntt-kokoro-model.lock"
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            return Path(pkg.model_path())
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class KokoroEngine:
     """Kokoro-82M over onnxruntime, from the registry packages; one thread, so the same
     text and voice give the same samples every time."""
@@ -130,9 +145,7 @@ class KokoroEngine:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
-        # The packaged model comes in four parts; the package joins them (checked by SHA-256)
-        # into its cache once.
-        self.session = ort.InferenceSession(str(pkg.model_path()), sess_options=opts,
+        self.session = ort.InferenceSession(str(_kokoro_model(pkg)), sess_options=opts,
                                             providers=["CPUExecutionProvider"])
 
     def phonemes(self, text: str, dialect: str) -> str:
