@@ -283,15 +283,16 @@ def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Sta
 def build_session_pipeline(session, settings: Settings | None = None, *,
                            device: DeviceProfile | None = None,
                            observers: Iterable[Callable[[Any], None]] = (),
-                           engine: Stage | None = None, device_turns: tuple | None = None
-                           ) -> Pipeline:
+                           engine: Stage | None = None, device_turns: tuple | None = None,
+                           fusion_stage: Stage | None = None) -> Pipeline:
     """The pipeline a recorded ``session`` replays through — the one builder of every replay
     path (``ntt run``, the API, the visualizer, ``ntt wyoming satellite --replay``), so none
     of them hears the session differently: the session's device profile (its microphone
     array; ``device`` overrides it), its channel count and its playback reference, so the
     device-audio front-end and its echo route to the VAD are there exactly when the
     recording has them; and the recording's device turns as context unless ``device_turns``
-    says otherwise (``()``: the context comes from ``engine``). Feed it
+    says otherwise (``()``: the context comes from ``engine``); ``fusion_stage`` as in
+    ``build_pipeline`` (the endpoint benchmark's recorder). Feed it
     ``session_source(session, pipeline)``."""
     from ntt.calibration.profile import profile_for_session
 
@@ -300,7 +301,7 @@ def build_session_pipeline(session, settings: Settings | None = None, *,
     if device_turns is None:
         device_turns = tuple(session.labels.device_turns) if session.labels else ()
     return build_pipeline(settings, device=device, observers=observers,
-                          device_turns=device_turns, engine=engine,
+                          device_turns=device_turns, engine=engine, fusion_stage=fusion_stage,
                           audio_channels=session.channels,
                           playback=session.playback_path is not None)
 

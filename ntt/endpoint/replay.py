@@ -6,8 +6,9 @@ replayed over their cues in milliseconds with any weights or thresholds.
 detector switched off and keeps what fusion received, cached by session content, with
 silero's per-window ``SpeechProbability`` put back where the VAD emits it (before the
 ``ProsodyFrame`` of the same window; fusion does not take them, so they are scored again
-from the audio, which gives the VAD's own numbers: the same model over the same windows).
-The audio the VAD heard (the session's, or the device-audio front-end's beam) is recorded
+from the recorded audio, which gives the VAD's own numbers: the same model over the same
+windows). The session is heard as ``ntt run`` hears it (``build_session_pipeline``), and
+the audio the VAD heard (the session's, or the device-audio front-end's beam) is recorded
 as ``AudioChunk``s in the stream, where the pipeline's own chunks arrive (before the cues
 made from them): Smart Turn listens to it. ``with_end_of_turn`` puts a detector's
 ``EndOfTurn`` cues into such a stream where the pipeline would have put them: after the
@@ -32,15 +33,14 @@ from ntt.cues import (
 )
 from ntt.endpoint.stage import TAKES
 
-RECORD_VERSION = "3"  # 3: Whisper decodes at pauses
+RECORD_VERSION = "4"  # 3: Whisper decodes at pauses; 4: through the device-audio front-end
 
 
 def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = None) -> list:
     """What fusion receives from the audio front-ends over ``session`` (no vision, no
     end-of-turn), cached under ``cache_dir`` by content."""
     from ntt.eval.record import CueRecorder, session_hash
-    from ntt.io.sources import SessionSource
-    from ntt.pipeline import build_pipeline
+    from ntt.pipeline import build_session_pipeline, session_source
     from ntt.settings import EndpointSettings, Settings
 
     cache = None
@@ -48,12 +48,12 @@ def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = N
         cache = Path(cache_dir) / f"{session_hash(session)}-{asr}-eot-v{RECORD_VERSION}.pkl"
         if cache.is_file():
             with open(cache, "rb") as f:
-                return with_speech_probabilities(pickle.load(f), session)
+                return with_speech_probabilities(pickle.load(f))
     recorder = CueRecorder()
-    turns = session.labels.device_turns if session.labels else ()
     settings = Settings(use_video=False, asr=asr, endpoint=EndpointSettings(enabled=False))
-    pipeline = build_pipeline(settings, device_turns=turns, fusion_stage=recorder)
-    for item in [*SessionSource(session, use_video=False), None]:
+    # As ``ntt run`` hears it: a microphone array through the device-audio front-end.
+    pipeline = build_session_pipeline(session, settings, fusion_stage=recorder)
+    for item in [*session_source(session, pipeline, use_video=False), None]:
         at = len(recorder.items)
         produced = pipeline.push(item) if item is not None else pipeline.flush()
         # What the VAD heard, before the cues made of it: a mono source's chunk or the beam.
@@ -66,19 +66,20 @@ def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = N
         with open(tmp, "wb") as f:
             pickle.dump(cues, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
-    return with_speech_probabilities(cues, session)
+    return with_speech_probabilities(cues)
 
 
-def with_speech_probabilities(cues: list, session) -> list:
-    """``cues`` with silero's score of each window before that window's ``ProsodyFrame``."""
+def with_speech_probabilities(cues: list) -> list:
+    """``cues`` with silero's score of each window before that window's ``ProsodyFrame``,
+    scored on the recorded audio the VAD heard (the beam, for an array)."""
     from ntt.audio.vad import SileroVad, load_silero_model
-    from ntt.io.audio_file import read_audio
 
     if any(isinstance(c, SpeechProbability) for c in cues):
         return cues
     vad = SileroVad(load_silero_model(), emit_probabilities=True)
-    scored = vad.push(AudioChunk(0.0, read_audio(session.audio_path), SAMPLE_RATE_HZ))
-    p = {round(c.t_s * SAMPLE_RATE_HZ): c for c in scored if isinstance(c, SpeechProbability)}
+    scored = [p for c in cues if isinstance(c, AudioChunk) for p in vad.push(c)
+              if isinstance(p, SpeechProbability)]
+    p = {round(c.t_s * SAMPLE_RATE_HZ): c for c in scored}
     out = []
     for c in cues:
         if isinstance(c, ProsodyFrame) and round(c.t_s * SAMPLE_RATE_HZ) in p:
