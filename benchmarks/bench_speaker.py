@@ -34,6 +34,7 @@ import numpy as np
 
 import ntt.fusion.speaker as speaker
 from ntt.cues import Decision, DirectionCue, FacesCue
+from ntt.cues.audio import azimuth_offset_deg
 from ntt.eval import DEFAULT_CACHE_DIR
 from ntt.eval.evaluate import replay
 from ntt.eval.record import session_camera
@@ -109,8 +110,7 @@ def measure(sessions: str, asr: str, cache: str) -> dict:
                 d = best_overlap(u, directions)
                 if d is not None:
                     errors.append((d.confidence,
-                                   speaker.azimuth_offset_deg(d.azimuth_deg,
-                                                              source["azimuth_deg"])))
+                                   azimuth_offset_deg(d.azimuth_deg, source["azimuth_deg"])))
             if decision is None or not frames:
                 continue
             mid = _frame_at(frames, frame_times, (u.start_s + u.end_s) / 2)

@@ -13,13 +13,13 @@ import pytest
 
 from ntt.calibration.profile import profile_for_session
 from ntt.cues import DirectionCue, Face, FacesCue, ProsodyFrame, SpeechEvent
+from ntt.cues.audio import azimuth_offset_deg
 from ntt.eval.record import record_session
 from ntt.fusion.speaker import (
     MAX_FACE_OFFSET_DEG,
     MIN_DIRECTION_CONFIDENCE,
     MIN_SPEAKER_SYNC,
     SpeakerAssociation,
-    azimuth_offset_deg,
 )
 from ntt.io.session import TRUTH_FILE, load_session
 from ntt.matching import best_overlap

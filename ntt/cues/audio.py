@@ -129,6 +129,11 @@ class DirectionCue:
     final: bool = True
 
 
+def azimuth_offset_deg(a_deg: float, b_deg: float) -> float:
+    """How far apart two azimuths are, degrees, 0..180."""
+    return abs((a_deg - b_deg + 180.0) % 360.0 - 180.0)
+
+
 @dataclass(frozen=True)
 class EchoActivity:
     """Which 16 ms frames of the device-audio front-end's output are the device's own

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ntt.cues.audio import azimuth_offset_deg
 from ntt.device_audio.array import ArrayGeometry, camera_azimuth_deg, pra_azimuth_rad
 
 PHAT_FLOOR = 1e-14  # pyroomacoustics' tolerance for an empty bin
@@ -106,7 +107,7 @@ class SrpLocator:
         peaks = sorted(peaks, key=lambda i: -values[i])
         chosen: list[int] = []
         for i in peaks:
-            if all(_angle(self._grid_az[i], self._grid_az[j]) >= min_separation_deg
+            if all(azimuth_offset_deg(self._grid_az[i], self._grid_az[j]) >= min_separation_deg
                    for j in chosen):
                 chosen.append(i)
             if len(chosen) == num_src:
@@ -146,11 +147,6 @@ def onset_frames(power: np.ndarray) -> np.ndarray:
     chosen = np.argsort(rise)[-keep:]
     loud = chosen[level[chosen] > np.percentile(level, QUIET_PERCENTILE)]
     return np.sort(loud if len(loud) >= MIN_FRAMES else chosen)
-
-
-def _angle(a_deg: float, b_deg: float) -> float:
-    """Absolute difference of two azimuths, degrees, 0..180."""
-    return abs((a_deg - b_deg + 180.0) % 360.0 - 180.0)
 
 
 def _local_maxima(values: np.ndarray, circular: bool) -> list[int]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ntt.cues import DirectionCue, Face
+from ntt.cues.audio import azimuth_offset_deg
 
 if TYPE_CHECKING:
     from ntt.vision.camera import CameraGeometry
@@ -57,11 +58,6 @@ MIN_DIRECTION_CONFIDENCE = 0.15
 # error in reverberant rooms is mostly under 10 degrees, a face is ~5 degrees wide at 2 m).
 MAX_FACE_OFFSET_DEG = 15.0
 SAME_UTTERANCE_S = 0.05  # a direction belongs to the utterance that starts where it starts
-
-
-def azimuth_offset_deg(a_deg: float, b_deg: float) -> float:
-    """How far apart two azimuths are, degrees, 0..180."""
-    return abs((a_deg - b_deg + 180.0) % 360.0 - 180.0)
 
 
 @dataclass(frozen=True)
