@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ntt.cues import FacesCue, MicArrayChunk
+from ntt.cues import FacesCue
 from ntt.io.session import Session
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,7 @@ def session_hash(session: Session) -> str:
 
 def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool = True,
                    cache_dir: Path | None = None) -> SessionRecord:
-    from ntt.io.sources import SessionSource
-    from ntt.pipeline import build_pipeline
+    from ntt.pipeline import build_session_pipeline, session_source
     from ntt.settings import Settings
 
     cache = None
@@ -96,20 +95,11 @@ def record_session(session: Session, asr: str = "pocketsphinx", use_video: bool 
             with open(cache, "rb") as f:
                 return pickle.load(f)
     recorder = CueRecorder()
-    turns = session.labels.device_turns if session.labels else ()
-    # A microphone array needs its profile (where the capsules are); version-1 sessions
-    # are recorded exactly as before.
-    device = None
-    if session.channels > 1:
-        from ntt.calibration.profile import profile_for_session
-
-        device = profile_for_session(session)
-    pipeline = build_pipeline(Settings(use_video=use_video, asr=asr), device_turns=turns,
-                              fusion_stage=recorder, device=device,
-                              audio_channels=session.channels,
-                              playback=session.playback_path is not None)
+    # As ``ntt run`` hears it: the session's profile, its array and its playback reference.
+    pipeline = build_session_pipeline(session, Settings(use_video=use_video, asr=asr),
+                                      fusion_stage=recorder)
     t0 = time.perf_counter()
-    source = SessionSource(session, use_video=use_video, array=pipeline.takes(MicArrayChunk))
+    source = session_source(session, pipeline, use_video=use_video)
     for _ in pipeline.run(source):
         pass
     wall = time.perf_counter() - t0
