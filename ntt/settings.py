@@ -193,8 +193,9 @@ class TimingSettings:
     this, the final decision waits; speech that comes back meanwhile continues the same
     utterance (a pause inside "set a timer for … ten minutes"). Off (0) by default: with
     Whisper's words at 0.6 it kept a few real pauses whole (close-talk requests split 73 →
-    57%) but delayed finished lines on the held-out simulated set (p95 570 → 1687 ms),
-    whose misheard fragments read unfinished (``ntt/models/endpoint.md``)."""
+    57%) but delayed finished lines on the held-out simulated set and on real requests in
+    array rooms (p95 956 → 1738 and 532 → 1707 ms): short whole lines ("what did they
+    eat") read unfinished to the words model (``ntt/models/endpoint.md``)."""
     eot_max_hold_s: float = 1.2
     """The longest the final decision waits past the VAD's end boundary on an unfinished
     turn: a pause of up to about a second inside a request."""
