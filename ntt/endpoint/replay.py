@@ -33,7 +33,8 @@ from ntt.cues import (
 )
 from ntt.endpoint.stage import TAKES
 
-RECORD_VERSION = "4"  # 3: Whisper decodes at pauses; 4: through the device-audio front-end
+RECORD_VERSION = "5"  # 3: Whisper decodes at pauses; 4: through the device-audio front-end;
+# 5: the scores stored with the cues
 
 
 def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = None) -> list:
@@ -48,7 +49,7 @@ def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = N
         cache = Path(cache_dir) / f"{session_hash(session)}-{asr}-eot-v{RECORD_VERSION}.pkl"
         if cache.is_file():
             with open(cache, "rb") as f:
-                return with_speech_probabilities(pickle.load(f))
+                return pickle.load(f)
     recorder = CueRecorder()
     settings = Settings(use_video=False, asr=asr, endpoint=EndpointSettings(enabled=False))
     # As ``ntt run`` hears it: a microphone array through the device-audio front-end.
@@ -59,14 +60,14 @@ def record_inputs(session, asr: str = "pocketsphinx", cache_dir: Path | None = N
         # What the VAD heard, before the cues made of it: a mono source's chunk or the beam.
         heard = [item] if isinstance(item, AudioChunk) else []
         recorder.items[at:at] = heard + [c for c in produced if isinstance(c, AudioChunk)]
-    cues = [c for c in recorder.items if not isinstance(c, EndOfTurn)]
+    cues = with_speech_probabilities([c for c in recorder.items if not isinstance(c, EndOfTurn)])
     if cache is not None:
+        from ntt.outputs import atomic_save
+
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump(cues, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache)
-    return with_speech_probabilities(cues)
+        atomic_save(cache, lambda f: pickle.dump(cues, f, pickle.HIGHEST_PROTOCOL),
+                    "store the record")
+    return cues
 
 
 def with_speech_probabilities(cues: list) -> list:
@@ -74,8 +75,6 @@ def with_speech_probabilities(cues: list) -> list:
     scored on the recorded audio the VAD heard (the beam, for an array)."""
     from ntt.audio.vad import SileroVad, load_silero_model
 
-    if any(isinstance(c, SpeechProbability) for c in cues):
-        return cues
     vad = SileroVad(load_silero_model(), emit_probabilities=True)
     scored = [p for c in cues if isinstance(c, AudioChunk) for p in vad.push(c)
               if isinstance(p, SpeechProbability)]
