@@ -13,8 +13,10 @@ end-of-turn detector is replayed over their cues, and the utterance gate
 (``ntt.fusion.gate``) over the result for a grid of its end-of-turn thresholds, plus the
 gate without end-of-turn (today's timing). Per labelled utterance: the final decision's
 lag after the true end (of the decision covering the utterance's end; one made before it
-counts 0), whether it was cut in two (a final decision ending inside it, more than 150 ms
-from either edge), or missed; and the detector's cost per 32 ms chunk.
+counts 0), whether it was split (a final decision ending inside it, more than 150 ms
+from either edge) and whether it was *cut* in two (two final decisions each cover more
+than 150 ms of it: a final decided on the quiet last consonant, before the label's end,
+splits but does not cut), or missed; and the detector's cost per 32 ms chunk.
 
 Detectors: the words model at weight 0 or 1, Smart Turn (``EndpointSettings.smart_turn``)
 at weight 0 (not asked), 1 or 2.
@@ -97,7 +99,7 @@ def decision_figures(sessions: list, timing) -> dict:
     from ntt.cues import Decision
     from ntt.fusion.rule import rule_fusion
 
-    lags, split, missed, n = [], 0, 0, 0
+    lags, split, cut, missed, n = [], 0, 0, 0, 0
     for stream, utterances in sessions:
         gate = rule_fusion(timing=timing)
         finals = [d for c in stream for d in gate.push(c)] + gate.flush()
@@ -110,8 +112,11 @@ def decision_figures(sessions: list, timing) -> dict:
                 continue
             split += any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
                          for d in cover)
+            cut += sum(min(d.end_s, u.end_s) - max(d.start_s, u.start_s) > SPLIT_MARGIN_S
+                       for d in cover) >= 2
             lags.append(max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000)
-    return {"utterances": n, "split": round(split / n, 3), "missed": round(missed / n, 3),
+    return {"utterances": n, "split": round(split / n, 3), "cut": round(cut / n, 3),
+            "missed": round(missed / n, 3),
             "final_lag_p50_ms": round(float(np.percentile(lags, 50)), 1),
             "final_lag_p95_ms": round(float(np.percentile(lags, 95)), 1)}
 
@@ -211,7 +216,8 @@ def _end_of_turn_main(args) -> int:
         what = (f"words {r['words_weight']:.0f} smart turn {r['smart_turn_weight']:.0f} "
                 f"final >= {r['eot_final_p']:.2f} hold < {r['eot_hold_p']:.2f}"
                 if r["end_of_turn"] else "without end-of-turn (VAD)")
-        print(f"{what:42s}: split {r['split']:.1%} missed {r['missed']:.1%} final lag p50 "
+        print(f"{what:42s}: split {r['split']:.1%} cut {r['cut']:.1%} missed "
+              f"{r['missed']:.1%} final lag p50 "
               f"{r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
               + ("  (shipped)" if r.get("shipped") else ""))
     for name, c in cost.items():
