@@ -16,7 +16,8 @@ lag after the true end (of the decision covering the utterance's end; one made b
 counts 0), whether it was split (a final decision ending inside it, more than 150 ms
 from either edge) and whether it was *cut* in two (two final decisions each cover more
 than 150 ms of it: a final decided on the quiet last consonant, before the label's end,
-splits but does not cut), or missed; and the detector's cost per 32 ms chunk.
+splits but does not cut), or missed; the same over the directed utterances alone
+(``requests_*``: the replies wait on those); and the detector's cost per 32 ms chunk.
 
 Detectors: the words model at weight 0 or 1, Smart Turn (``EndpointSettings.smart_turn``)
 at weight 0 (not asked), 1 or 2.
@@ -94,31 +95,46 @@ def endpoint_figures(sessions: list, config: VadSettings) -> dict:
 
 
 def decision_figures(sessions: list, timing) -> dict:
-    """Final-decision lag, split and missed shares of the gate at ``timing`` (the rule
-    behind it: the timing does not depend on the scorer)."""
+    """Final-decision lag, split, cut and missed shares of the gate at ``timing`` (the rule
+    behind it: the timing does not depend on the scorer), over every labelled utterance
+    and, as ``requests_*``, over the directed ones: the replies wait on those, while a late
+    final on talk between people delays nothing the device does."""
     from ntt.cues import Decision
     from ntt.fusion.rule import rule_fusion
 
-    lags, split, cut, missed, n = [], 0, 0, 0, 0
+    rows = []  # (directed, split, cut, lag ms or None when missed)
     for stream, utterances in sessions:
         gate = rule_fusion(timing=timing)
         finals = [d for c in stream for d in gate.push(c)] + gate.flush()
         finals = [d for d in finals if isinstance(d, Decision) and d.kind == "final"]
         for u in utterances:
-            n += 1
             cover = [d for d in finals if min(d.end_s, u.end_s) > max(d.start_s, u.start_s)]
             if not cover:
-                missed += 1
+                rows.append((bool(u.directed), False, False, None))
                 continue
-            split += any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
-                         for d in cover)
-            cut += sum(min(d.end_s, u.end_s) - max(d.start_s, u.start_s) > SPLIT_MARGIN_S
-                       for d in cover) >= 2
-            lags.append(max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000)
-    return {"utterances": n, "split": round(split / n, 3), "cut": round(cut / n, 3),
-            "missed": round(missed / n, 3),
-            "final_lag_p50_ms": round(float(np.percentile(lags, 50)), 1),
-            "final_lag_p95_ms": round(float(np.percentile(lags, 95)), 1)}
+            split = any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
+                        for d in cover)
+            cut = sum(min(d.end_s, u.end_s) - max(d.start_s, u.start_s) > SPLIT_MARGIN_S
+                      for d in cover) >= 2
+            lag = max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000
+            rows.append((bool(u.directed), split, cut, lag))
+    out = _figures(rows)
+    requests = _figures([r for r in rows if r[0]])
+    if requests:
+        out.update({f"requests_{k}" if k != "utterances" else "requests": v
+                    for k, v in requests.items() if k != "split"})
+    return out
+
+
+def _figures(rows: list) -> dict:
+    if not rows:
+        return {}
+    n, lags = len(rows), [r[3] for r in rows if r[3] is not None]
+    return {"utterances": n, "split": round(sum(r[1] for r in rows) / n, 3),
+            "cut": round(sum(r[2] for r in rows) / n, 3),
+            "missed": round((n - len(lags)) / n, 3),
+            "final_lag_p50_ms": round(float(np.percentile(lags, 50)), 1) if lags else None,
+            "final_lag_p95_ms": round(float(np.percentile(lags, 95)), 1) if lags else None}
 
 
 def end_of_turn_rows(refs: list, asr: str, cache: Path) -> tuple[list[dict], dict]:
@@ -219,6 +235,9 @@ def _end_of_turn_main(args) -> int:
         print(f"{what:42s}: split {r['split']:.1%} cut {r['cut']:.1%} missed "
               f"{r['missed']:.1%} final lag p50 "
               f"{r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
+              + (f"; {r['requests']} requests: cut {r['requests_cut']:.1%} p50 "
+                 f"{r['requests_final_lag_p50_ms']:.0f} p95 "
+                 f"{r['requests_final_lag_p95_ms']:.0f} ms" if r.get("requests") else "")
               + ("  (shipped)" if r.get("shipped") else ""))
     for name, c in cost.items():
         print(f"end-of-turn detector ({name}): {c['ms_per_chunk']:.3f} ms per 32 ms chunk "
