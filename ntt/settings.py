@@ -191,11 +191,12 @@ class TimingSettings:
     eot_hold_p: float = 0.0
     """After the VAD's end, while the latest ``EndOfTurn`` says finished with less than
     this, the final decision waits; speech that comes back meanwhile continues the same
-    utterance (a pause inside "set a timer for … ten minutes"). Off (0) by default: with
-    Whisper's words at 0.6 it kept a few real pauses whole (close-talk requests split 73 →
-    57%) but delayed finished lines on the held-out simulated set and on real requests in
-    array rooms (p95 956 → 1738 and 532 → 1707 ms): short whole lines ("what did they
-    eat") read unfinished to the words model (``ntt/models/endpoint.md``)."""
+    utterance (a pause inside "set a timer for … ten minutes"). Off (0) by default. With
+    the head retrained on 2026-12-04 and Whisper's words, 0.6 keeps some real pauses whole
+    (close-talk requests cut 63 → 50%) at no cost on real requests in array rooms (p95
+    532 → 534 ms); but behind pocketsphinx a held line of talk chains into the next one
+    (p95 1.4 → 3.1 s), and simulated requests wait (p95 332 → 966 ms): short whole lines
+    ("what did they eat") read unfinished to the words model (``ntt/models/endpoint.md``)."""
     eot_max_hold_s: float = 1.2
     """The longest the final decision waits past the VAD's end boundary on an unfinished
     turn: a pause of up to about a second inside a request."""
