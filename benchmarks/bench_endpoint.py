@@ -22,9 +22,15 @@ splits but does not cut), or missed; the same over the directed utterances alone
 Detectors: the words model at weight 0 or 1, Smart Turn (``EndpointSettings.smart_turn``)
 at weight 0 (not asked), 1 or 2.
 
+The replay answers a turn the gate ends before the VAD (``TurnEvent``) with the recorded
+summing-up of the utterance one chunk later (``ntt.endpoint.replay.through_gate``). With
+``--pipeline P,P,...`` the whole audio-only pipeline runs instead, at each ``eot_final_p``
+and without end-of-turn, so the prosody and recognizer stages really answer the gate's turn
+ends: the same timing figures and the requests and talk the shipped fusion accepted.
+
 Run: ``.venv/bin/python benchmarks/bench_endpoint.py SESSIONS [--json] [--end-of-turn
-[--asr pocketsphinx] [--cache DIR]]`` (a session, a directory of sessions or a manifest;
-labelled sessions only).
+[--asr pocketsphinx] [--cache DIR] | --pipeline 0.9,0.97 [--asr whisper]]`` (a session, a
+directory of sessions or a manifest; labelled sessions only).
 """
 
 from __future__ import annotations
@@ -100,24 +106,36 @@ def decision_figures(sessions: list, timing) -> dict:
     and, as ``requests_*``, over the directed ones: the replies wait on those, while a late
     final on talk between people delays nothing the device does."""
     from ntt.cues import Decision
+    from ntt.endpoint.replay import through_gate
     from ntt.fusion.rule import rule_fusion
 
-    rows = []  # (directed, split, cut, lag ms or None when missed)
+    rows = []
     for stream, utterances in sessions:
-        gate = rule_fusion(timing=timing)
-        finals = [d for c in stream for d in gate.push(c)] + gate.flush()
-        finals = [d for d in finals if isinstance(d, Decision) and d.kind == "final"]
-        for u in utterances:
-            cover = [d for d in finals if min(d.end_s, u.end_s) > max(d.start_s, u.start_s)]
-            if not cover:
-                rows.append((bool(u.directed), False, False, None))
-                continue
-            split = any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
-                        for d in cover)
-            cut = sum(min(d.end_s, u.end_s) - max(d.start_s, u.start_s) > SPLIT_MARGIN_S
-                      for d in cover) >= 2
-            lag = max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000
-            rows.append((bool(u.directed), split, cut, lag))
+        finals = through_gate(rule_fusion(timing=timing), stream)
+        rows += timing_rows([d for d in finals if isinstance(d, Decision) and d.kind == "final"],
+                            utterances)
+    return timing_figures(rows)
+
+
+def timing_rows(finals: list, utterances) -> list[tuple[bool, bool, bool, float | None]]:
+    """Per labelled utterance: (directed, split, cut, lag ms or None when missed)."""
+    rows = []
+    for u in utterances:
+        cover = [d for d in finals if min(d.end_s, u.end_s) > max(d.start_s, u.start_s)]
+        if not cover:
+            rows.append((bool(u.directed), False, False, None))
+            continue
+        split = any(u.start_s + SPLIT_MARGIN_S < d.end_s < u.end_s - SPLIT_MARGIN_S
+                    for d in cover)
+        cut = sum(min(d.end_s, u.end_s) - max(d.start_s, u.start_s) > SPLIT_MARGIN_S
+                  for d in cover) >= 2
+        lag = max(0.0, max(cover, key=lambda d: d.end_s).t_s - u.end_s) * 1000
+        rows.append((bool(u.directed), split, cut, lag))
+    return rows
+
+
+def timing_figures(rows: list) -> dict:
+    """Split, cut, missed and lag over ``timing_rows``, and the same over the requests."""
     out = _figures(rows)
     requests = _figures([r for r in rows if r[0]])
     if requests:
@@ -173,6 +191,44 @@ def end_of_turn_rows(refs: list, asr: str, cache: Path) -> tuple[list[dict], dic
     return rows, cost
 
 
+def pipeline_rows(refs: list, asr: str, final_ps: list[float]) -> list[dict]:
+    """The whole audio-only pipeline (``ntt run``'s, shipped fusion) over each session,
+    without end-of-turn and at each ``eot_final_p``: the timing figures, and how many
+    requests the device accepted and how much talk (``ntt.matching``). Unlike the replay,
+    the front-ends here really answer the gate's turn ends."""
+    from dataclasses import replace
+
+    from ntt.cues import Decision
+    from ntt.matching import match_decisions
+    from ntt.pipeline import build_session_pipeline, session_source
+    from ntt.settings import Settings, TimingSettings
+
+    out = []
+    for final_p in [None, *final_ps]:
+        timing = TimingSettings(end_of_turn=False) if final_p is None else \
+            replace(TimingSettings(), eot_final_p=final_p)
+        settings = Settings(use_video=False, asr=asr, timing=timing)
+        rows, requests, accepted, talk, talk_accepted = [], 0, 0, 0, 0
+        t0 = time.perf_counter()
+        for session in refs:
+            pipeline = build_session_pipeline(session, settings)
+            finals = [d for d in pipeline.run(session_source(session, pipeline, use_video=False))
+                      if isinstance(d, Decision) and d.kind == "final"]
+            rows += timing_rows(finals, session.labels.utterances)
+            for m in match_decisions(finals, session.labels.utterances):
+                if m.utterance is None:
+                    continue
+                if m.utterance.directed:
+                    requests, accepted = requests + 1, accepted + m.accepted
+                else:
+                    talk, talk_accepted = talk + 1, talk_accepted + m.accepted
+        out.append({"end_of_turn": final_p is not None, "eot_final_p": final_p,
+                    "requests_accepted": f"{accepted}/{requests}",
+                    "talk_accepted": f"{talk_accepted}/{talk}",
+                    "seconds": round(time.perf_counter() - t0, 1), **timing_figures(rows)})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sessions")
@@ -181,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="final decisions with the end-of-turn detector, over its grid")
     parser.add_argument("--asr", default="pocketsphinx")
     parser.add_argument("--cache", type=Path, default=Path(".cache") / "ntt-endpoint")
+    parser.add_argument("--pipeline", metavar="P,P,...",
+                        help="run the whole pipeline at these eot_final_p (and without "
+                             "end-of-turn) instead of replaying the gate")
     args = parser.parse_args(argv)
+    if args.pipeline:
+        return _pipeline_main(args)
     if args.end_of_turn:
         return _end_of_turn_main(args)
     try:
@@ -212,6 +273,35 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['hangover_ms']:3.0f} ms: split {r['split']:.1%} missed {r['missed']:.1%}"
                   f" end lag p50 {r['end_lag_p50_ms']:.0f} p95 {r['end_lag_p95_ms']:.0f} ms"
                   + ("  (shipped)" if r["shipped"] else ""))
+    return 0
+
+
+def _pipeline_main(args) -> int:
+    try:
+        final_ps = [float(p) for p in args.pipeline.split(",")]
+        refs = [s for s in (load_session(r.path) for r in find_sessions(args.sessions))
+                if s.labels is not None]
+        if not refs:
+            raise InputError(args.sessions, "no labelled sessions")
+    except ValueError:
+        print(f"error: --pipeline: not a list of numbers: {args.pipeline!r}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = pipeline_rows(refs, args.asr, final_ps)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        what = f"final >= {r['eot_final_p']:.2f}" if r["end_of_turn"] else "without end-of-turn"
+        print(f"{what:22s}: requests accepted {r['requests_accepted']}, talk accepted "
+              f"{r['talk_accepted']}; split {r['split']:.1%} cut {r['cut']:.1%} final lag "
+              f"p50 {r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
+              + (f"; requests: cut {r['requests_cut']:.1%} p50 "
+                 f"{r['requests_final_lag_p50_ms']:.0f} p95 "
+                 f"{r['requests_final_lag_p95_ms']:.0f} ms" if r.get("requests") else "")
+              + f" ({r['seconds']:.0f} s)")
     return 0
 
 

@@ -37,6 +37,7 @@ from ntt.cues import (
     SpeechPause,
     SpeechProbability,
     Tick,
+    TurnEvent,
     VideoFrame,
 )
 from ntt.settings import Settings, TimingSettings
@@ -223,8 +224,12 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
                                          emit_pauses=settings.asr != "none"),
                         (AudioChunk, EchoActivity, SourceStatus)))
     if direction is not None:
-        routes.append(Route("direction", direction, (SpeechEvent, AudioChunk, SourceStatus)))
-    routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, SourceStatus)))
+        routes.append(Route("direction", direction, (SpeechEvent, TurnEvent, AudioChunk,
+                                                     SourceStatus)))
+    # The gate's own turn ends (``TurnEvent``) come back to the stages that sum an
+    # utterance up, so an early final decision hears what a VAD end would have given it.
+    routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, TurnEvent,
+                                                       SourceStatus)))
     if settings.asr != "none":
         from ntt.asr import load_recognizer
         from ntt.asr.stage import AsrStage
@@ -233,7 +238,8 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
         from ntt.language.scorer import LexicalScorer
 
         routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)),
-                            (AudioChunk, SpeechEvent, SpeechPause, SourceStatus)))
+                            (AudioChunk, SpeechEvent, SpeechPause, TurnEvent,
+                             SourceStatus)))
         routes.append(Route("language", LexicalScorer(load_model(), default_recognizer()),
                             (AsrResult, PartialHypothesis)))
     if settings.endpoint.enabled:
@@ -268,7 +274,8 @@ def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Sta
     threshold = fusion.threshold
     if threshold is None and device is not None:
         threshold = device.thresholds.override
-    rule = rule_fusion(fusion.rule, threshold, settings.timing)
+    awaits_words = settings.asr != "none"
+    rule = rule_fusion(fusion.rule, threshold, settings.timing, awaits_words)
     if fusion.kind == "rule":
         return rule
     path = Path(fusion.model_path) if fusion.model_path else paths.FUSION_MODEL
@@ -277,7 +284,7 @@ def build_fusion(settings: Settings, device: DeviceProfile | None = None) -> Sta
         return rule
     camera = device.camera_geometry() if device is not None else None
     return model_fusion(FusionModel.load(path), threshold=threshold, timing=settings.timing,
-                        camera=camera)
+                        camera=camera, awaits_words=awaits_words)
 
 
 def build_session_pipeline(session, settings: Settings | None = None, *,

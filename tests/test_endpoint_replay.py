@@ -47,3 +47,34 @@ def test_the_recorded_scores_are_those_of_the_audio_the_vad_heard(recorded):
     assert len(events) >= 8
     assert [e for e in replayed if e not in events and not in_reply(e)] == []
     assert [e for e in events if e not in replayed] == []
+
+
+def test_the_replayed_gate_gets_its_turn_ends_answered(recorded):
+    """A turn the gate ends before the VAD is answered on the next chunk with the recorded
+    summing-up of that utterance (here its prosody: no recognizer), so the final decision
+    comes before the VAD's end; the VAD's end that follows brings it no second time."""
+    from ntt.cues import Decision, ProsodyFrame, TurnEvent, UtteranceProsody
+    from ntt.endpoint import load_detector
+    from ntt.endpoint.replay import through_gate, with_end_of_turn
+    from ntt.fusion.rule import rule_fusion
+    from ntt.settings import EndpointSettings, TimingSettings
+
+    _, cues = recorded
+    stream = list(with_end_of_turn(cues, load_detector(EndpointSettings())))
+    out = through_gate(rule_fusion(timing=TimingSettings(eot_final_p=0.5), awaits_words=False),
+                       stream)
+    ends = [e for e in out if isinstance(e, TurnEvent) and e.kind == "turn_end"]
+    finals = [d for d in out if isinstance(d, Decision) and d.kind == "final"]
+    assert ends
+    frames = [c.t_s for c in stream if isinstance(c, ProsodyFrame)]
+    vad_ends = [c for c in stream if isinstance(c, SpeechEvent) and c.kind == "speech_end"]
+    for end in ends:
+        decision = next(d for d in finals if d.t_s >= end.t_s)
+        assert decision.end_s == end.boundary_s
+        next_frame = min(t for t in frames if t > end.t_s - 0.032)
+        assert decision.t_s <= next_frame + 0.1  # the next chunk's answer, the next tick
+        vad_end = next(e for e in vad_ends if e.t_s >= end.t_s - 1e-6)
+        assert decision.t_s <= vad_end.t_s or vad_end.t_s - end.t_s < 0.1
+    # One final per VAD utterance, and one more for each turn the gate opened inside one.
+    resumes = [e for e in out if isinstance(e, TurnEvent) and e.kind == "turn_resume"]
+    assert len(finals) == sum(isinstance(c, UtteranceProsody) for c in stream) + len(resumes)

@@ -9,7 +9,10 @@ that decodes whole utterances gives its n-best of the audio so far (``decode_so_
 best text comes out as a partial, and if the pause turns out to be the end (the VAD's end
 has the pause's boundary: no speech came back) that n-best is the final one, so Whisper's
 words are there when the VAD's end is. At ``speech_end`` the recognizer gives its final
-n-best: an ``AsrResult`` and an ``AsrDecoderCue`` come out.
+n-best: an ``AsrResult`` and an ``AsrDecoderCue`` come out. The utterance gate's
+``TurnEvent``s (``ntt.cues.decision``) do the same before the VAD's: a ``turn_end`` ends
+the utterance there (the VAD's end that follows finds nothing open), a ``turn_resume``
+begins the next.
 """
 
 from __future__ import annotations
@@ -29,11 +32,18 @@ from ntt.cues import (
     SourceStatus,
     SpeechEvent,
     SpeechPause,
+    TurnEvent,
 )
 from ntt.stage import refuse
 
+TAKES = (AudioChunk, SpeechEvent, SpeechPause, TurnEvent, SourceStatus)
+
 START_PAD_S = 0.2  # audio before the VAD's start boundary given to the recognizer
 HISTORY_S = 2.0  # enough for the VAD's start delay plus the pad
+# A pause whose boundary lies no further than this before an end's is of the same silence
+# (the VAD's end carries the pause's boundary exactly; the gate's turn end, where the
+# level dropped, lies within a few windows of it; speech between them would be longer).
+SAME_SILENCE_S = 0.1
 
 
 def decoder_cue(t_s: float, start_s: float, end_s: float, rec: Recognition,
@@ -92,17 +102,18 @@ class AsrStage:
         self._stabilities: list[float] = []
         self._at_pause: tuple[float, Recognition] | None = None  # (its boundary, n-best)
 
-    def push(self, item: AudioChunk | SpeechEvent | SpeechPause | SourceStatus) -> list:
+    def push(self, item: AudioChunk | SpeechEvent | SpeechPause | TurnEvent | SourceStatus
+             ) -> list:
         if isinstance(item, AudioChunk):
             return self._audio(item)
         if isinstance(item, SpeechPause):
             return self._pause(item)
-        if isinstance(item, SpeechEvent):
-            if item.kind == "speech_start":
-                return self._start(item)
+        if isinstance(item, SpeechEvent | TurnEvent):
+            if item.kind in ("speech_start", "turn_resume"):
+                return self._start(item.t_s, item.boundary_s)
             return self._end(item.t_s, item.boundary_s)
         if not isinstance(item, SourceStatus):
-            refuse(self, item, (AudioChunk, SpeechEvent, SpeechPause, SourceStatus))
+            refuse(self, item, TAKES)
         if item.kind in ("mic_lost", "privacy_on"):
             # Privacy: what was said before the switch is not transcribed.
             if self._active:
@@ -144,13 +155,12 @@ class AsrStage:
         self._at_pause = (pause.boundary_s, rec)
         return self._partial(pause.t_s, rec.hypotheses[0].text if rec.hypotheses else "")
 
-    def _start(self, event: SpeechEvent) -> list:
+    def _start(self, t_s: float, boundary_s: float) -> list:
         out = []
         if self._active:  # a start without an end: close the open utterance first
-            out += self._end(event.t_s, event.boundary_s)
-        self._boundary_s = event.boundary_s
-        start_s, audio = self.history.slice(event.boundary_s - self.start_pad_s,
-                                            self.history.end_s)
+            out += self._end(t_s, boundary_s)
+        self._boundary_s = boundary_s
+        start_s, audio = self.history.slice(boundary_s - self.start_pad_s, self.history.end_s)
         self._start_s = start_s
         self._partials, self._stabilities = [], []
         self._at_pause = None
@@ -158,8 +168,7 @@ class AsrStage:
         self._active = True
         self._fed_until_s = start_s
         if len(audio):
-            out += self._feed(event.t_s, audio, start_s + len(audio) /
-                              self.history.sample_rate_hz)
+            out += self._feed(t_s, audio, start_s + len(audio) / self.history.sample_rate_hz)
         return out
 
     def _end(self, t_s: float, boundary_s: float) -> list:
@@ -167,7 +176,7 @@ class AsrStage:
             return []
         self._active = False
         at_pause, self._at_pause = self._at_pause, None
-        if at_pause is not None and at_pause[0] == boundary_s:
+        if at_pause is not None and at_pause[0] >= boundary_s - SAME_SILENCE_S:
             # The pause was the end: its n-best is of the same speech, decoded already.
             self.recognizer.cancel()
             rec, decode_s = at_pause[1], 0.0

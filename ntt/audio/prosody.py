@@ -6,7 +6,9 @@ so every cue also comes as a z-score against running statistics of this session.
 
 ``ProsodyAnalyzer`` takes ``AudioChunk`` and the VAD's ``SpeechEvent`` items. Per 32 ms window
 it emits a ``ProsodyFrame`` (level, noise floor, SNR, running F0); at each ``speech_end`` an
-``UtteranceProsody`` (level, SNR, F0 contour and statistics, speaking rate, duration).
+``UtteranceProsody`` (level, SNR, F0 contour and statistics, speaking rate, duration). The
+utterance gate's ``TurnEvent``s (``ntt.cues.decision``) bound utterances too: a
+``turn_end`` sums the utterance up before the VAD's end, a ``turn_resume`` starts the next.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ntt.cues import (
     ProsodyFrame,
     SourceStatus,
     SpeechEvent,
+    TurnEvent,
     UtteranceProsody,
 )
 from ntt.stage import refuse
@@ -236,13 +239,15 @@ class ProsodyAnalyzer:
     def noise_floor_dbfs(self) -> float:
         return self._noise_floor_dbfs
 
-    def push(self, item: AudioChunk | SpeechEvent | SourceStatus) -> list:
+    def push(self, item: AudioChunk | SpeechEvent | TurnEvent | SourceStatus) -> list:
         if isinstance(item, AudioChunk):
             return self._audio(item)
         if isinstance(item, SpeechEvent):
             return self._event(item)
+        if isinstance(item, TurnEvent):
+            return self._turn(item)
         if not isinstance(item, SourceStatus):
-            refuse(self, item, (AudioChunk, SpeechEvent, SourceStatus))
+            refuse(self, item, (AudioChunk, SpeechEvent, TurnEvent, SourceStatus))
         if item.kind in ("mic_lost", "privacy_on"):
             self._in_speech = False
             self._utt_start_s = None
@@ -292,10 +297,20 @@ class ProsodyAnalyzer:
             self._utt_noise_dbfs = self._noise_floor_dbfs
             return []
         self._in_speech = False
-        if self._utt_start_s is None:
+        return self._close(event.t_s, event.boundary_s)
+
+    def _turn(self, event: TurnEvent) -> list[UtteranceProsody]:
+        """The gate's turn boundaries bound the utterance; the VAD's say what is speech."""
+        if event.kind == "turn_resume":
+            self._utt_start_s = event.boundary_s
+            return []
+        return self._close(event.t_s, event.boundary_s)
+
+    def _close(self, t_s: float, end_s: float) -> list[UtteranceProsody]:
+        if self._utt_start_s is None:  # closed already (a turn end before the VAD's)
             return []
         start_s, self._utt_start_s = self._utt_start_s, None
-        return [self._utterance(event.t_s, start_s, event.boundary_s)]
+        return [self._utterance(t_s, start_s, end_s)]
 
     def _utterance(self, t_s: float, start_s: float, end_s: float) -> UtteranceProsody:
         real_start_s, audio = self.history.slice(start_s, end_s)

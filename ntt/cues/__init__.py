@@ -13,7 +13,7 @@ clock (the audio sample count is its master); units live in field names.
 * ``asr`` — ``PartialHypothesis``, ``AsrResult`` (n-best of ``Hypothesis``/``WordTiming``),
   ``AsrDecoderCue``.
 * ``language`` — ``LexicalCue``, ``Intent``.
-* ``decision`` — ``Decision``.
+* ``decision`` — ``Decision``, ``TurnEvent``.
 * ``conversation`` — the engine's ``Turn`` in, ``Say``/``StopSpeaking``/``SkillRun``/
   ``TurnOutcome``/``Transition`` out; ``DeviceTurn`` and ``DeviceContext``.
 """
@@ -43,7 +43,7 @@ from ntt.cues.conversation import (
     Turn,
     TurnOutcome,
 )
-from ntt.cues.decision import Addressee, Decision
+from ntt.cues.decision import Addressee, Decision, TurnEvent
 from ntt.cues.language import Intent, LexicalCue
 from ntt.cues.source import (
     SAMPLE_RATE_HZ,
@@ -63,5 +63,6 @@ __all__ = [
     "Hypothesis", "Intent", "LexicalCue", "MicArrayChunk", "Outcome", "PartialHypothesis",
     "ProsodyFrame", "Say", "SayKind", "SkillRun", "SourceStatus", "SourceStatusKind",
     "SpeechEvent", "SpeechPause", "SpeechProbability", "State", "StopSpeaking", "Tick",
-    "Transition", "Turn", "TurnOutcome", "UtteranceProsody", "VideoFrame", "WordTiming",
+    "Transition", "Turn", "TurnEvent", "TurnOutcome", "UtteranceProsody", "VideoFrame",
+    "WordTiming",
 ]

@@ -1,4 +1,5 @@
-"""The decision: whether an utterance was addressed to the device."""
+"""The decision: whether an utterance was addressed to the device, and the gate's own turn
+boundaries between the VAD's."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ class Decision:
     directed: bool
     addressee: Addressee = "unknown"
     contributions: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    """The utterance gate's turn boundaries where they come before the VAD's
+    (``ntt.fusion.gate``). ``turn_end``: the end-of-turn detector is sure the speaker
+    finished at ``boundary_s`` although the VAD still hears sound, so the stages that sum up
+    an utterance at the VAD's end (prosody, direction, recognizer) sum it up now and the
+    final decision has what a VAD end would have given it; the VAD's end that follows with
+    no ``turn_resume`` between closes nothing. ``turn_resume``: after a ``turn_end`` the
+    speaker talks again before the VAD's end; a new utterance begins at ``boundary_s``, as
+    a VAD start there would have begun it."""
+
+    t_s: float
+    kind: Literal["turn_end", "turn_resume"]
+    boundary_s: float

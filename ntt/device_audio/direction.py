@@ -5,18 +5,19 @@ While an utterance goes on it also gives provisional directions (``final=False``
 ``doa_update_s``, from the speech so far: the early decision needs to know where the
 voice comes from before the talker has finished, and the front-end's beam turns to each
 confident one. It sits after the VAD in the pipeline and takes the VAD's ``SpeechEvent``s
-and the front-end's mono ``AudioChunk``s (its clock while speech goes on).
+and the front-end's mono ``AudioChunk``s (its clock while speech goes on), and the utterance
+gate's ``TurnEvent``s, which end and begin utterances before the VAD does.
 """
 
 from __future__ import annotations
 
-from ntt.cues import AudioChunk, DirectionCue, SourceStatus, SpeechEvent
+from ntt.cues import AudioChunk, DirectionCue, SourceStatus, SpeechEvent, TurnEvent
 from ntt.device_audio.doa import SrpLocator
 from ntt.device_audio.history import ArrayHistory
 from ntt.settings import DeviceAudioSettings
 from ntt.stage import refuse
 
-TAKES = (SpeechEvent, AudioChunk, SourceStatus)
+TAKES = (SpeechEvent, TurnEvent, AudioChunk, SourceStatus)
 
 
 class DirectionStage:
@@ -31,14 +32,15 @@ class DirectionStage:
         self._start_s: float | None = None
         self._last_update_s = 0.0
 
-    def push(self, item: SpeechEvent | AudioChunk | SourceStatus) -> list[DirectionCue]:
+    def push(self, item: SpeechEvent | TurnEvent | AudioChunk | SourceStatus
+             ) -> list[DirectionCue]:
         match item:
-            case SpeechEvent(kind="speech_start"):
+            case SpeechEvent(kind="speech_start") | TurnEvent(kind="turn_resume"):
                 self._start_s = item.boundary_s
                 self._last_update_s = item.t_s
                 return self._locate(item.t_s, item.boundary_s, item.t_s, final=False)
-            case SpeechEvent(kind="speech_end"):
-                if self._start_s is None:
+            case SpeechEvent(kind="speech_end") | TurnEvent(kind="turn_end"):
+                if self._start_s is None:  # closed already (a turn end before the VAD's)
                     return []
                 start, self._start_s = self._start_s, None
                 return self._locate(item.t_s, start, item.boundary_s, final=True)

@@ -13,7 +13,8 @@ as ``AudioChunk``s in the stream, where the pipeline's own chunks arrive (before
 made from them): Smart Turn listens to it. ``with_end_of_turn`` puts a detector's
 ``EndOfTurn`` cues into such a stream where the pipeline would have put them: after the
 front-end cues of their 32 ms chunk, before the chunk's ``Tick``; the audio goes to the
-detector only.
+detector only. ``through_gate`` runs an utterance gate over such a stream and answers each
+turn it ends before the VAD (a ``TurnEvent``) as the pipeline's front-ends would.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ from pathlib import Path
 
 from ntt.cues import (
     SAMPLE_RATE_HZ,
+    AsrDecoderCue,
+    AsrResult,
     AudioChunk,
+    DirectionCue,
     EndOfTurn,
+    LexicalCue,
     ProsodyFrame,
     SpeechEvent,
     SpeechProbability,
     Tick,
+    TurnEvent,
+    UtteranceProsody,
 )
 from ntt.endpoint.stage import TAKES
 
@@ -106,3 +113,62 @@ def with_end_of_turn(cues: list, detector) -> Iterator:
             yield cue
     yield from pending
     yield from detector.flush()
+
+
+def _sums_up(cue) -> bool:
+    """A cue the front-ends make when an utterance ends (at the VAD's end or the gate's)."""
+    if isinstance(cue, LexicalCue | DirectionCue):
+        return cue.final
+    return isinstance(cue, UtteranceProsody | AsrResult | AsrDecoderCue)
+
+
+def through_gate(gate, stream: list) -> list:
+    """What ``gate`` makes over a recorded ``stream`` (``with_end_of_turn``'s). A turn the
+    gate ends before the VAD is answered as the pipeline answers it, on the next chunk (its
+    ``ProsodyFrame``), with the recording's summing-up of the VAD utterance it lies in (made
+    at the VAD's end); that summing-up then comes no second time at the VAD's end unless the
+    gate has opened a new turn since (a ``turn_resume``). An approximation: the recorded
+    words are of the speech up to the VAD's end, so a turn the gate ends and one it then
+    opens inside one VAD utterance both hear all of it."""
+    out: list = []
+    recorded = set()  # indices of summing-up cues already given as answers
+    answers: list = []
+    closed = False  # the gate ended the turn and has not opened another
+    for i, cue in enumerate(stream):
+        if answers and isinstance(cue, ProsodyFrame):
+            for answer in answers:
+                out += gate.push(answer)
+            answers = []
+        if i in recorded and closed:
+            continue
+        produced = gate.push(cue)
+        out += produced
+        for event in (e for e in produced if isinstance(e, TurnEvent)):
+            closed = event.kind == "turn_end"
+            if closed:
+                found = _summing_up(stream, i + 1)
+                recorded.update(found)
+                answers += [stream[j] for j in found]
+    for answer in answers:
+        out += gate.push(answer)
+    return out + gate.flush()
+
+
+def _summing_up(stream: list, start: int) -> list[int]:
+    """Indices of the cues the VAD's end of the utterance under way makes (from ``start``:
+    those after its ``speech_end`` and before the next chunk's window; the end's own chunk
+    has one window, which the prosody stage gives before its summing-up)."""
+    found, windows = [], None
+    for j in range(start, len(stream)):
+        cue = stream[j]
+        if isinstance(cue, SpeechEvent):
+            if cue.kind == "speech_start" or windows is not None:
+                break
+            windows = 0
+        elif windows is not None and isinstance(cue, ProsodyFrame):
+            windows += 1
+            if windows > 1:
+                break
+        elif windows is not None and _sums_up(cue):
+            found.append(j)
+    return found

@@ -9,14 +9,22 @@
 End-of-turn (``EndOfTurn`` cues from ``ntt.endpoint``, ``TimingSettings.end_of_turn``) moves
 the final decision only where it is sure. At least ``eot_final_p`` sure the speaker has
 finished while the VAD still hears sound (a reverberant tail, a television, the VAD's
-hangover), the final decision comes at once. Should the speaker talk again before the VAD
-ends (``RESUME_FRAMES`` of speech in the detector's cues), that is a new utterance, opened
-where the speech came back, as a VAD end and start there would have opened it.
+hangover), the gate ends the turn itself: it sends a ``TurnEvent`` ``turn_end`` back up the
+pipeline, the prosody, direction and recognizer stages sum the utterance up as they would
+at the VAD's end, and the final decision comes once that is in, as after a VAD end (a
+final decided without them lost a third of the real requests it would have accepted:
+``ntt/models/endpoint.md``). Should the speaker talk again before the VAD ends
+(``RESUME_FRAMES`` of speech in the detector's cues), that is a new utterance, opened where
+the speech came back (a ``turn_resume``), as a VAD end and start there would have opened
+it.
 Less than ``eot_hold_p`` sure after the VAD's end (the words so far are "set a timer
 for"), the decision waits, up to ``eot_max_hold_s``; speech that comes back meanwhile
 continues the same utterance, which the scorer then sees as one. The detector hears the
 voice come back about 100 ms before the VAD's start does; the hold lasts through that.
 In between, and without the cues, the timing is the VAD's, exactly as it was.
+
+"Once that is in" is the final recognition (a final ``LexicalCue``) where the pipeline has
+a recognizer (``awaits_words``), else the utterance's prosody (``UtteranceProsody``).
 
 The scorer (the trained model, ``ntt.fusion.runtime``, or the hand-set rule,
 ``ntt.fusion.rule``) sees every cue and every tick and returns a probability when asked; it
@@ -28,7 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ntt.cues import Decision, EndOfTurn, LexicalCue, SpeechEvent, Tick
+from ntt.cues import (
+    Decision,
+    EndOfTurn,
+    LexicalCue,
+    SpeechEvent,
+    Tick,
+    TurnEvent,
+    UtteranceProsody,
+)
 from ntt.fusion.features import FusionInput
 from ntt.settings import TimingSettings
 
@@ -67,11 +83,14 @@ class Scorer(Protocol):
 
 
 class UtteranceGate:
-    """The fusion stage: ``push(cue)`` → ``Decision`` list; ``threshold`` is the scorer's."""
+    """The fusion stage: ``push(cue)`` → ``Decision`` and ``TurnEvent`` list; ``threshold``
+    is the scorer's. ``awaits_words``: whether a recognizer's final words will come."""
 
-    def __init__(self, scorer: Scorer, timing: TimingSettings | None = None):
+    def __init__(self, scorer: Scorer, timing: TimingSettings | None = None,
+                 awaits_words: bool = True):
         self.scorer = scorer
         self.timing = timing or TimingSettings()
+        self.awaits_words = awaits_words
         self.reset()
 
     @property
@@ -83,13 +102,13 @@ class UtteranceGate:
         self._start_s: float | None = None
         self._end: SpeechEvent | None = None
         self._early_sent = False
-        self._final_text_in = False
+        self._summed_up = False  # the utterance's final words (or prosody) are in
         self._eot: EndOfTurn | None = None
         self._held = False  # the pause after the VAD's end sounded unfinished
-        self._fired = False  # an end-of-turn final while the VAD still hears speech
+        self._fired = False  # the gate ended the turn while the VAD still hears speech
         self._resumed = 0
 
-    def push(self, item: FusionInput | Tick) -> list[Decision]:
+    def push(self, item: FusionInput | Tick) -> list[Decision | TurnEvent]:
         if isinstance(item, Tick):
             self.scorer.step(item)
             return self._on_tick(item.t_s)
@@ -101,54 +120,68 @@ class UtteranceGate:
                 self._end is not None:
             if self._holding(item.t_s):
                 # A pause inside the turn: the same utterance goes on, for the scorer too.
-                self._end, self._final_text_in, self._eot = None, False, None
+                self._end, self._summed_up, self._eot = None, False, None
                 self._held = False
                 return out
             # The next utterance began before the last one's recognition came in.
             out.append(self._decide("final", item.t_s))
         self.scorer.observe(item)
         if isinstance(item, SpeechEvent):
-            self._fired = False
+            ended_here, self._fired = self._fired, False
             if item.kind == "speech_start":
                 self._start_s, self._end, self._eot = item.boundary_s, None, None
-                self._early_sent = self._final_text_in = False
-            elif self._start_s is not None:
+                self._early_sent = self._summed_up = False
+            elif self._start_s is not None and not ended_here:  # else the gate's end stands
                 self._end, self._held = item, False
                 self._note_pause()
-        elif isinstance(item, LexicalCue) and item.final:
-            self._final_text_in = True
+        elif self._sums_up(item):
+            self._summed_up = True
         return out
+
+    def _sums_up(self, item: FusionInput) -> bool:
+        """The last of the cues an utterance's end brings: its final words, or with no
+        recognizer its prosody."""
+        if self.awaits_words:
+            return isinstance(item, LexicalCue) and item.final
+        return isinstance(item, UtteranceProsody)
 
     def flush(self) -> list[Decision]:
         if self._start_s is not None and self._end is not None:
             return [self._decide("final", self._end.t_s)]
         return []
 
-    def _on_end_of_turn(self, eot: EndOfTurn) -> list[Decision]:
+    def _on_end_of_turn(self, eot: EndOfTurn) -> list[TurnEvent]:
         if not self.timing.end_of_turn:
             return []
+        if self._fired and (self._start_s is None or self._end is not None):
+            return self._resume(eot)
         if self._start_s is None:
-            if self._fired:
-                self._resume(eot)
             return []
         self._eot = eot
         self._note_pause()
         if self._end is None and eot.p_finished >= self.timing.eot_final_p:
-            decision = self._decide("final", eot.t_s, end_s=eot.t_s - eot.silence_s)
+            # The turn is over before the VAD's end: it ends here, and the final decision
+            # waits for the summing-up, as after a VAD end.
+            boundary_s = eot.t_s - eot.silence_s
+            self._end = SpeechEvent(eot.t_s, "speech_end", boundary_s)
             self._fired, self._resumed = True, 0
-            return [decision]
+            return [TurnEvent(eot.t_s, "turn_end", boundary_s)]
         return []
 
-    def _resume(self, eot: EndOfTurn) -> None:
-        """After an early final, speech again before the VAD's end: a new utterance (the
-        scorer sees it begin as it would at a VAD start)."""
+    def _resume(self, eot: EndOfTurn) -> list[TurnEvent]:
+        """After the gate ended a turn, speech again before the VAD's end: a new utterance
+        (the scorer sees it begin as it would at a VAD start; the front-ends hear a
+        ``turn_resume``). An undecided turn is decided first."""
         self._resumed = self._resumed + 1 if eot.silence_s == 0 else 0
         if self._resumed < RESUME_FRAMES:
-            return
+            return []
+        if self._start_s is not None:
+            return []  # still waiting for the last turn's words: the next tick decides it
         start_s = eot.t_s - RESUME_FRAMES * FRAME_S
         self.scorer.observe(SpeechEvent(eot.t_s, "speech_start", start_s))
         self._start_s, self._end, self._eot = start_s, None, None
-        self._early_sent = self._final_text_in = self._fired = False
+        self._early_sent = self._summed_up = self._fired = False
+        return [TurnEvent(eot.t_s, "turn_resume", start_s)]
 
     def _note_pause(self) -> None:
         """After the VAD's end, whether the pause sounds unfinished. Only a silence says: the
@@ -175,7 +208,7 @@ class UtteranceGate:
             return []
         if self._holding(t_s):
             return []
-        if self._final_text_in or t_s - self._end.t_s >= timing.final_wait_s:
+        if self._summed_up or t_s - self._end.t_s >= timing.final_wait_s:
             return [self._decide("final", t_s)]
         return []
 

@@ -83,6 +83,8 @@ class RuleScorer:
 
 
 def rule_fusion(settings: RuleSettings | None = None, threshold: float | None = None,
-                timing: TimingSettings | None = None) -> UtteranceGate:
-    """The rule behind the utterance gate: a fusion stage like the model's."""
-    return UtteranceGate(RuleScorer(settings, threshold), timing)
+                timing: TimingSettings | None = None, awaits_words: bool = True
+                ) -> UtteranceGate:
+    """The rule behind the utterance gate: a fusion stage like the model's
+    (``awaits_words`` as in ``UtteranceGate``)."""
+    return UtteranceGate(RuleScorer(settings, threshold), timing, awaits_words)

@@ -258,7 +258,9 @@ class ModelScorer:
 def model_fusion(model: FusionModel, masked: tuple[str, ...] = (),
                  threshold: float | None = None,
                  timing: TimingSettings | None = None,
-                 camera: CameraGeometry | None = None) -> UtteranceGate:
+                 camera: CameraGeometry | None = None,
+                 awaits_words: bool = True) -> UtteranceGate:
     """The trained model behind the utterance gate: the fusion stage. ``camera`` lets the
-    direction of arrival take part in choosing the speaker."""
-    return UtteranceGate(ModelScorer(model, masked, threshold, camera), timing)
+    direction of arrival take part in choosing the speaker; ``awaits_words`` as in
+    ``UtteranceGate``."""
+    return UtteranceGate(ModelScorer(model, masked, threshold, camera), timing, awaits_words)
