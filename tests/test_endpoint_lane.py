@@ -35,3 +35,27 @@ def test_the_lane_draws_each_turns_probability(speech_clips):
     assert np.count_nonzero(np.isfinite(p)) == len(cues)
     assert np.count_nonzero(np.isnan(p)) == 1  # two turns, one break
     assert np.allclose(p[np.isfinite(p)], [c.p_finished for c in cues])
+
+
+def test_the_lane_marks_where_the_gate_ended_a_turn(speech_clips):
+    """Real read speech through the whole pipeline with a gate that acts at 0.5: each turn
+    it ended before the VAD is marked on the lane at its boundary (▼)."""
+    from test_early_final import _run as run_pipeline
+    from test_early_final import _with_silence
+
+    from ntt.cues import TurnEvent
+
+    audio = _with_silence(speech_clips[:2])
+    out = run_pipeline(audio, final_p=0.5)
+    events = [c for c in out if isinstance(c, TurnEvent)]
+    assert events
+    store = CueStore(len(audio) / SAMPLE_RATE_HZ)
+    for c in out:
+        store.add(c)
+    application()
+    timeline = Timeline()
+    timeline.update_speech(store)
+    x, y = timeline.turn_marks.getData()
+    assert list(x) == [e.boundary_s for e in events] and set(y) == {1.0}
+    symbols = list(timeline.turn_marks.data["symbol"])
+    assert symbols == ["t" if e.kind == "turn_end" else "t1" for e in events]

@@ -31,6 +31,7 @@ from ntt.cues import (
     SpeechEvent,
     SpeechProbability,
     Transition,
+    TurnEvent,
     TurnOutcome,
     UtteranceProsody,
 )
@@ -92,6 +93,7 @@ class CueStore:
         self.lexical: list[Any] = []  # LexicalCue-like: t_s, p_directed, text, final, intent
         self.speech_prob: list[tuple[float, float]] = []
         self.end_of_turn: list[tuple[float, float]] = []  # (t_s, p_finished)
+        self.turn_events: list[TurnEvent] = []  # where the gate ended turns before the VAD
         self.pitch: list[tuple[float, float]] = []  # (t_s, f0_hz) of voiced prosody frames
         self.status: list[SourceStatus] = []
         self.engine_states: list[EngineState] = []  # the conversation engine's transitions
@@ -148,6 +150,9 @@ class CueStore:
             return SPEECH
         if isinstance(cue, EndOfTurn):
             self.end_of_turn.append((float(cue.t_s), float(cue.p_finished)))
+            return SPEECH
+        if isinstance(cue, TurnEvent):
+            self.turn_events.append(cue)
             return SPEECH
         if isinstance(cue, UtteranceProsody):
             self.prosody.append(cue)

@@ -1,6 +1,7 @@
 """Timelines (pyqtgraph), one lane per kind of evidence, all on one time axis that follows
 the playhead: waveform with voice activity; p(the speaker has finished) from the
-end-of-turn detector against the gate's threshold; ASR text; per-modality scores and the fused
+end-of-turn detector against the gate's threshold, with the turns the gate ended (▼) and
+opened again (▲) before the VAD did; ASR text; per-modality scores and the fused
 probability against the threshold with early/final decision markers; engine state bands;
 ground truth with false accepts and false rejects marked.
 
@@ -147,6 +148,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.lanes["turn"].addItem(pg.InfiniteLine(
             TimingSettings().eot_final_p, angle=0,
             pen=pg.mkPen((90, 90, 90), width=1, style=Qt.PenStyle.DashLine)), ignoreBounds=True)
+        self.turn_marks = pg.ScatterPlotItem(size=9, pen=None, brush=pg.mkBrush(0, 90, 200))
+        self.lanes["turn"].addItem(self.turn_marks)
 
         # ASR text
         self._asr_items: list[pg.TextItem] = []
@@ -267,6 +270,10 @@ class Timeline(pg.GraphicsLayoutWidget):
             gaps = np.flatnonzero(np.diff(t) > 0.1) + 1  # between turns: no line
             self.end_of_turn.setData(np.insert(t, gaps, t[gaps - 1]), np.insert(p, gaps, np.nan),
                                      connect="finite")
+        if store.turn_events:  # at the boundary the gate gave, on the lane's top
+            self.turn_marks.setData(
+                [e.boundary_s for e in store.turn_events], [1.0] * len(store.turn_events),
+                symbol=["t" if e.kind == "turn_end" else "t1" for e in store.turn_events])
         if store.pitch:
             t, f0 = (np.asarray(a) for a in zip(*store.pitch, strict=True))
             lo, hi = np.log(PITCH_RANGE_HZ[0]), np.log(PITCH_RANGE_HZ[1])
