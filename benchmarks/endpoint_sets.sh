@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The sets behind the end-of-turn card (ntt/models/endpoint.md, "Through the device's
-# ears"), rebuilt under ROOT and measured; resumable (rendered sessions and recorded
-# streams are kept, so a second run only does what is missing).
+# ears" and "Early finals the fusion can trust"), rebuilt under ROOT and measured;
+# resumable (rendered sessions, recorded streams and results are kept, so a second run
+# only does what is missing).
 #
 #   bash benchmarks/endpoint_sets.sh ROOT [ASR]     # ASR: whisper (default) or pocketsphinx
 #
-# About 25 min render + 20 min record on a 2-core machine; JSON results in ROOT/results.
+# About 25 min render + 20 min record + 40 min whole-pipeline runs on a 2-core machine;
+# JSON results in ROOT/results.
 set -euo pipefail
 ROOT="${1:?usage: endpoint_sets.sh ROOT [ASR]}"
 ASR="${2:-whisper}"
@@ -31,4 +33,9 @@ for set in heldout real_report_audio eot-real-report eot-real-close; do
     "$PY" benchmarks/bench_endpoint.py "$ROOT/$set" --end-of-turn --asr "$ASR" \
         --cache "$ROOT/cache" --json > "$ROOT/results/$set-$ASR.json"
     echo "$ROOT/results/$set-$ASR.json"
+    # The whole pipeline at the gate's settings (about 2.5 min per setting per set).
+    out="$ROOT/results/$set-$ASR-pipeline.json"
+    [ -s "$out" ] || "$PY" benchmarks/bench_endpoint.py "$ROOT/$set" --pipeline 0.85,0.9,0.97 \
+        --asr "$ASR" --json > "$out"
+    echo "$out"
 done
