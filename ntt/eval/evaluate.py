@@ -28,13 +28,13 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 
 
 def replay(record: SessionRecord, stage) -> list[Decision]:
-    """Feed a recorded cue stream to a fusion stage; the decisions it makes."""
+    """Feed a recorded cue stream to a fusion stage; the decisions it makes. A turn the
+    gate ends before the VAD is answered as the pipeline answers it
+    (``ntt.endpoint.replay.through_gate``)."""
+    from ntt.endpoint.replay import through_gate
+
     stage.reset()
-    out: list[Decision] = []
-    for cue in record.cues:
-        out += [d for d in stage.push(cue) if isinstance(d, Decision)]
-    out += [d for d in stage.flush() if isinstance(d, Decision)]
-    return out
+    return [d for d in through_gate(stage, list(record.cues)) if isinstance(d, Decision)]
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,8 @@ def _replay_finals(model, pair) -> list[tuple[Decision, np.ndarray | None]]:
     out = []
 
     def keep(decisions) -> None:
-        out.extend((d, stage.scorer.last_head_inputs) for d in decisions if d.kind == "final")
+        out.extend((d, stage.scorer.last_head_inputs) for d in decisions
+                   if isinstance(d, Decision) and d.kind == "final")
 
     for cue in pair[0]:
         keep(stage.push(cue))
