@@ -2,9 +2,10 @@
 
 * early — ``early_after_s`` after speech onset, from whatever is known by then (vision,
   prosody so far, partial hypotheses), so a request is captured from its start;
-* final — once the utterance has ended and its final recognition (a final ``LexicalCue``)
-  is in, or ``final_wait_s`` after the endpoint if recognition is late or absent; or at once
-  when the next utterance begins first.
+* final — once the utterance has ended and its final recognition (a final ``LexicalCue``;
+  with no recognizer, ``awaits_words`` False, its ``UtteranceProsody``) is in, or
+  ``final_wait_s`` after the endpoint if it is late or absent; or at once when the next
+  utterance begins first.
 
 End-of-turn (``EndOfTurn`` cues from ``ntt.endpoint``, ``TimingSettings.end_of_turn``) moves
 the final decision only where it is sure. At least ``eot_final_p`` sure the speaker has
@@ -22,9 +23,6 @@ for"), the decision waits, up to ``eot_max_hold_s``; speech that comes back mean
 continues the same utterance, which the scorer then sees as one. The detector hears the
 voice come back about 100 ms before the VAD's start does; the hold lasts through that.
 In between, and without the cues, the timing is the VAD's, exactly as it was.
-
-"Once that is in" is the final recognition (a final ``LexicalCue``) where the pipeline has
-a recognizer (``awaits_words``), else the utterance's prosody (``UtteranceProsody``).
 
 The scorer (the trained model, ``ntt.fusion.runtime``, or the hand-set rule,
 ``ntt.fusion.rule``) sees every cue and every tick and returns a probability when asked; it
@@ -171,7 +169,8 @@ class UtteranceGate:
     def _resume(self, eot: EndOfTurn) -> list[TurnEvent]:
         """After the gate ended a turn, speech again before the VAD's end: a new utterance
         (the scorer sees it begin as it would at a VAD start; the front-ends hear a
-        ``turn_resume``). An undecided turn is decided first."""
+        ``turn_resume``). A turn still waiting for its words is decided on the next tick
+        first; the new one opens on the speech frame after that."""
         self._resumed = self._resumed + 1 if eot.silence_s == 0 else 0
         if self._resumed < RESUME_FRAMES:
             return []
