@@ -22,6 +22,8 @@ looking at the device, 3/7 not looking or unseen, 2/6 with the camera off (6 mor
 ``camera-off`` sessions, seeds 710000-710005: 3/8); the talk between people 8/84 accepted,
 215 false accepts per hour of non-directed speech (322 in the camera-off set): far from
 the targets (95%, 85%, 0.5/h). Simulating took 24 s a session (video), recording 16 s.
+Again 2026-12-04 (a 2-core AMD EPYC; the model shipped since, early finals at 0.9): 11/14
+looking, 4/7 not looking or unseen, 5/6 camera off; talk 1/84, 24 false accepts per hour.
 
 Run: ``.venv/bin/ntt simulate OUT --sessions 12 --scenario mixed --seed 700000 --duration 40
 --text-split test --real-requests report`` then ``.venv/bin/python
