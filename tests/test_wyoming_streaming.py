@@ -17,7 +17,7 @@ from wyoming.pipeline import PipelineStage, RunPipeline  # noqa: E402
 from wyoming.satellite import PauseSatellite, RunSatellite  # noqa: E402
 from wyoming.wake import Detection  # noqa: E402
 
-from ntt.cues import Decision, DeviceTurn, SpeechEvent  # noqa: E402
+from ntt.cues import Decision, DeviceTurn, SpeechEvent, TurnEvent  # noqa: E402
 from ntt.io.session import load_session  # noqa: E402
 from ntt.io.sources import SessionSource  # noqa: E402
 from ntt.settings import WyomingSettings  # noqa: E402
@@ -77,6 +77,29 @@ def test_a_directed_utterance_is_streamed_from_its_start_to_its_end(chunks):
     recorded = np.concatenate([c.samples for c in chunks if first_s - 1e-6 <= c.t_s
                                and c.end_s <= last_end_s + 1e-6])
     assert len(sent) == len(recorded) and np.max(np.abs(sent - recorded)) < 1e-4
+
+
+def test_the_gates_turn_end_ends_the_stream_before_the_vads(chunks):
+    """End-of-turn sure 100 ms into the silence: Home Assistant gets audio-stop then, not at
+    the VAD's end 100 ms later; the VAD's end after it sends nothing more."""
+    streamer = _streamer()
+    start, end = REQUEST
+    turn_end = TurnEvent(end + 0.1, "turn_end", end)
+    events = []
+    for c in chunks:
+        outputs = []
+        if c.t_s <= start + 0.15 < c.end_s:
+            outputs = [SpeechEvent(start + 0.1, "speech_start", start),
+                       _decision("early", REQUEST, True, start + 0.15)]
+        elif c.t_s <= turn_end.t_s < c.end_s:
+            outputs = [turn_end]
+        elif c.t_s <= end + 0.2 < c.end_s:
+            outputs = [SpeechEvent(end + 0.2, "speech_end", end)]
+        events += streamer.push(c, outputs)
+    stops = [AudioStop.from_event(e) for e in events if AudioStop.is_type(e.type)]
+    assert len(stops) == 1 and end + 0.1 <= stops[0].timestamp / 1000 <= end + 0.1 + 0.032
+    audio = [WyAudioChunk.from_event(e) for e in events if WyAudioChunk.is_type(e.type)]
+    assert audio[-1].timestamp / 1000 + audio[-1].seconds <= end + 0.1 + 0.032 + 1e-6
 
 
 def test_a_late_decision_still_streams_the_whole_utterance(chunks):

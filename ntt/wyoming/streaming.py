@@ -5,8 +5,10 @@ events. Out: the Wyoming events to send. For each directed utterance (its first 
 decision, ``ntt.wyoming.directed``): ``detection``, then ``run-pipeline`` starting at speech
 to text (as wyoming-satellite does after a local wake word), then the utterance's audio from
 ``preroll_s`` before its onset — NTT keeps the last ``buffer_s`` of audio, so a late decision
-loses nothing — then the live audio until the VAD's endpoint, then ``audio-stop``. Home
-Assistant's ``transcript``, ``error`` or ``pause-satellite`` ends the stream early.
+loses nothing — then the live audio until the VAD's endpoint, or the gate's own turn end
+where end-of-turn was sure first (``TurnEvent``: Home Assistant's recognizer then starts on
+the request that much sooner), then ``audio-stop``. Home Assistant's ``transcript``,
+``error`` or ``pause-satellite`` ends the stream early.
 
 Not sent: talk between people (not directed), anything while Home Assistant is not ready
 (before ``run-satellite``, after ``pause-satellite``, disconnected), and utterances that start
@@ -28,7 +30,7 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.satellite import PauseSatellite, RunSatellite
 from wyoming.wake import Detection
 
-from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, DeviceTurn, SpeechEvent
+from ntt.cues import SAMPLE_RATE_HZ, AudioChunk, Decision, DeviceTurn, SpeechEvent, TurnEvent
 from ntt.settings import WyomingSettings
 from ntt.wyoming.audio import PCM16_WIDTH, ms, to_pcm16
 from ntt.wyoming.directed import DirectedOnsets, during_device_turn
@@ -74,7 +76,9 @@ class UtteranceStreamer:
     def _outputs(self, outputs: Sequence) -> list[Event]:
         events: list[Event] = []
         for item in outputs:
-            if isinstance(item, SpeechEvent) and item.kind == "speech_end" and self.streaming:
+            ends = (isinstance(item, SpeechEvent) and item.kind == "speech_end"
+                    or isinstance(item, TurnEvent) and item.kind == "turn_end")
+            if ends and self.streaming:
                 events.append(self._stop())
             elif isinstance(item, Decision):
                 onset = self._onsets.push(item)
