@@ -90,3 +90,28 @@ def test_the_early_words_are_the_whole_utterance(two_requests):
     for clip, e, v in zip(clips, texts(early), texts(late), strict=True):
         truth = clip.text.lower()
         assert word_overlap(truth, e) >= word_overlap(truth, v) - 0.1, (e, v, truth)
+
+
+def test_speech_after_the_gates_turn_end_is_a_new_utterance_for_the_recognizer(speech_clips):
+    """Real read speech: "Weasels have eaten our phone system", 0.12 s, "I am sorry, | that's
+    not a valid extension. Please try again." — at 0.5 the gate ends
+    the turn in the comma's pause; the voice comes back before the VAD's end, so the gate
+    opens a new turn there (``turn_resume``) and the recognizer hears the rest as its own
+    utterance: each final decision has its own words, none heard twice."""
+    clips = {c.name: c for c in speech_clips}
+    weasels, sorry = clips["tt-weasels"], clips["invalid"]
+    second = np.zeros(SAMPLE_RATE_HZ, np.float32)
+    audio = np.concatenate([second, weasels.audio, second[:1920], sorry.audio, second])
+    audio += (1e-3 * np.random.default_rng(0).standard_normal(len(audio))).astype(np.float32)
+    out = _run(audio.astype(np.float32), final_p=0.5)
+    events = [e for e in out if isinstance(e, TurnEvent)]
+    resumes = [e for e in events if e.kind == "turn_resume"]
+    assert resumes, [(e.kind, e.boundary_s) for e in events]
+    finals = [d for d in out if isinstance(d, Decision) and d.kind == "final"]
+    results = [r for r in out if isinstance(r, AsrResult)]
+    assert len(results) == len(finals) >= 2
+    after = next(r for r in results if r.start_s == pytest.approx(resumes[0].boundary_s))
+    before = [r for r in results if r.end_s <= resumes[0].boundary_s]
+    assert "extension" in after.text.lower() and "sorry" not in after.text.lower()
+    assert before and "sorry" in " ".join(r.text.lower() for r in before)
+    assert any(d.start_s == resumes[0].boundary_s for d in finals)
