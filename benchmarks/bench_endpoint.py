@@ -24,12 +24,13 @@ at weight 0 (not asked), 1 or 2.
 
 The replay answers a turn the gate ends before the VAD (``TurnEvent``) with the recorded
 summing-up of the utterance one chunk later (``ntt.endpoint.replay.through_gate``). With
-``--pipeline P,P,...`` the whole audio-only pipeline runs instead, at each ``eot_final_p``
-and without end-of-turn, so the prosody and recognizer stages really answer the gate's turn
-ends: the same timing figures and the requests and talk the shipped fusion accepted.
+``--pipeline P[/H],...`` the whole audio-only pipeline runs instead, at each
+``eot_final_p`` (with ``eot_hold_p`` H) and without end-of-turn, so the prosody and
+recognizer stages really answer the gate's turn ends: the same timing figures and the
+requests and talk the shipped fusion accepted.
 
 Run: ``.venv/bin/python benchmarks/bench_endpoint.py SESSIONS [--json] [--end-of-turn
-[--asr pocketsphinx] [--cache DIR] | --pipeline 0.9,0.97 [--asr whisper]]`` (a session, a
+[--asr pocketsphinx] [--cache DIR] | --pipeline 0.9,0.9/0.6 [--asr whisper]]`` (a session, a
 directory of sessions or a manifest; labelled sessions only).
 """
 
@@ -191,11 +192,12 @@ def end_of_turn_rows(refs: list, asr: str, cache: Path) -> tuple[list[dict], dic
     return rows, cost
 
 
-def pipeline_rows(refs: list, asr: str, final_ps: list[float]) -> list[dict]:
+def pipeline_rows(refs: list, asr: str, settings_list: list[tuple[float, float]]
+                  ) -> list[dict]:
     """The whole audio-only pipeline (``ntt run``'s, shipped fusion) over each session,
-    without end-of-turn and at each ``eot_final_p``: the timing figures, and how many
-    requests the device accepted and how much talk (``ntt.matching``). Unlike the replay,
-    the front-ends here really answer the gate's turn ends."""
+    without end-of-turn and at each (``eot_final_p``, ``eot_hold_p``): the timing figures,
+    and how many requests the device accepted and how much talk (``ntt.matching``). Unlike
+    the replay, the front-ends here really answer the gate's turn ends."""
     from dataclasses import replace
 
     from ntt.cues import Decision
@@ -204,9 +206,9 @@ def pipeline_rows(refs: list, asr: str, final_ps: list[float]) -> list[dict]:
     from ntt.settings import Settings, TimingSettings
 
     out = []
-    for final_p in [None, *final_ps]:
+    for final_p, hold_p in [(None, None), *settings_list]:
         timing = TimingSettings(end_of_turn=False) if final_p is None else \
-            replace(TimingSettings(), eot_final_p=final_p)
+            replace(TimingSettings(), eot_final_p=final_p, eot_hold_p=hold_p)
         settings = Settings(use_video=False, asr=asr, timing=timing)
         rows, requests, accepted, talk, talk_accepted = [], 0, 0, 0, 0
         t0 = time.perf_counter()
@@ -223,6 +225,7 @@ def pipeline_rows(refs: list, asr: str, final_ps: list[float]) -> list[dict]:
                 else:
                     talk, talk_accepted = talk + 1, talk_accepted + m.accepted
         out.append({"end_of_turn": final_p is not None, "eot_final_p": final_p,
+                    "eot_hold_p": hold_p,
                     "requests_accepted": f"{accepted}/{requests}",
                     "talk_accepted": f"{talk_accepted}/{talk}",
                     "seconds": round(time.perf_counter() - t0, 1), **timing_figures(rows)})
@@ -237,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="final decisions with the end-of-turn detector, over its grid")
     parser.add_argument("--asr", default="pocketsphinx")
     parser.add_argument("--cache", type=Path, default=Path(".cache") / "ntt-endpoint")
-    parser.add_argument("--pipeline", metavar="P,P,...",
-                        help="run the whole pipeline at these eot_final_p (and without "
-                             "end-of-turn) instead of replaying the gate")
+    parser.add_argument("--pipeline", metavar="P[/H],...",
+                        help="run the whole pipeline at these eot_final_p (each with an "
+                             "eot_hold_p after a slash; 0 without) and without end-of-turn, "
+                             "instead of replaying the gate")
     args = parser.parse_args(argv)
     if args.pipeline:
         return _pipeline_main(args)
@@ -278,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _pipeline_main(args) -> int:
     try:
-        final_ps = [float(p) for p in args.pipeline.split(",")]
+        settings_list = [(float(p.split("/")[0]), float(p.split("/")[1]) if "/" in p else 0.0)
+                         for p in args.pipeline.split(",")]
         refs = [s for s in (load_session(r.path) for r in find_sessions(args.sessions))
                 if s.labels is not None]
         if not refs:
@@ -289,12 +294,13 @@ def _pipeline_main(args) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    rows = pipeline_rows(refs, args.asr, final_ps)
+    rows = pipeline_rows(refs, args.asr, settings_list)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        what = f"final >= {r['eot_final_p']:.2f}" if r["end_of_turn"] else "without end-of-turn"
+        what = (f"final >= {r['eot_final_p']:.2f} hold < {r['eot_hold_p']:.2f}"
+                if r["end_of_turn"] else "without end-of-turn")
         print(f"{what:22s}: requests accepted {r['requests_accepted']}, talk accepted "
               f"{r['talk_accepted']}; split {r['split']:.1%} cut {r['cut']:.1%} final lag "
               f"p50 {r['final_lag_p50_ms']:.0f} p95 {r['final_lag_p95_ms']:.0f} ms"
