@@ -34,10 +34,8 @@ from ntt.cues import (
     ProsodyFrame,
     SourceStatus,
     SpeechEvent,
-    SpeechPause,
     SpeechProbability,
     Tick,
-    TurnEvent,
     VideoFrame,
 )
 from ntt.settings import Settings, TimingSettings
@@ -188,6 +186,7 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
     the source should send ``MicArrayChunk``s (``Pipeline.takes``). Otherwise the mono audio
     reaches the VAD exactly as before.
     """
+    from ntt.audio.prosody import TAKES as PROSODY_TAKES
     from ntt.audio.prosody import ProsodyAnalyzer
     from ntt.audio.vad import SileroVad, load_silero_model
     from ntt.device_context import DeviceContextStage
@@ -224,22 +223,22 @@ def build_pipeline(settings: Settings | None = None, *, device: DeviceProfile | 
                                          emit_pauses=settings.asr != "none"),
                         (AudioChunk, EchoActivity, SourceStatus)))
     if direction is not None:
-        routes.append(Route("direction", direction, (SpeechEvent, TurnEvent, AudioChunk,
-                                                     SourceStatus)))
+        from ntt.device_audio.direction import TAKES as DIRECTION_TAKES
+
+        routes.append(Route("direction", direction, DIRECTION_TAKES))
     # The gate's own turn ends (``TurnEvent``) come back to the stages that sum an
-    # utterance up, so an early final decision hears what a VAD end would have given it.
-    routes.append(Route("prosody", ProsodyAnalyzer(), (AudioChunk, SpeechEvent, TurnEvent,
-                                                       SourceStatus)))
+    # utterance up (direction, prosody, recognizer: each takes them, its ``TAKES``), so
+    # an early final decision hears what a VAD end would have given it.
+    routes.append(Route("prosody", ProsodyAnalyzer(), PROSODY_TAKES))
     if settings.asr != "none":
         from ntt.asr import load_recognizer
+        from ntt.asr.stage import TAKES as ASR_TAKES
         from ntt.asr.stage import AsrStage
         from ntt.language.intents import default_recognizer
         from ntt.language.model import load_model
         from ntt.language.scorer import LexicalScorer
 
-        routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)),
-                            (AudioChunk, SpeechEvent, SpeechPause, TurnEvent,
-                             SourceStatus)))
+        routes.append(Route("asr", AsrStage(load_recognizer(settings.asr)), ASR_TAKES))
         routes.append(Route("language", LexicalScorer(load_model(), default_recognizer()),
                             (AsrResult, PartialHypothesis)))
     if settings.endpoint.enabled:

@@ -32,6 +32,7 @@ from ntt.cues import (
 )
 from ntt.stage import refuse
 
+TAKES = (AudioChunk, SpeechEvent, TurnEvent, SourceStatus)
 WINDOW_SAMPLES = 512  # the pipeline's chunk and silero's window: 32 ms
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE_HZ
 SILENCE_DBFS = -100.0  # level reported for digital silence
@@ -247,7 +248,7 @@ class ProsodyAnalyzer:
         if isinstance(item, TurnEvent):
             return self._turn(item)
         if not isinstance(item, SourceStatus):
-            refuse(self, item, (AudioChunk, SpeechEvent, TurnEvent, SourceStatus))
+            refuse(self, item, TAKES)
         if item.kind in ("mic_lost", "privacy_on"):
             self._in_speech = False
             self._utt_start_s = None
